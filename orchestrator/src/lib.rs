@@ -1,0 +1,19 @@
+//! MYCA orchestrator: everything an operator can do, as plain async functions.
+//!
+//! The desktop app (`myca-desktop`) and the headless `myca` binary are thin
+//! shells over this crate; nothing here knows about a window.
+
+pub mod config;
+pub mod docker;
+pub mod orchestrator;
+pub mod redact;
+pub mod secrets;
+pub mod serve;
+pub mod ssh;
+pub mod status;
+pub mod store;
+
+pub use config::{ConfigError, DatabaseTarget, OrchestratorConfig};
+pub use orchestrator::Orchestrator;
+pub use status::{DockerInfo, Probe, RedisInfo, ServiceStatus, StoreInfo, SystemStatus};
+pub use store::{Store, StoreBackend, StoreError};

@@ -1,0 +1,37 @@
+//! SSH to remote Docker hosts, with the server's host key pinned.
+//!
+//! A host is trusted only by the SHA-256 fingerprint the operator confirmed
+//! on first contact; any other key is refused before authentication.
+
+mod host_key;
+mod session;
+
+pub use host_key::{fingerprint, fingerprint_of_openssh_public_key};
+pub use session::{discover_host_fingerprint, ExecOutput, SshSession, SshTarget};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SshError {
+    #[error("cannot reach {address}: {reason}")]
+    Connect { address: String, reason: String },
+    #[error(
+        "host key mismatch for {address}: pinned {pinned}, but the server presented {presented}; \
+         refusing to connect (the host was reinstalled, or someone is intercepting the connection)"
+    )]
+    HostKeyMismatch {
+        address: String,
+        pinned: String,
+        presented: String,
+    },
+    #[error("cannot load the private key {path}: {reason}")]
+    PrivateKey { path: String, reason: String },
+    #[error("{user}@{address} refused the key {key_path}")]
+    AuthRejected {
+        user: String,
+        address: String,
+        key_path: String,
+    },
+    #[error("invalid public key: {0}")]
+    PublicKey(String),
+    #[error("SSH protocol error: {0}")]
+    Protocol(#[from] russh::Error),
+}

@@ -1,0 +1,170 @@
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use russh::client::{self, Handle};
+use russh::keys::PrivateKeyWithHashAlg;
+use russh::keys::PublicKeyOrCertificate;
+use russh::{ChannelMsg, Disconnect};
+
+use super::host_key::fingerprint;
+use super::SshError;
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct SshTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub private_key: PathBuf,
+}
+
+impl SshTarget {
+    fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecOutput {
+    pub exit_status: Option<u32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Accepts exactly the pinned key and remembers what the server presented,
+/// so a refusal can say which key it was.
+struct PinnedKey {
+    pinned: Option<String>,
+    presented: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for PinnedKey {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let key = match server_key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
+            PublicKeyOrCertificate::Certificate(certificate) => {
+                russh::keys::PublicKey::from(certificate.public_key().clone())
+            }
+        };
+        let presented = fingerprint(&key);
+        let accepted = self.pinned.as_deref() == Some(presented.as_str());
+        if let Ok(mut slot) = self.presented.lock() {
+            *slot = Some(presented);
+        }
+        Ok(accepted)
+    }
+}
+
+/// Runs the key exchange only; the refusal is expected and the result is the
+/// fingerprint for the operator to confirm before anything is sent.
+pub async fn discover_host_fingerprint(host: &str, port: u16) -> Result<String, SshError> {
+    let address = format!("{host}:{port}");
+    let presented = Arc::new(Mutex::new(None));
+    let handler = PinnedKey {
+        pinned: None,
+        presented: presented.clone(),
+    };
+    let outcome = client::connect(Arc::new(client::Config::default()), (host, port), handler).await;
+    let seen = presented.lock().ok().and_then(|slot| slot.clone());
+    match (outcome, seen) {
+        (_, Some(fingerprint)) => Ok(fingerprint),
+        (Err(error), None) => Err(SshError::Connect {
+            address,
+            reason: error.to_string(),
+        }),
+        (Ok(_), None) => Err(SshError::Connect {
+            address,
+            reason: "the server presented no host key".to_owned(),
+        }),
+    }
+}
+
+/// An authenticated SSH connection to a host whose key matched the pin.
+pub struct SshSession {
+    handle: Handle<PinnedKey>,
+}
+
+impl SshSession {
+    pub async fn connect(target: &SshTarget, pinned_fingerprint: &str) -> Result<Self, SshError> {
+        let address = target.address();
+        let key = russh::keys::load_secret_key(&target.private_key, None).map_err(|error| {
+            SshError::PrivateKey {
+                path: target.private_key.display().to_string(),
+                reason: error.to_string(),
+            }
+        })?;
+        let presented = Arc::new(Mutex::new(None));
+        let handler = PinnedKey {
+            pinned: Some(pinned_fingerprint.to_owned()),
+            presented: presented.clone(),
+        };
+        let config = Arc::new(client::Config::default());
+        let connected = client::connect(config, (target.host.as_str(), target.port), handler).await;
+        let mut handle = match connected {
+            Ok(handle) => handle,
+            Err(error) => {
+                let seen = presented.lock().ok().and_then(|slot| slot.clone());
+                return Err(match seen {
+                    Some(presented) if presented != pinned_fingerprint => {
+                        SshError::HostKeyMismatch {
+                            address,
+                            pinned: pinned_fingerprint.to_owned(),
+                            presented,
+                        }
+                    }
+                    _ => SshError::Connect {
+                        address,
+                        reason: error.to_string(),
+                    },
+                });
+            }
+        };
+        let hash_alg = handle.best_supported_rsa_hash().await?.flatten();
+        let auth = handle
+            .authenticate_publickey(
+                target.user.clone(),
+                PrivateKeyWithHashAlg::new(Arc::new(key), hash_alg),
+            )
+            .await?;
+        if !auth.success() {
+            return Err(SshError::AuthRejected {
+                user: target.user.clone(),
+                address,
+                key_path: target.private_key.display().to_string(),
+            });
+        }
+        Ok(Self { handle })
+    }
+
+    /// Runs a command on the host and collects its output and exit status.
+    pub async fn exec(&self, command: &str) -> Result<ExecOutput, SshError> {
+        let mut channel = self.handle.channel_open_session().await?;
+        channel.exec(true, command).await?;
+        let mut output = ExecOutput {
+            exit_status: None,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        };
+        while let Some(message) = channel.wait().await {
+            match message {
+                ChannelMsg::Data { data } => output.stdout.extend_from_slice(&data),
+                ChannelMsg::ExtendedData { data, .. } => output.stderr.extend_from_slice(&data),
+                ChannelMsg::ExitStatus { exit_status } => output.exit_status = Some(exit_status),
+                _ => {}
+            }
+        }
+        Ok(output)
+    }
+
+    pub async fn close(self) -> Result<(), SshError> {
+        self.handle
+            .disconnect(Disconnect::ByApplication, "closing", "en")
+            .await?;
+        Ok(())
+    }
+}
