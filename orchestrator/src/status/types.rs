@@ -19,6 +19,14 @@ impl<T> Probe<T> {
     pub fn is_up(&self) -> bool {
         matches!(self, Probe::Up { .. })
     }
+
+    /// Why the service is down, or `None` when it is up.
+    pub fn down_reason(&self) -> Option<&str> {
+        match self {
+            Probe::Up { .. } => None,
+            Probe::Down { reason, .. } => Some(reason),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -1,0 +1,116 @@
+//! Drives the real desktop binary through tauri-driver and WebKitWebDriver.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::json;
+
+use crate::{free_port, service_env};
+
+/// The app binary `cargo build -p myca-desktop` produced.
+pub fn desktop_binary() -> PathBuf {
+    let path = std::env::var_os("MYCA_DESKTOP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+            target.join("debug/myca-desktop")
+        });
+    assert!(
+        path.is_file(),
+        "desktop app binary {} not found: build it first with `cargo build -p myca-desktop` \
+         (or set MYCA_DESKTOP_BIN)",
+        path.display()
+    );
+    path
+}
+
+/// Where end-to-end screenshots go (named in the README).
+pub fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+}
+
+/// A tauri-driver on its own ports, stopped with SIGTERM on drop (SIGKILL
+/// would leak its WebKitWebDriver child, which keeps the port).
+pub struct TauriDriver {
+    child: Child,
+    port: u16,
+}
+
+impl TauriDriver {
+    /// Starts the driver; `app_env` is what the app process will see.
+    pub fn start(app_env: &[(&str, &str)], removed_env: &[&str]) -> Self {
+        let driver = service_env("MYCA_TEST_TAURI_DRIVER", "tauri-driver");
+        let webkit = service_env("MYCA_TEST_WEBKIT_DRIVER", "WebKitWebDriver");
+        service_env("DISPLAY", "Xvfb (an X display)");
+        let port = free_port();
+        let native_port = free_port();
+        let mut command = Command::new(&driver);
+        command
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .args(["--native-driver", &webkit])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in app_env {
+            command.env(name, value);
+        }
+        for name in removed_env {
+            command.env_remove(name);
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start tauri-driver {driver}: {error}"));
+        let driver = Self { child, port };
+        driver.wait_until_listening(Duration::from_secs(20));
+        driver
+    }
+
+    fn wait_until_listening(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Opens a WebDriver session, which launches the app binary.
+    pub async fn launch(&self, application: &Path) -> Client {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), json!("wry"));
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": application.display().to_string() }),
+        );
+        ClientBuilder::rustls()
+            .expect("TLS roots for the WebDriver client")
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("tauri-driver starts a session with the desktop app")
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,74 @@
+//! Shared harness for the end-to-end tests: where the real services are.
+//!
+//! `.ci/services start` starts every service and writes their addresses to
+//! `services.env`; `.ci/test` sources it. A test whose service is missing
+//! fails with a message naming the service — nothing is skipped silently.
+
+use std::path::PathBuf;
+
+use myca_orchestrator::config::{DatabaseTarget, DEFAULT_DOCKER_SOCKET};
+use myca_orchestrator::OrchestratorConfig;
+
+/// Reads a service address from the environment or fails the test, naming
+/// the service and how to start it.
+pub fn service_env(variable: &str, service: &str) -> String {
+    match std::env::var(variable) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!(
+            "{service} is required by this test but {variable} is not set: start the test \
+             services with `.ci/services start` and `source \"$(.ci/services env)\"`, or run \
+             everything with `.ci/test`"
+        ),
+    }
+}
+
+pub fn redis_url() -> String {
+    service_env("MYCA_TEST_REDIS_URL", "Redis")
+}
+
+pub fn postgres_url() -> String {
+    service_env("MYCA_TEST_POSTGRES_URL", "PostgreSQL")
+}
+
+/// The Docker engine's socket; the tests use the engine `.ci/services` started.
+pub fn docker_socket() -> PathBuf {
+    let host = service_env("DOCKER_HOST", "Docker Engine");
+    PathBuf::from(
+        host.strip_prefix("unix://")
+            .unwrap_or(DEFAULT_DOCKER_SOCKET),
+    )
+}
+
+/// An orchestrator configuration pointing at the test services, with its
+/// SQLite file in `data_dir`.
+pub fn orchestrator_config(data_dir: &std::path::Path) -> OrchestratorConfig {
+    OrchestratorConfig {
+        docker_socket: docker_socket(),
+        redis_url: redis_url(),
+        database: DatabaseTarget::sqlite_in(data_dir),
+    }
+}
+
+/// A name no other test run uses, for schemas, keys and secrets.
+pub fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}_{}_{nanos}", std::process::id())
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("no free loopback port")
+}
+
+/// A loopback address where nothing listens, to show how a dead service is reported.
+pub fn closed_port() -> u16 {
+    free_port()
+}
+
+pub mod desktop;

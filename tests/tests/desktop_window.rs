@@ -1,0 +1,124 @@
+//! The real desktop app under Xvfb, driven through WebDriver: the status
+//! panel reports live services, refreshes, and shows a dead one as down.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use myca_e2e::desktop::{desktop_binary, screenshot_dir, TauriDriver};
+use myca_e2e::{closed_port, redis_url};
+
+const FIRST_LOAD: Duration = Duration::from_secs(60);
+
+async fn wait_for_loaded_panel(client: &Client) {
+    client
+        .wait()
+        .at_most(FIRST_LOAD)
+        .for_element(Locator::Css("#status-panel[data-loaded='true']"))
+        .await
+        .expect("the status panel loads the first report");
+}
+
+async fn row_state(client: &Client, service: &str) -> String {
+    let row = client
+        .find(Locator::Css(&format!("[data-service='{service}']")))
+        .await
+        .unwrap_or_else(|_| panic!("row for {service}"));
+    row.attr("data-state").await.unwrap().unwrap_or_default()
+}
+
+async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot of the window");
+    assert!(png.starts_with(b"\x89PNG"), "WebDriver returned a PNG");
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+/// The app's view of the world, isolated from the user's own data dirs.
+struct AppEnv {
+    _home: tempfile::TempDir,
+    vars: Vec<(&'static str, String)>,
+}
+
+fn app_env(redis: String) -> AppEnv {
+    let home = tempfile::tempdir().unwrap();
+    let dir = |name: &str| home.path().join(name).display().to_string();
+    let vars = vec![
+        ("XDG_DATA_HOME", dir("data")),
+        ("XDG_CONFIG_HOME", dir("config")),
+        ("XDG_CACHE_HOME", dir("cache")),
+        ("MYCA_REDIS_URL", redis),
+    ];
+    AppEnv { _home: home, vars }
+}
+
+fn start_driver(env: &AppEnv) -> TauriDriver {
+    let vars: Vec<(&str, &str)> = env.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    TauriDriver::start(&vars, &["MYCA_DATABASE_URL"])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn window_reports_live_services_and_refreshes() {
+    let env = app_env(redis_url());
+    let driver = start_driver(&env);
+    let client = driver.launch(&desktop_binary()).await;
+    wait_for_loaded_panel(&client).await;
+
+    for service in ["docker", "redis", "store"] {
+        assert_eq!(row_state(&client, service).await, "up", "{service}");
+    }
+    let panel = client.find(Locator::Id("status-panel")).await.unwrap();
+    let text = panel.text().await.unwrap();
+    assert!(text.contains("PONG"), "Redis ping reply shown: {text}");
+    assert!(
+        text.to_lowercase().contains("sqlite"),
+        "store backend shown: {text}"
+    );
+
+    let checked_at = client.find(Locator::Id("checked-at")).await.unwrap();
+    let before = checked_at.text().await.unwrap();
+    // The report's clock has one-second resolution on screen.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client
+        .find(Locator::Id("refresh-status"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut after = before.clone();
+    for _ in 0..50 {
+        after = checked_at.text().await.unwrap();
+        if after != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_ne!(after, before, "refresh produced a new report");
+
+    save_screenshot(&client, "desktop-status.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn window_shows_an_unreachable_redis_as_down_with_its_reason() {
+    let env = app_env(format!("redis://127.0.0.1:{}/0", closed_port()));
+    let driver = start_driver(&env);
+    let client = driver.launch(&desktop_binary()).await;
+    wait_for_loaded_panel(&client).await;
+
+    assert_eq!(row_state(&client, "redis").await, "down");
+    assert_eq!(row_state(&client, "docker").await, "up");
+    assert_eq!(row_state(&client, "store").await, "up");
+    let reason = client
+        .find(Locator::Css("[data-service='redis'] .reason"))
+        .await
+        .expect("the reason is shown")
+        .text()
+        .await
+        .unwrap();
+    assert!(!reason.trim().is_empty(), "reason text is empty");
+
+    save_screenshot(&client, "desktop-status-redis-down.png").await;
+    client.close().await.unwrap();
+}
