@@ -116,7 +116,7 @@ fn render(status: &SystemStatus) -> String {
         &status.store.probe,
         |i| {
             format!(
-                "{:?}, migrations {}/{}{}",
+                "{}, migrations {}/{}{}",
                 i.backend,
                 i.migrations_applied,
                 i.migrations_available,

@@ -25,6 +25,15 @@ pub enum StoreBackend {
     Postgres,
 }
 
+impl std::fmt::Display for StoreBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StoreBackend::Sqlite => "SQLite",
+            StoreBackend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the data directory {path}: {source}")]
