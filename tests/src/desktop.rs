@@ -38,6 +38,23 @@ pub fn screenshot_dir() -> PathBuf {
 pub struct TauriDriver {
     child: Child,
     port: u16,
+    _one_window_at_a_time: std::fs::File,
+}
+
+/// Windows on one X display overlap, and WebKit does not repaint a covered
+/// one, so its screenshots go stale: tests take turns, across test
+/// processes too (nextest runs each test in its own).
+fn lock_display() -> std::fs::File {
+    let path = std::env::temp_dir().join("myca-desktop-e2e.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|error| panic!("cannot open {}: {error}", path.display()));
+    file.lock()
+        .unwrap_or_else(|error| panic!("cannot lock {}: {error}", path.display()));
+    file
 }
 
 impl TauriDriver {
@@ -46,6 +63,7 @@ impl TauriDriver {
         let driver = service_env("MYCA_TEST_TAURI_DRIVER", "tauri-driver");
         let webkit = service_env("MYCA_TEST_WEBKIT_DRIVER", "WebKitWebDriver");
         service_env("DISPLAY", "Xvfb (an X display)");
+        let display_lock = lock_display();
         let port = free_port();
         let native_port = free_port();
         let mut command = Command::new(&driver);
@@ -64,7 +82,11 @@ impl TauriDriver {
         let child = command
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start tauri-driver {driver}: {error}"));
-        let driver = Self { child, port };
+        let driver = Self {
+            child,
+            port,
+            _one_window_at_a_time: display_lock,
+        };
         driver.wait_until_listening(Duration::from_secs(20));
         driver
     }
