@@ -9,7 +9,10 @@ fn myca_status(extra_args: &[&str], redis_url: &str, data_dir: &std::path::Path)
         .arg("status")
         .args(extra_args)
         .env("MYCA_REDIS_URL", redis_url)
-        .env("MYCA_DATABASE_URL", format!("sqlite:{}/cli.db", data_dir.display()))
+        .env(
+            "MYCA_DATABASE_URL",
+            format!("sqlite:{}/cli.db", data_dir.display()),
+        )
         .output()
         .expect("myca runs")
 }
@@ -28,7 +31,10 @@ fn status_reports_a_dead_redis_and_exits_1() {
     let output = myca_status(&[], &closed_redis(), dir.path());
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{text}");
-    let redis_line = text.lines().find(|l| l.contains("Redis")).expect("a Redis line");
+    let redis_line = text
+        .lines()
+        .find(|l| l.contains("Redis"))
+        .expect("a Redis line");
     assert!(redis_line.trim_start().starts_with("DOWN"), "{redis_line}");
     let store_line = text.lines().find(|l| l.contains("SQL store")).unwrap();
     assert!(store_line.trim_start().starts_with("up"), "{store_line}");
@@ -53,5 +59,11 @@ fn status_with_every_service_up_exits_0() {
     let output = myca_status(&[], &redis, dir.path());
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{text}");
-    assert_eq!(text.lines().filter(|l| l.trim_start().starts_with("up")).count(), 3, "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with("up"))
+            .count(),
+        3,
+        "{text}"
+    );
 }
