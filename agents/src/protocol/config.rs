@@ -1,0 +1,166 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{AgentCategory, ProtocolError};
+
+/// How an agent is configured; the seed's spawn body (`agent_id`,
+/// `agent_type`, `category`, `display_name`, `cpu_limit`, `memory_limit`) is
+/// a complete one, every other field has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentConfig {
+    pub agent_id: String,
+    pub agent_type: String,
+    pub category: AgentCategory,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "defaults::version")]
+    pub version: String,
+    /// CPUs (fractions allowed).
+    #[serde(default = "defaults::cpu_limit")]
+    pub cpu_limit: f64,
+    /// Megabytes.
+    #[serde(default = "defaults::memory_limit")]
+    pub memory_limit: u32,
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// Agent ids this agent needs running.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    #[serde(default)]
+    pub settings: Map<String, Value>,
+    /// Extra, non-secret environment for the container.
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    #[serde(default = "defaults::max_concurrent_tasks")]
+    pub max_concurrent_tasks: u32,
+    /// Seconds.
+    #[serde(default = "defaults::task_timeout")]
+    pub task_timeout: u64,
+    /// Seconds.
+    #[serde(default = "defaults::heartbeat_interval")]
+    pub heartbeat_interval: u64,
+    /// Seconds.
+    #[serde(default = "defaults::health_check_interval")]
+    pub health_check_interval: u64,
+    #[serde(default = "defaults::yes")]
+    pub auto_restart: bool,
+    #[serde(default = "defaults::max_restarts")]
+    pub max_restarts: u32,
+    #[serde(default)]
+    pub requires_approval: bool,
+    /// Image override; the orchestrator's own agent image when absent.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+mod defaults {
+    pub fn version() -> String {
+        "1.0.0".to_owned()
+    }
+    pub fn cpu_limit() -> f64 {
+        1.0
+    }
+    pub fn memory_limit() -> u32 {
+        512
+    }
+    pub fn max_concurrent_tasks() -> u32 {
+        5
+    }
+    pub fn task_timeout() -> u64 {
+        300
+    }
+    pub fn heartbeat_interval() -> u64 {
+        10
+    }
+    pub fn health_check_interval() -> u64 {
+        30
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn max_restarts() -> u32 {
+        3
+    }
+}
+
+/// Smallest memory limit an agent container can run in, in MB.
+pub const MIN_MEMORY_MB: u32 = 16;
+
+impl AgentConfig {
+    /// A configuration with every default, for the given identity.
+    pub fn new(
+        agent_id: impl Into<String>,
+        agent_type: impl Into<String>,
+        category: AgentCategory,
+    ) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            agent_type: agent_type.into(),
+            category,
+            display_name: String::new(),
+            description: String::new(),
+            version: defaults::version(),
+            cpu_limit: defaults::cpu_limit(),
+            memory_limit: defaults::memory_limit(),
+            capabilities: Vec::new(),
+            dependencies: Vec::new(),
+            settings: Map::new(),
+            environment: BTreeMap::new(),
+            max_concurrent_tasks: defaults::max_concurrent_tasks(),
+            task_timeout: defaults::task_timeout(),
+            heartbeat_interval: defaults::heartbeat_interval(),
+            health_check_interval: defaults::health_check_interval(),
+            auto_restart: defaults::yes(),
+            max_restarts: defaults::max_restarts(),
+            requires_approval: false,
+            image: None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ProtocolError> {
+        validate_agent_id(&self.agent_id)?;
+        let invalid = |field, reason: &str| {
+            Err(ProtocolError::InvalidField {
+                field,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.agent_type.trim().is_empty() {
+            return invalid("agent_type", "must not be empty");
+        }
+        if !(self.cpu_limit.is_finite() && self.cpu_limit > 0.0) {
+            return invalid("cpu_limit", "must be a positive number of CPUs");
+        }
+        if self.memory_limit < MIN_MEMORY_MB {
+            return invalid("memory_limit", "must be at least 16 MB");
+        }
+        if self.max_concurrent_tasks == 0 {
+            return invalid("max_concurrent_tasks", "must be at least 1");
+        }
+        if self.task_timeout == 0 {
+            return invalid("task_timeout", "must be at least 1 second");
+        }
+        if self.heartbeat_interval == 0 {
+            return invalid("heartbeat_interval", "must be at least 1 second");
+        }
+        Ok(())
+    }
+}
+
+/// Agent ids become container names and Redis keys: 2–63 characters of
+/// lowercase letters, digits and hyphens, not starting with a hyphen.
+pub fn validate_agent_id(id: &str) -> Result<(), ProtocolError> {
+    let valid_chars = id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let valid = (2..=63).contains(&id.len()) && valid_chars && !id.starts_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(ProtocolError::InvalidAgentId(id.to_owned()))
+    }
+}

@@ -1,0 +1,25 @@
+/// Everything that can be wrong with a value on the wire.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("invalid task priority {0}: expected one of 10, 8, 5, 3, 1")]
+    InvalidPriority(i64),
+    #[error("unknown {kind} {value:?}: expected one of {expected:?}")]
+    UnknownValue {
+        kind: &'static str,
+        value: String,
+        expected: &'static [&'static str],
+    },
+    #[error(
+        "invalid agent id {0:?}: use 2 to 63 lowercase letters, digits and hyphens, \
+         starting with a letter or digit"
+    )]
+    InvalidAgentId(String),
+    #[error("invalid {field}: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+    #[error("task {task_id} cannot go from {from} to {to}")]
+    IllegalTransition {
+        task_id: uuid::Uuid,
+        from: crate::protocol::TaskStatus,
+        to: crate::protocol::TaskStatus,
+    },
+}

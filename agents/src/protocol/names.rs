@@ -1,0 +1,52 @@
+//! Names every piece agrees on: Redis channels and streams, container names
+//! and labels, and the agent's environment variables.
+
+/// Commands to one agent (`pause`, `resume`, `stop`, `snapshot`).
+pub fn agent_channel(agent_id: &str) -> String {
+    format!("agent:{agent_id}")
+}
+/// Every agent's heartbeats, consumed by the orchestrator.
+pub const HEARTBEATS_CHANNEL: &str = "orchestrator:heartbeats";
+/// Fleet events.
+pub const EVENTS_CHANNEL: &str = "mas:events";
+/// Messages to every agent.
+pub const BROADCAST_CHANNEL: &str = "mas:broadcast";
+
+/// Tasks addressed to one agent.
+pub fn agent_task_stream(agent_id: &str) -> String {
+    format!("mas:tasks:agent:{agent_id}")
+}
+/// Tasks for any replica of a type; replicas share it through one group.
+pub fn type_task_stream(agent_type: &str) -> String {
+    format!("mas:tasks:type:{agent_type}")
+}
+/// Results of every task, consumed by the orchestrator.
+pub const RESULTS_STREAM: &str = "mas:results";
+/// The consumer group agents read task streams with.
+pub const AGENTS_GROUP: &str = "mas-agents";
+/// The consumer group the orchestrator reads results with.
+pub const ORCHESTRATOR_GROUP: &str = "mas-orchestrator";
+
+pub fn container_name(agent_id: &str) -> String {
+    format!("mas-agent-{agent_id}")
+}
+pub const LABEL_AGENT: &str = "mas.agent";
+pub const LABEL_AGENT_ID: &str = "mas.agent_id";
+pub const LABEL_AGENT_TYPE: &str = "mas.agent_type";
+pub const LABEL_AGENT_CATEGORY: &str = "mas.agent_category";
+
+/// Environment variables the agent runtime reads.
+pub mod env {
+    pub const AGENT_ID: &str = "AGENT_ID";
+    pub const AGENT_TYPE: &str = "AGENT_TYPE";
+    pub const AGENT_CATEGORY: &str = "AGENT_CATEGORY";
+    pub const REDIS_URL: &str = "REDIS_URL";
+    pub const HEARTBEAT_INTERVAL: &str = "HEARTBEAT_INTERVAL";
+    pub const TASK_TIMEOUT: &str = "TASK_TIMEOUT";
+    pub const MAX_CONCURRENT_TASKS: &str = "MAX_CONCURRENT_TASKS";
+    pub const AGENT_PORT: &str = "AGENT_PORT";
+    pub const LOG_LEVEL: &str = "LOG_LEVEL";
+}
+
+/// The agent's HTTP port when AGENT_PORT is unset.
+pub const DEFAULT_AGENT_PORT: u16 = 8080;

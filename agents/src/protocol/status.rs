@@ -1,0 +1,24 @@
+string_enum! {
+    /// An agent's lifecycle state.
+    AgentStatus("agent status") {
+        Spawning = "spawning",
+        Active = "active",
+        Busy = "busy",
+        Idle = "idle",
+        Paused = "paused",
+        Error = "error",
+        Shutdown = "shutdown",
+        Dead = "dead",
+        Archived = "archived",
+    }
+}
+
+impl AgentStatus {
+    /// Whether the agent may take new tasks in this state.
+    pub fn accepts_tasks(self) -> bool {
+        matches!(
+            self,
+            AgentStatus::Active | AgentStatus::Busy | AgentStatus::Idle
+        )
+    }
+}
