@@ -22,6 +22,8 @@ phase() {
   local took=$((SECONDS - started))
   PHASES+=("$(printf '%-34s %5ss  %s' "$name" "$took" "$([ "$status" = 0 ] && echo ok || echo "FAILED ($status)")")")
   log "── $name: ${took}s$([ "$status" = 0 ] || echo " — FAILED ($status)")"
+  # Sub-scripts share one log so the caller can print every phase at the end.
+  if [ -n "${MYCA_PHASE_LOG:-}" ]; then printf '%s\n' "${PHASES[-1]}" >>"$MYCA_PHASE_LOG"; fi
   return "$status"
 }
 
@@ -29,6 +31,12 @@ print_phases() {
   [ "${#PHASES[@]}" -gt 0 ] || return 0
   printf '\nPhase durations:\n' >&2
   printf '  %s\n' "${PHASES[@]}" >&2
+}
+
+print_phase_log() {
+  [ -s "${MYCA_PHASE_LOG:-}" ] || return 0
+  printf '\nAll phases:\n' >&2
+  sed 's/^/  /' "$MYCA_PHASE_LOG" >&2
 }
 
 as_root() {
