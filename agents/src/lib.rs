@@ -1,1 +1,6 @@
+//! MYCA agents: the wire protocol, the task streams on Redis, and the agent
+//! runtime that runs inside every agent container.
+
 pub mod protocol;
+pub mod runtime;
+pub mod streams;

@@ -416,8 +416,14 @@ fn names_follow_the_conventions() {
         (EVENTS_CHANNEL, BROADCAST_CHANNEL),
         ("mas:events", "mas:broadcast")
     );
-    assert_eq!(agent_task_stream("a1"), "mas:tasks:agent:a1");
-    assert_eq!(type_task_stream("echo"), "mas:tasks:type:echo");
+    assert_eq!(
+        agent_task_stream("a1", TaskPriority::High),
+        "mas:tasks:agent:a1:8"
+    );
+    assert_eq!(
+        type_task_stream("echo", TaskPriority::Background),
+        "mas:tasks:type:echo:1"
+    );
     assert_eq!(LABEL_AGENT_ID, "mas.agent_id");
     assert_eq!(DEFAULT_AGENT_PORT, 8080);
 }

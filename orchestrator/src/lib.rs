@@ -3,6 +3,8 @@
 //! The desktop app (`myca-desktop`) and the headless `myca` binary are thin
 //! shells over this crate; nothing here knows about a window.
 
+pub mod agent_image;
+pub mod broker;
 pub mod config;
 pub mod docker;
 pub mod orchestrator;

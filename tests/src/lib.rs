@@ -71,4 +71,6 @@ pub fn closed_port() -> u16 {
     free_port()
 }
 
+pub mod agent;
 pub mod desktop;
+pub mod redis_server;

@@ -21,7 +21,7 @@ mod task;
 
 pub use category::AgentCategory;
 pub use command::{AgentCommand, HealthResponse, Heartbeat};
-pub use config::AgentConfig;
+pub use config::{validate_agent_id, AgentConfig};
 pub use error::ProtocolError;
 pub use message::{AgentMessage, MessageType};
 pub use metrics::AgentMetrics;

@@ -12,16 +12,25 @@ pub const EVENTS_CHANNEL: &str = "mas:events";
 /// Messages to every agent.
 pub const BROADCAST_CHANNEL: &str = "mas:broadcast";
 
-/// Tasks addressed to one agent.
-pub fn agent_task_stream(agent_id: &str) -> String {
-    format!("mas:tasks:agent:{agent_id}")
+use super::TaskPriority;
+
+/// Tasks addressed to one agent, one stream per priority so the agent can
+/// always take the most urgent waiting task first.
+pub fn agent_task_stream(agent_id: &str, priority: TaskPriority) -> String {
+    format!("mas:tasks:agent:{agent_id}:{}", priority.value())
 }
 /// Tasks for any replica of a type; replicas share it through one group.
-pub fn type_task_stream(agent_type: &str) -> String {
-    format!("mas:tasks:type:{agent_type}")
+pub fn type_task_stream(agent_type: &str, priority: TaskPriority) -> String {
+    format!("mas:tasks:type:{agent_type}:{}", priority.value())
 }
 /// Results of every task, consumed by the orchestrator.
 pub const RESULTS_STREAM: &str = "mas:results";
+/// Agent snapshots (on command and at shutdown), consumed by the orchestrator.
+pub const SNAPSHOTS_STREAM: &str = "mas:snapshots";
+/// Set once a task's result is recorded, so a redelivered task is not run twice.
+pub fn task_done_key(task_id: &uuid::Uuid) -> String {
+    format!("mas:task:{task_id}:done")
+}
 /// The consumer group agents read task streams with.
 pub const AGENTS_GROUP: &str = "mas-agents";
 /// The consumer group the orchestrator reads results with.
@@ -46,6 +55,8 @@ pub mod env {
     pub const MAX_CONCURRENT_TASKS: &str = "MAX_CONCURRENT_TASKS";
     pub const AGENT_PORT: &str = "AGENT_PORT";
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
+    /// Seconds in-flight tasks may finish after SIGTERM (default 10).
+    pub const SHUTDOWN_GRACE: &str = "SHUTDOWN_GRACE";
 }
 
 /// The agent's HTTP port when AGENT_PORT is unset.

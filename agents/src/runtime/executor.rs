@@ -1,0 +1,176 @@
+//! Runs one task: dispatch to its handler under the task's timeout, then
+//! record the outcome and acknowledge the entry in one atomic step.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use redis::aio::ConnectionManager;
+use serde_json::Value;
+use tracing::{info, warn};
+
+use super::backoff::Backoff;
+use super::handlers::{Registry, TaskContext};
+use super::state::{Outcome, Shared};
+use crate::protocol::names::{task_done_key, AGENTS_GROUP, RESULTS_STREAM};
+use crate::protocol::{AgentTask, TaskStatus};
+use crate::streams::{Delivery, TASK_FIELD};
+
+/// Done markers outlive any redelivery of the task.
+const DONE_MARKER_TTL_SECONDS: u64 = 7 * 24 * 3600;
+/// How long a result is retried while Redis is away before the entry is left
+/// pending for another replica to redo.
+const RECORD_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Marks the task done, appends the result and XACKs the entry — or, when
+/// another delivery already recorded it, only XACKs. One script, so a crash
+/// can neither lose the result nor record it twice.
+const RECORD_SCRIPT: &str = r"
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
+  redis.call('XACK', KEYS[3], ARGV[4], ARGV[5])
+  return 1
+end
+redis.call('XACK', KEYS[3], ARGV[4], ARGV[5])
+return 0
+";
+
+pub async fn execute(
+    shared: Arc<Shared>,
+    registry: Arc<Registry>,
+    mut redis: ConnectionManager,
+    delivery: Delivery,
+) {
+    let Delivery {
+        stream,
+        entry_id,
+        mut task,
+    } = delivery;
+    let done: bool = redis::cmd("EXISTS")
+        .arg(task_done_key(&task.id))
+        .query_async(&mut redis)
+        .await
+        .unwrap_or(false);
+    if done {
+        info!(task_id = %task.id, "task already recorded by an earlier delivery; acknowledging only");
+        record(&shared, &mut redis, &stream, &entry_id, &task).await;
+        shared.release(&task.id);
+        return;
+    }
+
+    let started = Instant::now();
+    task.started_at = Some(Utc::now());
+    task.status = TaskStatus::Running;
+    info!(task_id = %task.id, task_type = %task.task_type, priority = task.priority.value(), "task started");
+    let outcome = run_handler(&shared, &registry, &task).await;
+    let now = Utc::now();
+    let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let kind = match outcome {
+        RunOutcome::Completed(result) => {
+            task.status = TaskStatus::Completed;
+            task.result = Some(result);
+            Outcome::Completed
+        }
+        RunOutcome::Failed(error) => {
+            task.status = TaskStatus::Failed;
+            task.error = Some(error);
+            Outcome::Failed
+        }
+        RunOutcome::TimedOut(limit) => {
+            task.status = TaskStatus::TimedOut;
+            task.error = Some(format!("timed out after {} s", limit.as_secs_f64()));
+            Outcome::TimedOut
+        }
+    };
+    task.completed_at = Some(now);
+    info!(task_id = %task.id, status = %task.status, duration_ms, "task finished");
+    if record(&shared, &mut redis, &stream, &entry_id, &task).await {
+        shared.record(kind, duration_ms);
+    }
+    shared.release(&task.id);
+}
+
+enum RunOutcome {
+    Completed(Value),
+    Failed(String),
+    TimedOut(Duration),
+}
+
+async fn run_handler(shared: &Shared, registry: &Registry, task: &AgentTask) -> RunOutcome {
+    let Some(handler) = registry.handler(&task.task_type) else {
+        return RunOutcome::Failed(format!(
+            "agent type {:?} cannot run task type {:?}; it runs {:?}",
+            shared.config.agent_type,
+            task.task_type,
+            registry.capabilities()
+        ));
+    };
+    let limit = if task.timeout == 0 {
+        shared.config.task_timeout
+    } else {
+        Duration::from_secs(task.timeout)
+    };
+    let context = TaskContext {
+        task: task.clone(),
+        agent: shared.agent_state(),
+        capabilities: registry.capabilities(),
+    };
+    // Its own task, so a panicking handler fails the task, not the agent, and
+    // a timed-out one is really stopped.
+    let mut running = tokio::spawn(handler(context));
+    match tokio::time::timeout(limit, &mut running).await {
+        Ok(Ok(Ok(result))) => RunOutcome::Completed(result),
+        Ok(Ok(Err(error))) => RunOutcome::Failed(error),
+        Ok(Err(join_error)) => RunOutcome::Failed(format!("handler crashed: {join_error}")),
+        Err(_) => {
+            running.abort();
+            RunOutcome::TimedOut(limit)
+        }
+    }
+}
+
+/// Returns whether this call recorded the result (false: it was already
+/// recorded, or Redis stayed away and the entry is left for a redelivery).
+async fn record(
+    shared: &Shared,
+    redis: &mut ConnectionManager,
+    stream: &str,
+    entry_id: &str,
+    task: &AgentTask,
+) -> bool {
+    let json = match serde_json::to_string(task) {
+        Ok(json) => json,
+        Err(error) => {
+            shared.note_error(&error);
+            return false;
+        }
+    };
+    let script = redis::Script::new(RECORD_SCRIPT);
+    let deadline = Instant::now() + RECORD_PATIENCE;
+    let mut backoff = Backoff::new();
+    loop {
+        let attempt: Result<i64, _> = script
+            .key(task_done_key(&task.id))
+            .key(RESULTS_STREAM)
+            .key(stream)
+            .arg(DONE_MARKER_TTL_SECONDS)
+            .arg(TASK_FIELD)
+            .arg(&json)
+            .arg(AGENTS_GROUP)
+            .arg(entry_id)
+            .invoke_async(redis)
+            .await;
+        match attempt {
+            Ok(recorded) => return recorded == 1,
+            Err(error) if Instant::now() < deadline => {
+                warn!(task_id = %task.id, %error, "cannot record the result yet; retrying");
+                shared.note_error(&error);
+                tokio::time::sleep(backoff.step()).await;
+            }
+            Err(error) => {
+                warn!(task_id = %task.id, %error, "giving up recording; the task stays pending for redelivery");
+                return false;
+            }
+        }
+    }
+}

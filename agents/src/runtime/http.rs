@@ -1,0 +1,63 @@
+//! `/health`, `/metrics` and `/status` on AGENT_PORT.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::sync::watch;
+
+use super::state::Shared;
+use crate::protocol::{AgentMetrics, AgentState, HealthResponse};
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/status", get(status))
+        .with_state(shared)
+}
+
+async fn health(State(shared): State<Arc<Shared>>) -> (StatusCode, Json<HealthResponse>) {
+    let healthy =
+        shared.redis_healthy.load(Ordering::Relaxed) && !shared.stopping.load(Ordering::Relaxed);
+    let body = HealthResponse {
+        status: if healthy { "healthy" } else { "unhealthy" }.to_owned(),
+        agent_id: shared.config.agent_id.clone(),
+        agent_status: shared.status(),
+        uptime_seconds: shared.uptime_seconds(),
+    };
+    let code = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body))
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Json<AgentMetrics> {
+    Json(shared.metrics())
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Json<AgentState> {
+    Json(shared.agent_state())
+}
+
+pub async fn serve(
+    shared: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(shared))
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await
+}
+
+pub async fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port))).await
+}

@@ -1,0 +1,184 @@
+//! What the runtime knows about itself, shared by every loop and the HTTP server.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::config::RuntimeConfig;
+use crate::protocol::{AgentMetrics, AgentState, AgentStatus, AgentTask, Heartbeat};
+use crate::streams::Delivery;
+
+pub struct Shared {
+    pub config: RuntimeConfig,
+    started: Instant,
+    started_at: DateTime<Utc>,
+    pub paused: AtomicBool,
+    pub stopping: AtomicBool,
+    pub redis_healthy: AtomicBool,
+    completed: AtomicU64,
+    failed: AtomicU64,
+    timed_out: AtomicU64,
+    total_duration_ms: AtomicU64,
+    errors: AtomicU64,
+    last_error: Mutex<Option<String>>,
+    /// Tasks fetched from Redis and not yet recorded: waiting for a slot or running.
+    in_flight: Mutex<HashMap<Uuid, Delivery>>,
+}
+
+/// How a task ended, for the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    Failed,
+    TimedOut,
+}
+
+impl Shared {
+    pub fn new(config: RuntimeConfig) -> Self {
+        Self {
+            config,
+            started: Instant::now(),
+            started_at: Utc::now(),
+            paused: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            redis_healthy: AtomicBool::new(false),
+            completed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            timed_out: AtomicU64::new(0),
+            total_duration_ms: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn uptime_seconds(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// Registers a fetched task; false when it is already being handled here
+    /// (a reclaim can hand back an entry this agent still holds).
+    pub fn admit(&self, delivery: Delivery) -> bool {
+        let mut in_flight = self.lock_in_flight();
+        if in_flight.contains_key(&delivery.task.id) {
+            return false;
+        }
+        in_flight.insert(delivery.task.id, delivery);
+        true
+    }
+
+    pub fn release(&self, task_id: &Uuid) {
+        self.lock_in_flight().remove(task_id);
+    }
+
+    pub fn in_flight(&self) -> Vec<Delivery> {
+        self.lock_in_flight().values().cloned().collect()
+    }
+
+    pub fn in_flight_tasks(&self) -> Vec<AgentTask> {
+        self.in_flight().into_iter().map(|d| d.task).collect()
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Delivery>> {
+        // A panic while holding this lock leaves the map itself consistent.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn record(&self, outcome: Outcome, duration_ms: u64) {
+        let counter = match outcome {
+            Outcome::Completed => &self.completed,
+            Outcome::Failed => &self.failed,
+            Outcome::TimedOut => &self.timed_out,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.total_duration_ms
+            .fetch_add(duration_ms, Ordering::Relaxed);
+    }
+
+    pub fn note_error(&self, error: impl std::fmt::Display) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.to_string());
+    }
+
+    pub fn status(&self) -> AgentStatus {
+        if self.stopping.load(Ordering::Relaxed) {
+            return AgentStatus::Shutdown;
+        }
+        if self.paused.load(Ordering::Relaxed) {
+            return AgentStatus::Paused;
+        }
+        if !self.redis_healthy.load(Ordering::Relaxed) {
+            return AgentStatus::Error;
+        }
+        match self.lock_in_flight().len() {
+            0 => AgentStatus::Idle,
+            n if n >= self.config.max_concurrent_tasks => AgentStatus::Busy,
+            _ => AgentStatus::Active,
+        }
+    }
+
+    pub fn agent_state(&self) -> AgentState {
+        let mut state = AgentState::new(&self.config.agent_id, self.status());
+        state.started_at = Some(self.started_at);
+        state.last_heartbeat = Some(Utc::now());
+        state.current_tasks = self
+            .in_flight()
+            .iter()
+            .map(|d| d.task.id.to_string())
+            .collect();
+        state.tasks_completed = self.completed.load(Ordering::Relaxed);
+        state.tasks_failed =
+            self.failed.load(Ordering::Relaxed) + self.timed_out.load(Ordering::Relaxed);
+        state.error_count = self.errors.load(Ordering::Relaxed);
+        state.last_error = self
+            .last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        state.uptime_seconds = self.uptime_seconds();
+        state
+    }
+
+    pub fn metrics(&self) -> AgentMetrics {
+        let state = self.agent_state();
+        let finished = state.tasks_completed + state.tasks_failed;
+        let total_ms = self.total_duration_ms.load(Ordering::Relaxed);
+        AgentMetrics {
+            agent_id: state.agent_id,
+            timestamp: Utc::now(),
+            cpu_percent: 0.0,
+            memory_mb: 0.0,
+            tasks_completed: state.tasks_completed,
+            tasks_failed: state.tasks_failed,
+            avg_task_duration_ms: if finished == 0 {
+                0.0
+            } else {
+                total_ms as f64 / finished as f64
+            },
+            messages_sent: 0,
+            messages_received: 0,
+            uptime_seconds: state.uptime_seconds,
+            error_count: state.error_count,
+        }
+    }
+
+    pub fn heartbeat(&self) -> Heartbeat {
+        Heartbeat {
+            agent_id: self.config.agent_id.clone(),
+            agent_type: self.config.agent_type.clone(),
+            status: self.status(),
+            timestamp: Utc::now(),
+            uptime_seconds: self.uptime_seconds(),
+            current_tasks: u32::try_from(self.lock_in_flight().len()).unwrap_or(u32::MAX),
+            tasks_completed: self.completed.load(Ordering::Relaxed),
+            tasks_failed: self.failed.load(Ordering::Relaxed),
+            tasks_timed_out: self.timed_out.load(Ordering::Relaxed),
+        }
+    }
+}

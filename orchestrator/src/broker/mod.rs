@@ -1,0 +1,105 @@
+//! The orchestrator's side of Redis: submit tasks, consume results, track
+//! heartbeats, publish commands, listen to the fleet's channels.
+
+mod heartbeats;
+mod results;
+mod subscription;
+
+use std::time::Duration;
+
+use myca_agents::protocol::names::{
+    agent_channel, agent_task_stream, type_task_stream, AGENTS_GROUP,
+};
+use myca_agents::protocol::{AgentCommand, AgentTask};
+use myca_agents::streams::{self, StreamError};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+pub use heartbeats::{HeartbeatRecord, HeartbeatTracker};
+pub use results::{ResultConsumer, TaskResult};
+pub use subscription::{subscribe, ChannelMessage};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    #[error("Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    #[error("cannot encode: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Where a submitted task was queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub stream: String,
+    pub entry_id: String,
+}
+
+#[derive(Clone)]
+pub struct Broker {
+    client: redis::Client,
+    redis: ConnectionManager,
+}
+
+impl Broker {
+    pub async fn connect(redis_url: &str) -> Result<Self, BrokerError> {
+        let client = redis::Client::open(redis_url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(Duration::from_secs(5)));
+        let redis = ConnectionManager::new_with_config(client.clone(), config).await?;
+        Ok(Self { client, redis })
+    }
+
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// Queues a task for the agent named in `task.agent_id`.
+    pub async fn submit_to_agent(&self, task: &AgentTask) -> Result<Submitted, BrokerError> {
+        self.submit(agent_task_stream(&task.agent_id, task.priority), task)
+            .await
+    }
+
+    /// Queues a task for whichever replica of `agent_type` takes it first.
+    pub async fn submit_to_type(
+        &self,
+        agent_type: &str,
+        task: &AgentTask,
+    ) -> Result<Submitted, BrokerError> {
+        self.submit(type_task_stream(agent_type, task.priority), task)
+            .await
+    }
+
+    async fn submit(&self, stream: String, task: &AgentTask) -> Result<Submitted, BrokerError> {
+        let mut redis = self.redis.clone();
+        // The group exists before the first entry, so no agent misses it.
+        streams::ensure_group(&mut redis, &stream, AGENTS_GROUP).await?;
+        let entry_id = streams::enqueue(&mut redis, &stream, task).await?;
+        Ok(Submitted { stream, entry_id })
+    }
+
+    /// Publishes a command on `agent:{id}`; returns how many agents heard it.
+    pub async fn send_command(
+        &self,
+        agent_id: &str,
+        command: AgentCommand,
+    ) -> Result<u64, BrokerError> {
+        let payload = serde_json::to_string(&command)?;
+        Ok(redis::cmd("PUBLISH")
+            .arg(agent_channel(agent_id))
+            .arg(payload)
+            .query_async(&mut self.redis.clone())
+            .await?)
+    }
+
+    /// A consumer of `mas:results` in the orchestrator's group.
+    pub async fn results(&self, consumer: &str) -> Result<ResultConsumer, BrokerError> {
+        ResultConsumer::connect(&self.client, consumer).await
+    }
+
+    /// Starts tracking `orchestrator:heartbeats`.
+    pub async fn heartbeats(&self) -> Result<HeartbeatTracker, BrokerError> {
+        HeartbeatTracker::start(&self.client).await
+    }
+}
