@@ -66,13 +66,18 @@ impl TauriDriver {
         let display_lock = lock_display();
         let port = free_port();
         let native_port = free_port();
+        // Its WebKitWebDriver child may outlive it by a moment: sharing the
+        // test's stderr would keep the test's output open (a "leaky" test).
+        let log_path = std::env::temp_dir().join(format!("myca-tauri-driver-{port}.log"));
+        let log = std::fs::File::create(&log_path)
+            .unwrap_or_else(|error| panic!("cannot create {}: {error}", log_path.display()));
         let mut command = Command::new(&driver);
         command
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .args(["--native-driver", &webkit])
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(log);
         for (name, value) in app_env {
             command.env(name, value);
         }
