@@ -38,7 +38,10 @@ async fn blocking_connection(url: &str) -> MultiplexedConnection {
         .expect("Redis reachable")
 }
 
-async fn raw_round_trip(producer: &mut MultiplexedConnection, consumer: &mut MultiplexedConnection) {
+async fn raw_round_trip(
+    producer: &mut MultiplexedConnection,
+    consumer: &mut MultiplexedConnection,
+) {
     let _: String = redis::cmd("XADD")
         .arg("bench:raw")
         .arg("*")
@@ -100,7 +103,11 @@ async fn raw(url: &str, n: usize) -> Figures {
 
 async fn myca(url: &str, n: usize) -> Figures {
     let id = unique_agent_id("bench");
-    let agent = AgentProcess::spawn(&id, url, &[("MAX_CONCURRENT_TASKS", "1"), ("LOG_LEVEL", "error")]);
+    let agent = AgentProcess::spawn(
+        &id,
+        url,
+        &[("MAX_CONCURRENT_TASKS", "1"), ("LOG_LEVEL", "error")],
+    );
     agent.wait_health(200, Duration::from_secs(20)).await;
     let broker = Broker::connect(url).await.unwrap();
     let mut results = broker.results("bench").await.unwrap();
@@ -147,7 +154,10 @@ async fn main() {
     let raw = raw(&url, n).await;
     let myca = myca(&url, n).await;
     println!("sequential no-op task round trips on {url}");
-    println!("{:<34} {:>7} {:>12} {:>9} {:>9}", "path", "n", "tasks/s", "p50 ms", "p99 ms");
+    println!(
+        "{:<34} {:>7} {:>12} {:>9} {:>9}",
+        "path", "n", "tasks/s", "p50 ms", "p99 ms"
+    );
     row("raw XADD -> XREADGROUP -> XACK", &raw);
     row("myca submit -> agent -> result", &myca);
     println!(
