@@ -8,6 +8,7 @@ pub mod broker;
 pub mod config;
 pub mod docker;
 pub mod orchestrator;
+pub mod pool;
 pub mod redact;
 pub mod secrets;
 pub mod serve;

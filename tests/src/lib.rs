@@ -72,5 +72,7 @@ pub fn closed_port() -> u16 {
 }
 
 pub mod agent;
+pub mod containers;
 pub mod desktop;
+pub mod pool;
 pub mod redis_server;

@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptions, InspectContainerOptions, RemoveContainerOptionsBuilder,
-    StopContainerOptions,
+    CreateContainerOptions, InspectContainerOptions, StopContainerOptions,
 };
 use myca_agents::protocol::names::{container_name, LABEL_AGENT, LABEL_AGENT_ID};
 use myca_agents::protocol::{AgentTask, TaskStatus};
 use myca_e2e::agent::{agent_binary, collect_results, fresh_redis_db, unique_agent_id};
+use myca_e2e::containers::ContainerGuard;
 use myca_e2e::{docker_socket, free_port};
 use myca_orchestrator::agent_image::{ensure_agent_image, tag_for};
 use myca_orchestrator::broker::Broker;
@@ -72,10 +72,8 @@ async fn built_image_runs_a_task_and_stops_cleanly_on_sigterm() {
         )
         .await
         .expect("container created");
-    let cleanup = ContainerGuard {
-        docker: docker.clone(),
-        name: name.clone(),
-    };
+    let mut cleanup = ContainerGuard::new(&docker);
+    cleanup.watch(&name);
     docker
         .start_container(&name, None)
         .await
@@ -121,27 +119,4 @@ async fn built_image_runs_a_task_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert_eq!(state.exit_code, Some(0));
     drop(cleanup);
-}
-
-/// Removes the test's container even when an assertion fails.
-struct ContainerGuard {
-    docker: bollard::Docker,
-    name: String,
-}
-
-impl Drop for ContainerGuard {
-    fn drop(&mut self) {
-        let docker = self.docker.clone();
-        let name = self.name.clone();
-        let options = RemoveContainerOptionsBuilder::new().force(true).build();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            if let Ok(runtime) = runtime {
-                let _ = runtime.block_on(docker.remove_container(&name, Some(options)));
-            }
-        })
-        .join();
-    }
 }

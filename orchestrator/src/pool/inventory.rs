@@ -1,0 +1,57 @@
+//! The pool's inventory, read from the engine by label.
+
+use std::collections::HashMap;
+
+use bollard::query_parameters::ListContainersOptionsBuilder;
+use bollard::Docker;
+use myca_agents::protocol::names::{
+    LABEL_AGENT, LABEL_AGENT_CATEGORY, LABEL_AGENT_ID, LABEL_AGENT_TYPE,
+};
+use serde::Serialize;
+
+use super::spec::LABEL_AGENT_PORT;
+use super::PoolError;
+
+/// An agent container as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PooledAgent {
+    pub agent_id: String,
+    pub agent_type: String,
+    pub category: String,
+    pub container_id: String,
+    /// Docker's state: created, running, restarting, exited, dead…
+    pub state: String,
+    pub port: Option<u16>,
+}
+
+impl PooledAgent {
+    pub fn is_running(&self) -> bool {
+        self.state == "running"
+    }
+}
+
+pub(super) async fn list(docker: &Docker) -> Result<Vec<PooledAgent>, PoolError> {
+    let filters = HashMap::from([("label".to_owned(), vec![format!("{LABEL_AGENT}=true")])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let containers = docker.list_containers(Some(options)).await?;
+    let mut agents: Vec<PooledAgent> = containers
+        .into_iter()
+        .filter_map(|container| {
+            let labels = container.labels.unwrap_or_default();
+            let label = |name: &str| labels.get(name).cloned().unwrap_or_default();
+            Some(PooledAgent {
+                agent_id: labels.get(LABEL_AGENT_ID)?.clone(),
+                agent_type: label(LABEL_AGENT_TYPE),
+                category: label(LABEL_AGENT_CATEGORY),
+                container_id: container.id?,
+                state: container.state.map(|s| s.to_string()).unwrap_or_default(),
+                port: labels.get(LABEL_AGENT_PORT).and_then(|p| p.parse().ok()),
+            })
+        })
+        .collect();
+    agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+    Ok(agents)
+}

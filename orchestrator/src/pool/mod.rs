@@ -1,0 +1,256 @@
+//! A pool of agent containers on one Docker engine: spawn, stop, restart,
+//! remove and scale, with the engine itself as the inventory (every
+//! container labelled `mas.agent=true` belongs to the pool, so dropping and
+//! recreating the pool adopts what runs).
+
+mod inventory;
+mod spec;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::errors::Error as DockerError;
+use bollard::models::NetworkCreateRequest;
+use bollard::query_parameters::{
+    CreateContainerOptions, KillContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    RestartContainerOptions, StopContainerOptions,
+};
+use bollard::Docker;
+use myca_agents::protocol::names::container_name;
+use myca_agents::protocol::{AgentConfig, ProtocolError};
+use tokio::sync::Mutex;
+
+pub use inventory::PooledAgent;
+pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_PORT};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("invalid agent configuration: {0}")]
+    InvalidConfig(#[from] ProtocolError),
+    #[error("no agent {0:?} in this pool")]
+    UnknownAgent(String),
+    #[error("Docker engine: {0}")]
+    Engine(#[from] DockerError),
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// The agent image, already on the engine (see `agent_image`).
+    pub image: String,
+    /// The broker as the agents reach it.
+    pub redis_url: String,
+    pub network: AgentNetwork,
+    /// First AGENT_PORT handed out on the host network.
+    pub first_port: u16,
+    /// How long a graceful stop waits before the engine kills the agent.
+    pub stop_grace: Duration,
+}
+
+pub struct AgentPool {
+    docker: Docker,
+    settings: PoolSettings,
+    /// Serialises choosing a name and a port with creating the container.
+    placement: Mutex<()>,
+}
+
+impl AgentPool {
+    /// Opens the pool, creating its bridge network when it has one.
+    pub async fn open(docker: Docker, settings: PoolSettings) -> Result<Self, PoolError> {
+        if let AgentNetwork::Bridge(name) = &settings.network {
+            ensure_network(&docker, name).await?;
+        }
+        Ok(Self {
+            docker,
+            settings,
+            placement: Mutex::new(()),
+        })
+    }
+
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Every agent container on the engine, running or not.
+    pub async fn agents(&self) -> Result<Vec<PooledAgent>, PoolError> {
+        inventory::list(&self.docker).await
+    }
+
+    pub async fn agent(&self, agent_id: &str) -> Result<Option<PooledAgent>, PoolError> {
+        Ok(self
+            .agents()
+            .await?
+            .into_iter()
+            .find(|a| a.agent_id == agent_id))
+    }
+
+    /// Creates and starts the agent; an agent that exists already is
+    /// returned (and started if it was stopped), never duplicated.
+    pub async fn spawn(&self, config: &AgentConfig) -> Result<PooledAgent, PoolError> {
+        config.validate()?;
+        let name = container_name(&config.agent_id);
+        {
+            let _placing = self.placement.lock().await;
+            if self.agent(&config.agent_id).await?.is_none() {
+                let port = self.next_port().await?;
+                let body = container_body(
+                    config,
+                    &self.settings.image,
+                    &self.settings.redis_url,
+                    &self.settings.network,
+                    port,
+                );
+                let options = CreateContainerOptions {
+                    name: Some(name.clone()),
+                    ..Default::default()
+                };
+                match self.docker.create_container(Some(options), body).await {
+                    Ok(_) => {
+                        tracing::info!(agent_id = %config.agent_id, port, "agent container created")
+                    }
+                    // Created meanwhile by another orchestrator: adopt it.
+                    Err(error) if status_code(&error) == Some(409) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        self.start(&name).await?;
+        self.agent(&config.agent_id)
+            .await?
+            .ok_or_else(|| PoolError::UnknownAgent(config.agent_id.clone()))
+    }
+
+    async fn start(&self, name: &str) -> Result<(), PoolError> {
+        match self.docker.start_container(name, None).await {
+            Ok(()) => Ok(()),
+            // 304: already running.
+            Err(error) if status_code(&error) == Some(304) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Stops the agent: gracefully (SIGTERM, then the grace period) or at once.
+    pub async fn stop(&self, agent_id: &str, force: bool) -> Result<(), PoolError> {
+        let name = self.existing(agent_id).await?;
+        if force {
+            let options = KillContainerOptionsBuilder::new().signal("SIGKILL").build();
+            match self.docker.kill_container(&name, Some(options)).await {
+                Err(error) if status_code(&error) == Some(409) => Ok(()),
+                other => Ok(other?),
+            }
+        } else {
+            let options = StopContainerOptions {
+                t: Some(grace_seconds(self.settings.stop_grace)),
+                ..Default::default()
+            };
+            match self.docker.stop_container(&name, Some(options)).await {
+                Err(error) if status_code(&error) == Some(304) => Ok(()),
+                other => Ok(other?),
+            }
+        }
+    }
+
+    /// Restarts the same container: no second container, no name conflict.
+    pub async fn restart(&self, agent_id: &str) -> Result<PooledAgent, PoolError> {
+        let name = self.existing(agent_id).await?;
+        let options = RestartContainerOptions {
+            t: Some(grace_seconds(self.settings.stop_grace)),
+            ..Default::default()
+        };
+        self.docker.restart_container(&name, Some(options)).await?;
+        self.agent(agent_id)
+            .await?
+            .ok_or_else(|| PoolError::UnknownAgent(agent_id.to_owned()))
+    }
+
+    /// Removes the agent's container (stopping it first if it runs).
+    pub async fn remove(&self, agent_id: &str) -> Result<(), PoolError> {
+        let name = self.existing(agent_id).await?;
+        let options = RemoveContainerOptionsBuilder::new().force(true).build();
+        self.docker.remove_container(&name, Some(options)).await?;
+        Ok(())
+    }
+
+    /// Makes `replicas` agents of `template.agent_type` run, named
+    /// `{type}-{n}`; extra replicas are stopped and removed, highest first.
+    /// They share the type's task stream, so work spreads over them.
+    pub async fn scale(
+        &self,
+        template: &AgentConfig,
+        replicas: usize,
+    ) -> Result<Vec<PooledAgent>, PoolError> {
+        let prefix = format!("{}-", template.agent_type);
+        let replica_number = |agent: &PooledAgent| {
+            (agent.agent_type == template.agent_type)
+                .then(|| agent.agent_id.strip_prefix(&prefix)?.parse::<usize>().ok())
+                .flatten()
+        };
+        let existing: Vec<usize> = self
+            .agents()
+            .await?
+            .iter()
+            .filter_map(replica_number)
+            .collect();
+        for n in existing.iter().filter(|n| **n > replicas) {
+            self.remove(&format!("{prefix}{n}")).await?;
+        }
+        let spawns = (1..=replicas).map(|n| {
+            let mut config = template.clone();
+            config.agent_id = format!("{prefix}{n}");
+            async move { self.spawn(&config).await }
+        });
+        let mut agents = Vec::with_capacity(replicas);
+        for spawned in futures_util::future::join_all(spawns).await {
+            agents.push(spawned?);
+        }
+        Ok(agents)
+    }
+
+    async fn existing(&self, agent_id: &str) -> Result<String, PoolError> {
+        match self.agent(agent_id).await? {
+            Some(agent) => Ok(container_name(&agent.agent_id)),
+            None => Err(PoolError::UnknownAgent(agent_id.to_owned())),
+        }
+    }
+
+    /// On the host network, the lowest port at or above `first_port` that no
+    /// agent container of this engine claims; elsewhere the default 8080.
+    async fn next_port(&self) -> Result<u16, PoolError> {
+        if self.settings.network != AgentNetwork::Host {
+            return Ok(myca_agents::protocol::names::DEFAULT_AGENT_PORT);
+        }
+        let taken: Vec<u16> = self.agents().await?.iter().filter_map(|a| a.port).collect();
+        Ok((self.settings.first_port..=u16::MAX)
+            .find(|port| !taken.contains(port))
+            .unwrap_or(self.settings.first_port))
+    }
+}
+
+async fn ensure_network(docker: &Docker, name: &str) -> Result<(), PoolError> {
+    if docker.inspect_network(name, None).await.is_ok() {
+        return Ok(());
+    }
+    let request = NetworkCreateRequest {
+        name: name.to_owned(),
+        driver: Some("bridge".to_owned()),
+        labels: Some(HashMap::from([(
+            "mas.network".to_owned(),
+            "true".to_owned(),
+        )])),
+        ..Default::default()
+    };
+    match docker.create_network(request).await {
+        Err(error) if status_code(&error) == Some(409) => Ok(()),
+        other => other.map(|_| ()).map_err(Into::into),
+    }
+}
+
+fn status_code(error: &DockerError) -> Option<u16> {
+    match error {
+        DockerError::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+fn grace_seconds(grace: Duration) -> i32 {
+    i32::try_from(grace.as_secs()).unwrap_or(i32::MAX)
+}

@@ -1,0 +1,45 @@
+//! Containers a test created, removed even when an assertion fails.
+
+use bollard::query_parameters::RemoveContainerOptionsBuilder;
+use bollard::Docker;
+
+pub struct ContainerGuard {
+    docker: Docker,
+    names: Vec<String>,
+}
+
+impl ContainerGuard {
+    pub fn new(docker: &Docker) -> Self {
+        Self {
+            docker: docker.clone(),
+            names: Vec::new(),
+        }
+    }
+
+    pub fn watch(&mut self, name: impl Into<String>) {
+        self.names.push(name.into());
+    }
+}
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        let docker = self.docker.clone();
+        let names = std::mem::take(&mut self.names);
+        // Drop cannot await, and the test's runtime may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                for name in names {
+                    let options = RemoveContainerOptionsBuilder::new().force(true).build();
+                    let _ = docker.remove_container(&name, Some(options)).await;
+                }
+            });
+        })
+        .join();
+    }
+}
