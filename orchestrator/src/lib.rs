@@ -7,6 +7,7 @@ pub mod agent_image;
 pub mod broker;
 pub mod config;
 pub mod docker;
+pub mod events;
 pub mod orchestrator;
 pub mod pool;
 pub mod redact;

@@ -4,7 +4,10 @@
 //! recreating the pool adopts what runs).
 
 mod inventory;
+mod logs;
 mod spec;
+mod stats;
+mod watch;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -21,7 +24,10 @@ use myca_agents::protocol::{AgentConfig, ProtocolError};
 use tokio::sync::Mutex;
 
 pub use inventory::PooledAgent;
+pub use logs::{logs, LogLine, LogQuery, LogStream};
 pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_PORT};
+pub use stats::start_sampler;
+pub use watch::watch_events;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
