@@ -8,6 +8,8 @@ pub mod broker;
 pub mod config;
 pub mod docker;
 pub mod events;
+pub mod hosts;
+pub mod image_shipping;
 pub mod orchestrator;
 pub mod pool;
 pub mod redact;

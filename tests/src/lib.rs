@@ -74,5 +74,6 @@ pub fn closed_port() -> u16 {
 pub mod agent;
 pub mod containers;
 pub mod desktop;
+pub mod locks;
 pub mod pool;
 pub mod redis_server;

@@ -8,15 +8,23 @@ use crate::free_port;
 
 pub struct RedisServer {
     child: Option<Child>,
+    pub address: String,
     pub port: u16,
     dir: tempfile::TempDir,
 }
 
 impl RedisServer {
+    /// On loopback.
     pub fn start() -> Self {
+        Self::start_on("127.0.0.1")
+    }
+
+    /// On a given local address, e.g. the host's end of a test VM's link.
+    pub fn start_on(address: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut server = Self {
             child: None,
+            address: address.to_owned(),
             port: free_port(),
             dir,
         };
@@ -25,14 +33,16 @@ impl RedisServer {
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        format!("redis://{}:{}/0", self.address, self.port)
     }
 
     /// Starts it (again) on the same port, empty: no persistence.
     pub fn restart(&mut self) {
         let binary = which_redis();
         let child = Command::new(&binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--port", &self.port.to_string(), "--bind", &self.address])
+            // Reached from a test VM's network namespace, not from loopback.
+            .args(["--protected-mode", "no"])
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(self.dir.path())
@@ -41,7 +51,7 @@ impl RedisServer {
             .unwrap_or_else(|error| panic!("Redis: cannot start {}: {error}", binary.display()));
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while std::net::TcpStream::connect((self.address.as_str(), self.port)).is_err() {
             assert!(
                 Instant::now() < deadline,
                 "redis-server did not listen on {}",

@@ -161,6 +161,20 @@ impl SshSession {
         Ok(output)
     }
 
+    /// A byte stream to a unix socket on the host (`direct-streamlocal`),
+    /// multiplexed over this one SSH connection.
+    pub async fn open_unix_socket(
+        &self,
+        path: &str,
+    ) -> Result<russh::ChannelStream<client::Msg>, SshError> {
+        let channel = self.handle.channel_open_direct_streamlocal(path).await?;
+        Ok(channel.into_stream())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
     pub async fn close(self) -> Result<(), SshError> {
         self.handle
             .disconnect(Disconnect::ByApplication, "closing", "en")

@@ -1,0 +1,90 @@
+//! Docker hosts: the local engine, or a remote one reached over SSH.
+
+mod report;
+mod ssh_docker;
+
+use std::path::PathBuf;
+
+use bollard::Docker;
+use serde::{Deserialize, Serialize};
+
+pub use report::{test_connection, HostReport};
+pub use ssh_docker::connect_over_ssh;
+
+use crate::config::DEFAULT_DOCKER_SOCKET;
+use crate::docker::DockerError;
+use crate::ssh::SshError;
+
+/// How the orchestrator reaches one Docker engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostProfile {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: HostKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HostKind {
+    Local {
+        #[serde(default = "default_socket")]
+        socket: PathBuf,
+    },
+    Ssh {
+        host: String,
+        #[serde(default = "default_ssh_port")]
+        port: u16,
+        user: String,
+        /// Private key file; keys held in the OS keyring and ssh-agent come later.
+        private_key: PathBuf,
+        #[serde(default = "default_remote_socket")]
+        docker_socket: String,
+        /// SHA-256 fingerprint the operator confirmed; nothing else is trusted.
+        host_key_fingerprint: String,
+    },
+}
+
+fn default_socket() -> PathBuf {
+    PathBuf::from(DEFAULT_DOCKER_SOCKET)
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+
+fn default_remote_socket() -> String {
+    DEFAULT_DOCKER_SOCKET.to_owned()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error(transparent)]
+    Docker(#[from] DockerError),
+    #[error(transparent)]
+    Ssh(#[from] SshError),
+    #[error("Docker engine: {0}")]
+    Engine(#[from] bollard::errors::Error),
+}
+
+/// Connects to the profile's engine and settles the API version.
+pub async fn connect(profile: &HostProfile) -> Result<Docker, HostError> {
+    match &profile.kind {
+        HostKind::Local { socket } => Ok(crate::docker::connect_local(socket).await?),
+        HostKind::Ssh {
+            host,
+            port,
+            user,
+            private_key,
+            docker_socket,
+            host_key_fingerprint,
+        } => {
+            let target = crate::ssh::SshTarget {
+                host: host.clone(),
+                port: *port,
+                user: user.clone(),
+                private_key: private_key.clone(),
+            };
+            connect_over_ssh(target, host_key_fingerprint.clone(), docker_socket.clone()).await
+        }
+    }
+}
