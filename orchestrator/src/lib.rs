@@ -5,6 +5,7 @@
 
 pub mod agent_image;
 pub mod broker;
+pub mod broker_image;
 pub mod config;
 pub mod docker;
 pub mod events;
@@ -13,6 +14,7 @@ pub mod image_shipping;
 pub mod orchestrator;
 pub mod pool;
 pub mod redact;
+pub mod scratch_image;
 pub mod secrets;
 pub mod serve;
 pub mod ssh;

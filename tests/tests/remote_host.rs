@@ -15,10 +15,13 @@ use myca_e2e::redis_server::RedisServer;
 use myca_e2e::{docker_socket, free_port, service_env};
 use myca_orchestrator::agent_image::ensure_agent_image;
 use myca_orchestrator::broker::Broker;
+use myca_orchestrator::broker_image::ensure_broker_image;
 use myca_orchestrator::docker::connect_local;
 use myca_orchestrator::hosts::{connect, test_connection, HostError, HostKind, HostProfile};
 use myca_orchestrator::image_shipping::ensure_image_on;
-use myca_orchestrator::pool::{AgentNetwork, AgentPool, PoolSettings};
+use myca_orchestrator::pool::{
+    ensure_managed_broker, AgentNetwork, AgentPool, PoolSettings, BROKER_CONTAINER,
+};
 use myca_orchestrator::ssh::{fingerprint_of_openssh_public_key, SshError};
 use serde_json::json;
 
@@ -55,7 +58,9 @@ async fn test_connection_over_ssh_reports_the_remote_engine() {
     let _link = vm_link_shared();
     let remote = connect(&vm_profile(vm_fingerprint()))
         .await
-        .expect("SSH to the VM's engine");
+        .expect("SSH to the VM's engine")
+        .docker
+        .clone();
     let report = test_connection(&remote).await.unwrap();
     assert!(!report.engine_version.is_empty());
     assert!(report.api_version.starts_with("1."));
@@ -88,7 +93,11 @@ async fn the_agent_image_is_shipped_once_and_agents_run_there() {
     let _link = vm_link_shared();
     let local = connect_local(&docker_socket()).await.unwrap();
     let image = ensure_agent_image(&local, &agent_binary()).await.unwrap();
-    let remote = connect(&vm_profile(vm_fingerprint())).await.unwrap();
+    let remote = connect(&vm_profile(vm_fingerprint()))
+        .await
+        .unwrap()
+        .docker
+        .clone();
     let _ = remote
         .remove_image(
             &image.tag,
@@ -157,7 +166,11 @@ async fn the_agent_image_is_shipped_once_and_agents_run_there() {
 #[tokio::test]
 async fn a_cut_link_fails_requests_and_a_restored_one_carries_on() {
     let _link = vm_link_exclusive();
-    let remote = connect(&vm_profile(vm_fingerprint())).await.unwrap();
+    let remote = connect(&vm_profile(vm_fingerprint()))
+        .await
+        .unwrap()
+        .docker
+        .clone();
     remote.ping().await.expect("link up");
     link("down");
     let while_down = tokio::time::timeout(Duration::from_secs(60), remote.ping()).await;
@@ -179,4 +192,80 @@ async fn a_cut_link_fails_requests_and_a_restored_one_carries_on() {
         "the same client reconnected after the link came back"
     );
     assert!(test_connection(&remote).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_remote_pool_runs_its_own_broker_reached_through_the_ssh_link() {
+    let _link = vm_link_shared();
+    let local = connect_local(&docker_socket()).await.unwrap();
+    let agent_image = ensure_agent_image(&local, &agent_binary()).await.unwrap();
+    let redis_server = std::path::Path::new("/usr/bin/redis-server");
+    let broker_image = ensure_broker_image(&local, redis_server)
+        .await
+        .expect("broker image builds");
+    let host = connect(&vm_profile(vm_fingerprint())).await.unwrap();
+    for tag in [&agent_image.tag, &broker_image.tag] {
+        ensure_image_on(&local, &host.docker, tag, |_| {})
+            .await
+            .unwrap();
+    }
+
+    let network = "mas-network";
+    let broker = ensure_managed_broker(&host.docker, network, &broker_image.tag)
+        .await
+        .unwrap();
+    let again = ensure_managed_broker(&host.docker, network, &broker_image.tag)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.container_id, broker.container_id,
+        "one broker per pool"
+    );
+    let published = host
+        .docker
+        .inspect_container(BROKER_CONTAINER, None)
+        .await
+        .unwrap()
+        .host_config
+        .and_then(|h| h.port_bindings)
+        .unwrap_or_default();
+    assert!(
+        published.is_empty(),
+        "the broker is not published on the VM's network"
+    );
+    let settings = PoolSettings {
+        image: agent_image.tag.clone(),
+        redis_url: broker.agent_url.clone(),
+        network: AgentNetwork::Bridge(network.to_owned()),
+        first_port: 8080,
+        stop_grace: Duration::from_secs(10),
+    };
+    let pool = AgentPool::open(host.docker.clone(), settings)
+        .await
+        .unwrap();
+
+    let id = unique_agent_id("bridged");
+    let mut guard = ContainerGuard::new(&host.docker);
+    guard.watch(container_name(&id));
+    pool.spawn(&AgentConfig::new(&id, "test-agent", AgentCategory::Core))
+        .await
+        .unwrap();
+
+    // The orchestrator reaches the VM's broker only through the SSH link.
+    let forwarded = host.reach(&broker.ip, broker.port).await.unwrap();
+    assert!(forwarded.starts_with("127.0.0.1:"), "{forwarded}");
+    let client = Broker::connect(&format!("redis://{forwarded}/0"))
+        .await
+        .expect("broker via SSH");
+    let mut results = client.results("test").await.unwrap();
+    let echo = AgentTask::new(&id, "echo", json!({"via": "ssh"}));
+    client.submit_to_agent(&echo).await.unwrap();
+    let done = collect_results(&mut results, &[echo.id], Duration::from_secs(40)).await;
+    assert_eq!(
+        done.len(),
+        1,
+        "an agent on the VM's bridge network answered through its broker"
+    );
+    assert_eq!(done[0].result, Some(json!({"via": "ssh"})));
+    pool.remove(&id).await.unwrap();
 }

@@ -9,7 +9,7 @@ use bollard::Docker;
 use serde::{Deserialize, Serialize};
 
 pub use report::{test_connection, HostReport};
-pub use ssh_docker::connect_over_ssh;
+pub use ssh_docker::{connect_over_ssh, SshLink};
 
 use crate::config::DEFAULT_DOCKER_SOCKET;
 use crate::docker::DockerError;
@@ -64,12 +64,63 @@ pub enum HostError {
     Ssh(#[from] SshError),
     #[error("Docker engine: {0}")]
     Engine(#[from] bollard::errors::Error),
+    #[error("cannot open a local forward: {0}")]
+    Forward(std::io::Error),
+}
+
+/// A connected engine, and the SSH link it rides on when it is remote.
+pub struct Host {
+    pub docker: Docker,
+    link: Option<std::sync::Arc<SshLink>>,
+    forwards: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Host {
+    /// An address this process can connect to that reaches `ip:port` as
+    /// the host sees it: directly for the local engine, through an SSH
+    /// forward on loopback for a remote one.
+    pub async fn reach(&self, ip: &str, port: u16) -> Result<String, HostError> {
+        let Some(link) = &self.link else {
+            return Ok(format!("{ip}:{port}"));
+        };
+        let (local, task) = link
+            .forward_tcp(ip, port)
+            .await
+            .map_err(HostError::Forward)?;
+        if let Ok(mut forwards) = self.forwards.lock() {
+            forwards.push(task);
+        }
+        Ok(local.to_string())
+    }
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("over_ssh", &self.link.is_some())
+            .finish()
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        if let Ok(forwards) = self.forwards.lock() {
+            forwards.iter().for_each(|task| task.abort());
+        }
+    }
 }
 
 /// Connects to the profile's engine and settles the API version.
-pub async fn connect(profile: &HostProfile) -> Result<Docker, HostError> {
+pub async fn connect(profile: &HostProfile) -> Result<Host, HostError> {
+    let connected = |docker, link| Host {
+        docker,
+        link,
+        forwards: std::sync::Mutex::new(Vec::new()),
+    };
     match &profile.kind {
-        HostKind::Local { socket } => Ok(crate::docker::connect_local(socket).await?),
+        HostKind::Local { socket } => {
+            Ok(connected(crate::docker::connect_local(socket).await?, None))
+        }
         HostKind::Ssh {
             host,
             port,
@@ -84,7 +135,10 @@ pub async fn connect(profile: &HostProfile) -> Result<Docker, HostError> {
                 user: user.clone(),
                 private_key: private_key.clone(),
             };
-            connect_over_ssh(target, host_key_fingerprint.clone(), docker_socket.clone()).await
+            let (docker, link) =
+                connect_over_ssh(target, host_key_fingerprint.clone(), docker_socket.clone())
+                    .await?;
+            Ok(connected(docker, Some(link)))
         }
     }
 }

@@ -3,6 +3,7 @@
 //! container labelled `mas.agent=true` belongs to the pool, so dropping and
 //! recreating the pool adopts what runs).
 
+mod broker;
 mod inventory;
 mod logs;
 mod spec;
@@ -23,6 +24,7 @@ use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentConfig, ProtocolError};
 use tokio::sync::Mutex;
 
+pub use broker::{ensure_managed_broker, ManagedBroker, BROKER_CONTAINER};
 pub use inventory::PooledAgent;
 pub use logs::{logs, LogLine, LogQuery, LogStream};
 pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_PORT};
@@ -37,6 +39,8 @@ pub enum PoolError {
     UnknownAgent(String),
     #[error("Docker engine: {0}")]
     Engine(#[from] DockerError),
+    #[error("the managed broker is not reachable: {0}")]
+    BrokerUnreachable(String),
 }
 
 #[derive(Debug, Clone)]

@@ -171,6 +171,19 @@ impl SshSession {
         Ok(channel.into_stream())
     }
 
+    /// A byte stream to `host:port` as seen from the SSH host (`direct-tcpip`).
+    pub async fn open_tcp(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<russh::ChannelStream<client::Msg>, SshError> {
+        let channel = self
+            .handle
+            .channel_open_direct_tcpip(host, u32::from(port), "127.0.0.1", 0)
+            .await?;
+        Ok(channel.into_stream())
+    }
+
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
     }
