@@ -245,3 +245,31 @@ async fn invalid_configurations_are_refused_before_docker_is_asked() {
         .to_string()
         .contains("memory_limit"));
 }
+
+#[tokio::test]
+async fn a_missing_image_says_how_to_provide_one() {
+    let redis = fresh_redis_db().await;
+    let docker = myca_orchestrator::docker::connect_local(&myca_e2e::docker_socket())
+        .await
+        .unwrap();
+    let settings = myca_orchestrator::pool::PoolSettings {
+        image: "myca-agent:not-built-here".to_owned(),
+        redis_url: redis,
+        network: myca_orchestrator::pool::AgentNetwork::Host,
+        first_port: myca_e2e::free_port(),
+        stop_grace: Duration::from_secs(5),
+    };
+    let pool = myca_orchestrator::pool::AgentPool::open(docker, settings)
+        .await
+        .unwrap();
+    let error = pool
+        .spawn(&config(&unique_agent_id("imageless")))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, PoolError::ImageMissing { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("myca-agent:not-built-here") && message.contains("ship it"),
+        "{message}"
+    );
+}

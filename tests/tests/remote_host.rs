@@ -22,7 +22,7 @@ use myca_orchestrator::image_shipping::ensure_image_on;
 use myca_orchestrator::pool::{
     ensure_managed_broker, AgentNetwork, AgentPool, PoolSettings, BROKER_CONTAINER,
 };
-use myca_orchestrator::ssh::{fingerprint_of_openssh_public_key, SshError};
+use myca_orchestrator::ssh::{fingerprint_of_openssh_public_key, SshAuth, SshError};
 use serde_json::json;
 
 fn vm_profile(fingerprint: String) -> HostProfile {
@@ -32,7 +32,9 @@ fn vm_profile(fingerprint: String) -> HostProfile {
             host: service_env("MYCA_TEST_VM_SSH_HOST", "remote VM (netns sshd)"),
             port: 22,
             user: "root".to_owned(),
-            private_key: PathBuf::from(service_env("MYCA_TEST_SSH_KEY", "sshd")),
+            auth: SshAuth::KeyFile {
+                path: PathBuf::from(service_env("MYCA_TEST_SSH_KEY", "sshd")),
+            },
             docker_socket: service_env("MYCA_TEST_VM_DOCKER_SOCKET", "remote VM dockerd"),
             host_key_fingerprint: fingerprint,
         },

@@ -13,7 +13,7 @@ pub use ssh_docker::{connect_over_ssh, SshLink};
 
 use crate::config::DEFAULT_DOCKER_SOCKET;
 use crate::docker::DockerError;
-use crate::ssh::SshError;
+use crate::ssh::{SshAuth, SshError};
 
 /// How the orchestrator reaches one Docker engine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,8 +35,7 @@ pub enum HostKind {
         #[serde(default = "default_ssh_port")]
         port: u16,
         user: String,
-        /// Private key file; keys held in the OS keyring and ssh-agent come later.
-        private_key: PathBuf,
+        auth: SshAuth,
         #[serde(default = "default_remote_socket")]
         docker_socket: String,
         /// SHA-256 fingerprint the operator confirmed; nothing else is trusted.
@@ -125,7 +124,7 @@ pub async fn connect(profile: &HostProfile) -> Result<Host, HostError> {
             host,
             port,
             user,
-            private_key,
+            auth,
             docker_socket,
             host_key_fingerprint,
         } => {
@@ -133,7 +132,7 @@ pub async fn connect(profile: &HostProfile) -> Result<Host, HostError> {
                 host: host.clone(),
                 port: *port,
                 user: user.clone(),
-                private_key: private_key.clone(),
+                auth: auth.clone(),
             };
             let (docker, link) =
                 connect_over_ssh(target, host_key_fingerprint.clone(), docker_socket.clone())

@@ -12,6 +12,10 @@ use super::{status_code, PoolError};
 use crate::broker_image::BROKER_PORT;
 
 pub const BROKER_CONTAINER: &str = "mas-redis";
+const PROVIDE_BROKER_IMAGE: &str =
+    "build it from this machine's redis-server with the orchestrator's \
+     broker image builder (Debian package redis-server) and ship it to this host, `docker load` a \
+     Redis image, or configure an external Redis URL instead";
 const LABEL_BROKER: &str = "mas.broker";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +66,7 @@ pub async fn ensure_managed_broker(
     match docker.create_container(Some(options), body).await {
         Ok(_) => tracing::info!(network, "managed broker created"),
         Err(error) if status_code(&error) == Some(409) => {}
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(super::missing_image(error, image, PROVIDE_BROKER_IMAGE)),
     }
     match docker.start_container(BROKER_CONTAINER, None).await {
         Err(error) if status_code(&error) != Some(304) => return Err(error.into()),

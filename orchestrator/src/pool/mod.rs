@@ -41,6 +41,29 @@ pub enum PoolError {
     Engine(#[from] DockerError),
     #[error("the managed broker is not reachable: {0}")]
     BrokerUnreachable(String),
+    #[error("this engine has no image {image} and no registry to pull it from: {how_to_provide}")]
+    ImageMissing {
+        image: String,
+        how_to_provide: &'static str,
+    },
+}
+
+/// Agent images come from `agent_image::ensure_agent_image` (built here
+/// from the myca-agent binary) and reach other engines by image shipping.
+const PROVIDE_AGENT_IMAGE: &str =
+    "build it with the orchestrator's agent image builder and ship it to this host, \
+     or `docker load` an exported copy";
+
+/// Maps "no such image" on create to an error that says what to do.
+fn missing_image(error: DockerError, image: &str, how_to_provide: &'static str) -> PoolError {
+    if status_code(&error) == Some(404) {
+        PoolError::ImageMissing {
+            image: image.to_owned(),
+            how_to_provide,
+        }
+    } else {
+        error.into()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -119,7 +142,13 @@ impl AgentPool {
                     }
                     // Created meanwhile by another orchestrator: adopt it.
                     Err(error) if status_code(&error) == Some(409) => {}
-                    Err(error) => return Err(error.into()),
+                    Err(error) => {
+                        return Err(missing_image(
+                            error,
+                            &self.settings.image,
+                            PROVIDE_AGENT_IMAGE,
+                        ))
+                    }
                 }
             }
         }

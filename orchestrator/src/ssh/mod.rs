@@ -7,7 +7,7 @@ mod host_key;
 mod session;
 
 pub use host_key::{fingerprint, fingerprint_of_openssh_public_key};
-pub use session::{discover_host_fingerprint, ExecOutput, SshSession, SshTarget};
+pub use session::{discover_host_fingerprint, ExecOutput, SshAuth, SshSession, SshTarget};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SshError {
@@ -22,9 +22,9 @@ pub enum SshError {
         pinned: String,
         presented: String,
     },
-    #[error("cannot load the private key {path}: {reason}")]
+    #[error("cannot use the private key from {path}: {reason}")]
     PrivateKey { path: String, reason: String },
-    #[error("{user}@{address} refused the key {key_path}")]
+    #[error("{user}@{address} refused the key from {key_path}")]
     AuthRejected {
         user: String,
         address: String,

@@ -15,7 +15,33 @@ pub struct SshTarget {
     pub host: String,
     pub port: u16,
     pub user: String,
-    pub private_key: PathBuf,
+    pub auth: SshAuth,
+}
+
+/// How the client proves who it is. Key material is never logged, stored in
+/// plain text by us, or put in an error message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum SshAuth {
+    /// An unencrypted private key file.
+    KeyFile { path: PathBuf },
+    /// A private key held in the OS keyring under this secret name.
+    Keyring { secret: String },
+    /// Keys offered by an ssh-agent (SSH_AUTH_SOCK when no socket is given).
+    Agent { socket: Option<PathBuf> },
+}
+
+impl SshAuth {
+    fn describe(&self) -> String {
+        match self {
+            SshAuth::KeyFile { path } => path.display().to_string(),
+            SshAuth::Keyring { secret } => format!("keyring secret {secret:?}"),
+            SshAuth::Agent { socket } => match socket {
+                Some(socket) => format!("ssh-agent at {}", socket.display()),
+                None => "ssh-agent (SSH_AUTH_SOCK)".to_owned(),
+            },
+        }
+    }
 }
 
 impl SshTarget {
@@ -84,6 +110,73 @@ pub async fn discover_host_fingerprint(host: &str, port: u16) -> Result<String, 
     }
 }
 
+/// Offers the target's key(s); true when the server accepted one.
+async fn authenticate(
+    handle: &mut Handle<PinnedKey>,
+    target: &SshTarget,
+) -> Result<bool, SshError> {
+    let unusable = |reason: String| SshError::PrivateKey {
+        path: target.auth.describe(),
+        reason,
+    };
+    let key = match &target.auth {
+        SshAuth::KeyFile { path } => {
+            russh::keys::load_secret_key(path, None).map_err(|error| unusable(error.to_string()))?
+        }
+        SshAuth::Keyring { secret } => {
+            let text = crate::secrets::SecretStore::default()
+                .get(secret)
+                .await
+                .map_err(|error| unusable(error.to_string()))?
+                .ok_or_else(|| unusable("no such secret in the OS keyring".to_owned()))?;
+            russh::keys::decode_secret_key(&text, None)
+                .map_err(|error| unusable(error.to_string()))?
+        }
+        SshAuth::Agent { socket } => {
+            return authenticate_with_agent(handle, target, socket.as_deref(), unusable).await
+        }
+    };
+    let hash_alg = handle.best_supported_rsa_hash().await?.flatten();
+    let result = handle
+        .authenticate_publickey(
+            target.user.clone(),
+            PrivateKeyWithHashAlg::new(Arc::new(key), hash_alg),
+        )
+        .await?;
+    Ok(result.success())
+}
+
+async fn authenticate_with_agent(
+    handle: &mut Handle<PinnedKey>,
+    target: &SshTarget,
+    socket: Option<&std::path::Path>,
+    unusable: impl Fn(String) -> SshError,
+) -> Result<bool, SshError> {
+    let connected = match socket {
+        Some(socket) => russh::keys::agent::client::AgentClient::connect_uds(socket).await,
+        None => russh::keys::agent::client::AgentClient::connect_env().await,
+    };
+    let mut agent = connected.map_err(|error| unusable(error.to_string()))?;
+    let identities = agent
+        .request_identities()
+        .await
+        .map_err(|error| unusable(error.to_string()))?;
+    let hash_alg = handle.best_supported_rsa_hash().await?.flatten();
+    for identity in identities {
+        let russh::keys::agent::AgentIdentity::PublicKey { key, .. } = identity else {
+            continue;
+        };
+        let result = handle
+            .authenticate_publickey_with(target.user.clone(), key, hash_alg, &mut agent)
+            .await
+            .map_err(|error| unusable(error.to_string()))?;
+        if result.success() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// An authenticated SSH connection to a host whose key matched the pin.
 pub struct SshSession {
     handle: Handle<PinnedKey>,
@@ -92,12 +185,6 @@ pub struct SshSession {
 impl SshSession {
     pub async fn connect(target: &SshTarget, pinned_fingerprint: &str) -> Result<Self, SshError> {
         let address = target.address();
-        let key = russh::keys::load_secret_key(&target.private_key, None).map_err(|error| {
-            SshError::PrivateKey {
-                path: target.private_key.display().to_string(),
-                reason: error.to_string(),
-            }
-        })?;
         let presented = Arc::new(Mutex::new(None));
         let handler = PinnedKey {
             pinned: Some(pinned_fingerprint.to_owned()),
@@ -124,18 +211,11 @@ impl SshSession {
                 });
             }
         };
-        let hash_alg = handle.best_supported_rsa_hash().await?.flatten();
-        let auth = handle
-            .authenticate_publickey(
-                target.user.clone(),
-                PrivateKeyWithHashAlg::new(Arc::new(key), hash_alg),
-            )
-            .await?;
-        if !auth.success() {
+        if !authenticate(&mut handle, target).await? {
             return Err(SshError::AuthRejected {
                 user: target.user.clone(),
                 address,
-                key_path: target.private_key.display().to_string(),
+                key_path: target.auth.describe(),
             });
         }
         Ok(Self { handle })
