@@ -270,4 +270,25 @@ async fn a_remote_pool_runs_its_own_broker_reached_through_the_ssh_link() {
     );
     assert_eq!(done[0].result, Some(json!({"via": "ssh"})));
     pool.remove(&id).await.unwrap();
+
+    // Scaling works the same on the remote engine.
+    let template = AgentConfig::new("test-agent-1", "test-agent", AgentCategory::Core);
+    (1..=2).for_each(|n| guard.watch(container_name(&format!("test-agent-{n}"))));
+    let replicas = pool.scale(&template, 2).await.unwrap();
+    assert_eq!(replicas.len(), 2);
+    assert!(replicas.iter().all(|r| r.is_running()));
+    let shared = AgentTask::new("test-agent", "echo", json!({"replicas": 2}));
+    client.submit_to_type("test-agent", &shared).await.unwrap();
+    assert_eq!(
+        collect_results(&mut results, &[shared.id], Duration::from_secs(40))
+            .await
+            .len(),
+        1
+    );
+    assert!(pool.scale(&template, 0).await.unwrap().is_empty());
+    let left = pool.agents().await.unwrap();
+    assert!(
+        left.iter().all(|a| !a.agent_id.starts_with("test-agent-")),
+        "{left:?}"
+    );
 }
