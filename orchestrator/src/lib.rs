@@ -24,4 +24,7 @@ pub mod store;
 pub use config::{ConfigError, DatabaseTarget, OrchestratorConfig};
 pub use orchestrator::Orchestrator;
 pub use status::{DockerInfo, Probe, RedisInfo, ServiceStatus, StoreInfo, SystemStatus};
-pub use store::{Store, StoreBackend, StoreError};
+pub use store::{
+    ActivitySummary, AgentAction, HistoryRetention, KnowledgeEntry, RecentError, SnapshotRetention,
+    SnapshotSummary, Store, StoreBackend, StoreError, StoredAction, StoredMessage, StoredSnapshot,
+};

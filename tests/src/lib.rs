@@ -77,3 +77,4 @@ pub mod desktop;
 pub mod locks;
 pub mod pool;
 pub mod redis_server;
+pub mod stores;

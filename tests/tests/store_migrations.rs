@@ -1,17 +1,19 @@
 //! Migrations from empty, on a real SQLite file and a real PostgreSQL server.
 
-use std::str::FromStr;
-
-use myca_e2e::{postgres_url, unique_name};
+use myca_e2e::stores::{Backend, TestStore};
 use myca_orchestrator::{DatabaseTarget, Store, StoreBackend};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-const SEED_TABLES: [&str; 5] = [
+/// The seed's five tables, then what later work needs.
+const TABLES: [&str; 9] = [
     "agent_knowledge",
     "agent_logs",
     "agent_messages",
     "agent_metrics",
     "agent_snapshots",
+    "approvals",
+    "audit",
+    "hosts",
+    "tasks",
 ];
 
 async fn assert_migrated(store: &Store, backend: StoreBackend) {
@@ -20,7 +22,7 @@ async fn assert_migrated(store: &Store, backend: StoreBackend) {
     assert!(status.available >= 1);
     assert!(status.up_to_date(), "{status:?}");
     let tables = store.table_names().await.unwrap();
-    for table in SEED_TABLES {
+    for table in TABLES {
         assert!(
             tables.iter().any(|t| t == table),
             "{table} missing from {tables:?}"
@@ -33,48 +35,27 @@ async fn assert_migrated(store: &Store, backend: StoreBackend) {
 
 #[tokio::test]
 async fn sqlite_file_migrates_from_empty_and_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = DatabaseTarget::sqlite_in(&dir.path().join("nested/data"));
-    let store = Store::open(&target).await.unwrap();
+    let test_store = TestStore::empty(Backend::Sqlite).await;
+    let store = &test_store.store;
     assert_eq!(store.migration_status().await.unwrap().applied, 0);
     store.migrate().await.unwrap();
-    assert_migrated(&store, StoreBackend::Sqlite).await;
+    assert_migrated(store, StoreBackend::Sqlite).await;
     store.close().await;
     // Reopening the same file finds the migrations already applied.
+    let target = test_store.sqlite_target().unwrap();
     let reopened = Store::open(&target).await.unwrap();
     assert!(reopened.migration_status().await.unwrap().up_to_date());
+    test_store.finish().await;
 }
 
 #[tokio::test]
 async fn postgres_migrates_from_empty_and_again() {
-    let url = postgres_url();
-    let schema = unique_name("myca_test");
-    // A private schema per run keeps runs apart on one server.
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .expect("PostgreSQL reachable");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let scoped = format!(
-        "{url}{}options=-c%20search_path%3D{schema}",
-        if url.contains('?') { "&" } else { "?" }
-    );
-    PgConnectOptions::from_str(&scoped).expect("scoped URL parses");
-    let store = Store::open(&DatabaseTarget::Postgres(scoped))
-        .await
-        .unwrap();
+    let test_store = TestStore::empty(Backend::Postgres).await;
+    let store = &test_store.store;
     assert_eq!(store.migration_status().await.unwrap().applied, 0);
     store.migrate().await.unwrap();
-    assert_migrated(&store, StoreBackend::Postgres).await;
-    store.close().await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    assert_migrated(store, StoreBackend::Postgres).await;
+    test_store.finish().await;
 }
 
 #[tokio::test]

@@ -3,7 +3,15 @@
 //! Two typed pools rather than sqlx's `Any` driver, which cannot decode
 //! PostgreSQL's TIMESTAMPTZ or JSONB columns.
 
+mod actions;
+mod dialect;
+mod knowledge;
+mod messages;
+mod metrics;
 mod migrations;
+mod retention;
+mod snapshots;
+mod summary;
 
 use std::str::FromStr;
 
@@ -15,7 +23,16 @@ use ts_rs::TS;
 use crate::config::DatabaseTarget;
 use crate::redact::redact_url;
 
+pub use actions::{AgentAction, StoredAction};
+pub use knowledge::KnowledgeEntry;
+pub use messages::StoredMessage;
 pub use migrations::MigrationStatus;
+pub use retention::HistoryRetention;
+pub use snapshots::{SnapshotRetention, SnapshotSummary, StoredSnapshot};
+pub use summary::{ActivitySummary, RecentError};
+
+/// Rows per multi-row INSERT: well under both backends' bind-parameter limits.
+const BATCH_ROWS: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -45,6 +62,8 @@ pub enum StoreError {
     Open { target: String, source: sqlx::Error },
     #[error("migrations failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{table} holds an unreadable value: {detail}")]
+    Corrupt { table: &'static str, detail: String },
     #[error("SQL error: {0}")]
     Sql(#[from] sqlx::Error),
 }
