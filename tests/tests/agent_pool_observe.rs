@@ -26,12 +26,7 @@ async fn next_event(
     tokio::time::timeout(PATIENCE, async {
         loop {
             let event = events.recv().await.expect("bus open");
-            let ours = match &event {
-                Event::Container { agent_id: id, .. } | Event::Metrics { agent_id: id, .. } => {
-                    id == agent_id
-                }
-            };
-            if ours && wanted(&event) {
+            if event.agent_id() == agent_id && wanted(&event) {
                 return event;
             }
         }

@@ -85,12 +85,13 @@ pub fn start_sampler(
                             .insert(agent.agent_id.clone(), now)
                             .map(|before| cpu_percent(before, now))
                             .unwrap_or(0.0);
-                        bus.publish(Event::Metrics {
+                        bus.record(Event::Metrics {
                             agent_id: agent.agent_id,
                             cpu_percent: cpu,
                             memory_mb: memory_mb(&stats),
                             at: Utc::now(),
-                        });
+                        })
+                        .await;
                     }
                 }
                 Err(error) => tracing::warn!(%error, "cannot list agents for sampling"),

@@ -32,7 +32,7 @@ pub fn watch_events(docker: Docker, bus: EventBus) -> tokio::task::JoinHandle<()
                 match message {
                     Ok(message) => {
                         if let Some(event) = to_event(&message) {
-                            bus.publish(event);
+                            bus.record(event).await;
                         }
                     }
                     Err(error) => {
