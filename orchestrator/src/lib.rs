@@ -19,6 +19,7 @@ pub mod scratch_image;
 pub mod scrub;
 pub mod secrets;
 pub mod serve;
+pub mod snapshots;
 pub mod ssh;
 pub mod status;
 pub mod store;

@@ -28,6 +28,26 @@ pub const RESULTS_STREAM: &str = "mas:results";
 /// Agent snapshots (on command and at shutdown), consumed by the orchestrator.
 pub const SNAPSHOTS_STREAM: &str = "mas:snapshots";
 /// Set once a task's result is recorded, so a redelivered task is not run twice.
+/// Agents' requests to their long-term memory, served by the orchestrator.
+pub const KNOWLEDGE_REQUESTS_STREAM: &str = "mas:knowledge:requests";
+/// The entry field holding a `KnowledgeRequest`.
+pub const KNOWLEDGE_REQUEST_FIELD: &str = "request";
+
+/// Where the orchestrator pushes the reply to one knowledge request.
+pub fn knowledge_reply_key(request_id: &uuid::Uuid) -> String {
+    format!("mas:knowledge:reply:{request_id}")
+}
+
+/// An agent's short-term memory: its last conversation entries, newest first.
+pub fn conversation_key(agent_id: &str) -> String {
+    format!("mas:memory:{agent_id}:conversation")
+}
+
+/// Entries short-term memory keeps per agent (the seed's last 10).
+pub const CONVERSATION_ENTRIES: isize = 10;
+/// Short-term memory lapses after a day without a new entry.
+pub const CONVERSATION_TTL_SECONDS: u64 = 24 * 3600;
+
 pub fn task_done_key(task_id: &uuid::Uuid) -> String {
     format!("mas:task:{task_id}:done")
 }

@@ -16,6 +16,7 @@ use tracing::warn;
 use super::backoff::Backoff;
 use super::executor::execute;
 use super::handlers::Registry;
+use super::memory::Memory;
 use super::state::Shared;
 use crate::protocol::names::AGENTS_GROUP;
 use crate::protocol::TaskPriority;
@@ -30,6 +31,7 @@ pub struct Consumer {
     registry: Arc<Registry>,
     client: redis::Client,
     results: ConnectionManager,
+    memory: Memory,
     streams: Vec<(TaskPriority, [String; 2])>,
 }
 
@@ -41,7 +43,9 @@ impl Consumer {
         results: ConnectionManager,
     ) -> Self {
         let streams = task_streams(&shared.config.agent_id, &shared.config.agent_type);
+        let memory = Memory::new(&shared.config.agent_id, client.clone(), results.clone());
         Self {
+            memory,
             shared,
             registry,
             client,
@@ -124,6 +128,7 @@ impl Consumer {
                     self.shared.clone(),
                     self.registry.clone(),
                     self.results.clone(),
+                    self.memory.clone(),
                     delivery,
                 );
                 running.spawn(async move {

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::backoff::Backoff;
 use super::consumer::wait_or_shutdown;
+use super::memory::conversation;
 use super::state::Shared;
 use crate::protocol::names::{agent_channel, AGENTS_GROUP, HEARTBEATS_CHANNEL, SNAPSHOTS_STREAM};
 use crate::protocol::{AgentCommand, AgentSnapshot};
@@ -139,6 +140,10 @@ pub async fn publish_snapshot(
     capabilities: &[String],
     reason: &str,
 ) -> redis::RedisResult<String> {
+    // A snapshot without its short-term memory beats none at all.
+    let short_term = conversation(redis, &shared.config.agent_id)
+        .await
+        .unwrap_or_default();
     let snapshot = AgentSnapshot {
         id: Uuid::new_v4(),
         agent_id: shared.config.agent_id.clone(),
@@ -146,7 +151,7 @@ pub async fn publish_snapshot(
         state: shared.agent_state(),
         config: shared.config.agent_config(capabilities.to_vec()),
         pending_tasks: shared.in_flight_tasks(),
-        memory_state: json!({}),
+        memory_state: json!({ "short_term": short_term }),
         reason: reason.to_owned(),
     };
     let json = serde_json::to_string(&snapshot).unwrap_or_default();

@@ -11,6 +11,7 @@ use tracing::{info, warn};
 
 use super::backoff::Backoff;
 use super::handlers::{Registry, TaskContext};
+use super::memory::Memory;
 use super::state::{Outcome, Shared};
 use crate::protocol::names::{task_done_key, AGENTS_GROUP, RESULTS_STREAM};
 use crate::protocol::{AgentTask, TaskStatus};
@@ -39,6 +40,7 @@ pub async fn execute(
     shared: Arc<Shared>,
     registry: Arc<Registry>,
     mut redis: ConnectionManager,
+    memory: Memory,
     delivery: Delivery,
 ) {
     let Delivery {
@@ -62,7 +64,7 @@ pub async fn execute(
     task.started_at = Some(Utc::now());
     task.status = TaskStatus::Running;
     info!(task_id = %task.id, task_type = %task.task_type, priority = task.priority.value(), "task started");
-    let outcome = run_handler(&shared, &registry, &task).await;
+    let outcome = run_handler(&shared, &registry, memory, &task).await;
     let now = Utc::now();
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let kind = match outcome {
@@ -96,7 +98,12 @@ enum RunOutcome {
     TimedOut(Duration),
 }
 
-async fn run_handler(shared: &Shared, registry: &Registry, task: &AgentTask) -> RunOutcome {
+async fn run_handler(
+    shared: &Shared,
+    registry: &Registry,
+    memory: Memory,
+    task: &AgentTask,
+) -> RunOutcome {
     let Some(handler) = registry.handler(&task.task_type) else {
         return RunOutcome::Failed(format!(
             "agent type {:?} cannot run task type {:?}; it runs {:?}",
@@ -114,6 +121,7 @@ async fn run_handler(shared: &Shared, registry: &Registry, task: &AgentTask) -> 
         task: task.clone(),
         agent: shared.agent_state(),
         capabilities: registry.capabilities(),
+        memory,
     };
     // Its own task, so a panicking handler fails the task, not the agent, and
     // a timed-out one is really stopped.

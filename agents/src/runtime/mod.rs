@@ -7,6 +7,7 @@ mod control;
 mod executor;
 pub mod handlers;
 mod http;
+pub mod memory;
 mod state;
 
 use std::sync::atomic::Ordering;

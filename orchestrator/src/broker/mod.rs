@@ -2,6 +2,7 @@
 //! heartbeats, publish commands, listen to the fleet's channels.
 
 mod heartbeats;
+mod knowledge;
 mod results;
 mod subscription;
 
@@ -15,6 +16,7 @@ use myca_agents::streams::{self, StreamError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 pub use heartbeats::{HeartbeatRecord, HeartbeatTracker};
+pub use knowledge::serve_knowledge;
 pub use results::{ResultConsumer, TaskResult};
 pub use subscription::{subscribe, ChannelMessage};
 
@@ -53,6 +55,11 @@ impl Broker {
 
     pub fn client(&self) -> &redis::Client {
         &self.client
+    }
+
+    /// The shared connection (5 s response timeout: no blocking commands).
+    pub fn connection(&self) -> ConnectionManager {
+        self.redis.clone()
     }
 
     /// Queues a task for the agent named in `task.agent_id`.

@@ -24,10 +24,12 @@ use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentConfig, ProtocolError};
 use tokio::sync::Mutex;
 
+use crate::scrub::{is_secret_key, Scrubber};
+
 pub use broker::{ensure_managed_broker, ManagedBroker, BROKER_CONTAINER};
 pub use inventory::PooledAgent;
 pub use logs::{logs, LogLine, LogQuery, LogStream};
-pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_PORT};
+pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_CONFIG, LABEL_AGENT_PORT};
 pub use stats::start_sampler;
 pub use watch::watch_events;
 
@@ -82,6 +84,8 @@ pub struct PoolSettings {
 pub struct AgentPool {
     docker: Docker,
     settings: PoolSettings,
+    /// Learns every secret handed to an agent, so nothing stored repeats it.
+    scrubber: Scrubber,
     /// Serialises choosing a name and a port with creating the container.
     placement: Mutex<()>,
 }
@@ -95,8 +99,19 @@ impl AgentPool {
         Ok(Self {
             docker,
             settings,
+            scrubber: Scrubber::default(),
             placement: Mutex::new(()),
         })
+    }
+
+    /// Shares `scrubber` (one per orchestrator) instead of the pool's own.
+    pub fn with_scrubber(mut self, scrubber: Scrubber) -> Self {
+        self.scrubber = scrubber;
+        self
+    }
+
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
     }
 
     pub fn docker(&self) -> &Docker {
@@ -120,6 +135,7 @@ impl AgentPool {
     /// returned (and started if it was stopped), never duplicated.
     pub async fn spawn(&self, config: &AgentConfig) -> Result<PooledAgent, PoolError> {
         config.validate()?;
+        self.scrubber.learn_from_config(config);
         let name = container_name(&config.agent_id);
         {
             let _placing = self.placement.lock().await;
@@ -242,6 +258,26 @@ impl AgentPool {
             agents.push(spawned?);
         }
         Ok(agents)
+    }
+
+    /// The configuration the agent was spawned with, secret-named values
+    /// masked (from its container's label). The secrets in its environment
+    /// are learned on the way, so an adopted agent's are masked too.
+    pub async fn spawn_config(&self, agent_id: &str) -> Result<Option<AgentConfig>, PoolError> {
+        let name = self.existing(agent_id).await?;
+        let container = self.docker.inspect_container(&name, None).await?.config;
+        let container = container.unwrap_or_default();
+        for variable in container.env.iter().flatten() {
+            if let Some((key, value)) = variable.split_once('=') {
+                if is_secret_key(key) {
+                    self.scrubber.learn(value);
+                }
+            }
+        }
+        Ok(container
+            .labels
+            .and_then(|labels| labels.get(LABEL_AGENT_CONFIG).cloned())
+            .and_then(|json| serde_json::from_str(&json).ok()))
     }
 
     async fn existing(&self, agent_id: &str) -> Result<String, PoolError> {

@@ -9,8 +9,13 @@ use myca_agents::protocol::names::{
 };
 use myca_agents::protocol::AgentConfig;
 
+use crate::scrub::Scrubber;
+
 /// Our own label: the agent's HTTP port, needed on the host network.
 pub const LABEL_AGENT_PORT: &str = "mas.agent_port";
+/// The agent's configuration, secret-named values masked: what a snapshot
+/// records and a restore respawns from.
+pub const LABEL_AGENT_CONFIG: &str = "mas.agent_config";
 /// The non-root user the agent runs as (nobody).
 pub const AGENT_USER: &str = "65534:65534";
 /// Scratch space on the otherwise read-only root filesystem.
@@ -43,6 +48,10 @@ pub fn container_body(
             config.category.as_str().to_owned(),
         ),
         (LABEL_AGENT_PORT.to_owned(), port.to_string()),
+        (
+            LABEL_AGENT_CONFIG.to_owned(),
+            serde_json::to_string(&Scrubber::default().config(config)).unwrap_or_default(),
+        ),
     ]);
     let mut environment = vec![
         format!("{}={}", env::AGENT_ID, config.agent_id),
@@ -113,6 +122,9 @@ mod tests {
         );
         config.cpu_limit = 0.5;
         config.memory_limit = 128;
+        config
+            .environment
+            .insert("DOCKER_TOKEN".into(), "planted-token-1".into());
         let body = container_body(
             &config,
             "myca-agent:abc",
@@ -131,6 +143,9 @@ mod tests {
         assert_eq!(labels[LABEL_AGENT], "true");
         assert_eq!(labels[LABEL_AGENT_CATEGORY], "infrastructure");
         assert_eq!(labels[LABEL_AGENT_PORT], "18080");
+        let recorded: AgentConfig = serde_json::from_str(&labels[LABEL_AGENT_CONFIG]).unwrap();
+        assert_eq!(recorded.memory_limit, config.memory_limit);
+        assert!(!labels[LABEL_AGENT_CONFIG].contains("planted"));
         assert!(body.env.unwrap().contains(&"AGENT_PORT=18080".to_owned()));
     }
 }

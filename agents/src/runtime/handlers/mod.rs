@@ -11,13 +11,15 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::memory::Memory;
 use crate::protocol::{AgentState, AgentTask};
 
-/// What a handler sees: the task and the agent it runs in.
+/// What a handler sees: the task, the agent it runs in and its memory.
 pub struct TaskContext {
     pub task: AgentTask,
     pub agent: AgentState,
     pub capabilities: Vec<String>,
+    pub memory: Memory,
 }
 
 /// A handler's answer: the task's result, or why it failed.

@@ -2,9 +2,68 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::Registry;
+use super::{HandlerResult, Registry, TaskContext};
+
+fn text<'a>(context: &'a TaskContext, field: &str) -> Result<&'a str, String> {
+    context
+        .task
+        .payload
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("payload needs a string `{field}`"))
+}
+
+/// `{"key", "value", "ttl_seconds"?}` into long-term memory.
+async fn remember(context: TaskContext) -> HandlerResult {
+    let key = text(&context, "key")?;
+    let value = context
+        .task
+        .payload
+        .get("value")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let ttl = context
+        .task
+        .payload
+        .get("ttl_seconds")
+        .and_then(Value::as_u64)
+        .map(Duration::from_secs);
+    context
+        .memory
+        .remember(key, value, ttl)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({ "remembered": key }))
+}
+
+/// `{"key"}` from long-term memory: `{"key", "value"}` (null when unknown).
+async fn recall(context: TaskContext) -> HandlerResult {
+    let key = text(&context, "key")?;
+    let value = context
+        .memory
+        .recall(key)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({ "key": key, "value": value }))
+}
+
+/// `{"text"}` into short-term memory; returns the kept entries.
+async fn note(context: TaskContext) -> HandlerResult {
+    let entry = json!({ "text": text(&context, "text")?, "task_id": context.task.id });
+    context
+        .memory
+        .add_turn(&entry)
+        .await
+        .map_err(|e| e.to_string())?;
+    let kept = context
+        .memory
+        .recent_turns()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(json!({ "kept": kept }))
+}
 
 pub(super) fn register(registry: &mut Registry) {
     // Returns its payload unchanged.
@@ -20,6 +79,9 @@ pub(super) fn register(registry: &mut Registry) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         Ok(json!({ "slept_ms": ms }))
     });
+    registry.add("remember", remember);
+    registry.add("recall", recall);
+    registry.add("note", note);
     // Fails with `{"message": "..."}`.
     registry.add("fail", |context| async move {
         Err(context

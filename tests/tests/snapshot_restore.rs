@@ -1,0 +1,193 @@
+//! Snapshots on the real engine, Redis and SQL store: an agent's snapshot
+//! carries its pending tasks and memory but no secret; after its container is
+//! killed a restore into a new container completes that work and has the
+//! memory back; a graceful stop stores a snapshot by itself.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use myca_agents::protocol::names::container_name;
+use myca_agents::protocol::{AgentCategory, AgentConfig, AgentTask, TaskStatus};
+use myca_e2e::agent::{collect_results, fresh_redis_db, unique_agent_id};
+use myca_e2e::containers::ContainerGuard;
+use myca_e2e::pool::{local_pool, wait_healthy};
+use myca_e2e::stores::{Backend, TestStore};
+use myca_orchestrator::broker::{serve_knowledge, Broker, ResultConsumer};
+use myca_orchestrator::snapshots::SnapshotManager;
+use serde_json::{json, Value};
+
+const PATIENCE: Duration = Duration::from_secs(40);
+const PLANTED: &str = "sk-planted-7e3b9d2a";
+
+async fn run_one(broker: &Broker, results: &mut ResultConsumer, task: AgentTask) -> AgentTask {
+    broker.submit_to_agent(&task).await.unwrap();
+    let mut done = collect_results(results, &[task.id], PATIENCE).await;
+    assert_eq!(done.len(), 1, "no result for {}", task.task_type);
+    let done = done.remove(0);
+    assert_eq!(done.status, TaskStatus::Completed, "{done:?}");
+    done
+}
+
+#[tokio::test]
+async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret() {
+    let redis = fresh_redis_db().await;
+    let test_store = TestStore::migrated(Backend::Sqlite).await;
+    let store = test_store.store.clone();
+    let pool = Arc::new(local_pool(&redis).await);
+    let broker = Broker::connect(&redis).await.unwrap();
+    let knowledge = serve_knowledge(
+        broker.client().clone(),
+        store.clone(),
+        pool.scrubber().clone(),
+        "knowledge-test".into(),
+    );
+    let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
+    let mut results = broker.results("snapshot-test").await.unwrap();
+
+    let id = unique_agent_id("snap");
+    let restored_id = format!("{id}-r");
+    let mut guard = ContainerGuard::new(pool.docker());
+    guard.watch(container_name(&id));
+    guard.watch(container_name(&restored_id));
+    let mut config = AgentConfig::new(&id, "test-agent", AgentCategory::Core);
+    config.memory_limit = 64;
+    config.heartbeat_interval = 1;
+    config.max_concurrent_tasks = 2;
+    config
+        .environment
+        .insert("OPENAI_API_KEY".into(), PLANTED.into());
+    config.settings.insert("api_token".into(), json!(PLANTED));
+    let agent = pool.spawn(&config).await.unwrap();
+    wait_healthy(agent.port.unwrap(), PATIENCE).await;
+
+    // Long-term memory through the broker protocol, short-term in Redis.
+    run_one(
+        &broker,
+        &mut results,
+        AgentTask::new(
+            &id,
+            "remember",
+            json!({"key": "colour", "value": {"name": "teal"}}),
+        ),
+    )
+    .await;
+    run_one(
+        &broker,
+        &mut results,
+        AgentTask::new(&id, "note", json!({"text": "hello"})),
+    )
+    .await;
+
+    // Two long tasks fill both slots; the snapshot holds them as pending.
+    let pending: Vec<AgentTask> = (0..2)
+        .map(|n| {
+            let mut task = AgentTask::new(&id, "sleep", json!({"ms": 3000, "n": n}));
+            task.payload["note"] = json!(format!("uses {PLANTED}"));
+            task
+        })
+        .collect();
+    for task in &pending {
+        broker.submit_to_agent(task).await.unwrap();
+    }
+    let deadline = Instant::now() + PATIENCE;
+    let snapshot_id = loop {
+        let snapshot_id = snapshots.create(&id, "before-move").await.unwrap();
+        let stored = store.snapshot(snapshot_id).await.unwrap().unwrap();
+        if stored.snapshot.pending_tasks.len() == 2 || Instant::now() > deadline {
+            break snapshot_id;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let stored = store.snapshot(snapshot_id).await.unwrap().unwrap().snapshot;
+    assert_eq!(stored.reason, "before-move");
+    assert_eq!(stored.pending_tasks.len(), 2, "{:?}", stored.pending_tasks);
+    assert_eq!(
+        stored.config.memory_limit, 64,
+        "spawn configuration recorded"
+    );
+    assert_eq!(
+        stored.memory_state["knowledge"]["colour"]["value"],
+        json!({"name": "teal"})
+    );
+    assert_eq!(stored.memory_state["short_term"][0]["text"], "hello");
+
+    // Killed: no graceful stop, no shutdown snapshot, the work is cut short.
+    pool.stop(&id, true).await.unwrap();
+    pool.remove(&id).await.unwrap();
+
+    let restored = snapshots
+        .restore(snapshot_id, Some(&restored_id))
+        .await
+        .unwrap();
+    assert_eq!(restored.requeued.len(), 2);
+    assert_eq!(restored.knowledge_restored, 1);
+    assert_eq!(restored.conversation_restored, 1);
+    let mut missing = restored.secrets_to_provide.clone();
+    missing.sort();
+    assert_eq!(missing, ["OPENAI_API_KEY", "api_token"]);
+    wait_healthy(restored.agent.port.unwrap(), PATIENCE).await;
+
+    let ids: Vec<_> = pending.iter().map(|t| t.id).collect();
+    let finished = collect_results(&mut results, &ids, PATIENCE).await;
+    assert_eq!(finished.len(), 2, "both pending tasks completed once");
+    assert!(finished
+        .iter()
+        .all(|t| t.status == TaskStatus::Completed && t.agent_id == restored_id));
+
+    let recalled = run_one(
+        &broker,
+        &mut results,
+        AgentTask::new(&restored_id, "recall", json!({"key": "colour"})),
+    )
+    .await;
+    assert_eq!(recalled.result.unwrap()["value"], json!({"name": "teal"}));
+    let noted = run_one(
+        &broker,
+        &mut results,
+        AgentTask::new(&restored_id, "note", json!({"text": "again"})),
+    )
+    .await;
+    let kept: Vec<Value> = noted.result.unwrap()["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].clone())
+        .collect();
+    assert_eq!(kept, [json!("hello"), json!("again")]);
+
+    // A graceful stop stores the agent's final snapshot by itself.
+    pool.stop(&restored_id, false).await.unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    while store
+        .snapshots(Some(&restored_id))
+        .await
+        .unwrap()
+        .iter()
+        .all(|s| s.reason.as_deref() != Some("shutdown"))
+    {
+        assert!(Instant::now() < deadline, "no shutdown snapshot stored");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The planted secret is in no snapshot, action or message row.
+    let mut stored_text = String::new();
+    for agent in [&id, &restored_id] {
+        for summary in store.snapshots(Some(agent)).await.unwrap() {
+            let snapshot = store.snapshot(summary.id).await.unwrap().unwrap();
+            stored_text += &serde_json::to_string(&snapshot).unwrap();
+        }
+        stored_text += &format!("{:?}", store.actions(agent, 1000).await.unwrap());
+        stored_text += &format!("{:?}", store.messages(agent, 1000).await.unwrap());
+        stored_text += &format!("{:?}", store.all_knowledge(agent).await.unwrap());
+    }
+    assert!(stored_text.contains("teal"), "the check reads real rows");
+    assert!(
+        !stored_text.contains(PLANTED),
+        "secret stored: {stored_text}"
+    );
+
+    knowledge.abort();
+    drop(snapshots);
+    pool.remove(&restored_id).await.unwrap();
+    test_store.finish().await;
+}
