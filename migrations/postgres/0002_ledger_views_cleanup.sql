@@ -14,22 +14,27 @@ ALTER TABLE agent_knowledge ALTER COLUMN id TYPE BIGINT;
 ALTER SEQUENCE agent_knowledge_id_seq AS BIGINT;
 
 CREATE TABLE IF NOT EXISTS tasks (
-    id           UUID PRIMARY KEY,
-    agent_id     VARCHAR(100),
-    agent_type   VARCHAR(100),
-    task_type    VARCHAR(100) NOT NULL,
-    payload      JSONB NOT NULL DEFAULT '{}'::jsonb,
-    priority     INTEGER NOT NULL DEFAULT 5,
-    status       VARCHAR(20) NOT NULL,
-    result       JSONB,
-    error        TEXT,
-    retries      INTEGER NOT NULL DEFAULT 0,
-    max_retries  INTEGER NOT NULL DEFAULT 3,
-    timeout      INTEGER NOT NULL DEFAULT 300,
-    created_at   TIMESTAMPTZ NOT NULL,
-    updated_at   TIMESTAMPTZ NOT NULL,
-    started_at   TIMESTAMPTZ,
-    completed_at TIMESTAMPTZ
+    id              UUID PRIMARY KEY,
+    route_kind      VARCHAR(20) NOT NULL CHECK (route_kind IN ('agent', 'type', 'capability')),
+    route_target    VARCHAR(255) NOT NULL,
+    agent_id        VARCHAR(100) NOT NULL,
+    task_type       VARCHAR(100) NOT NULL,
+    payload         JSONB NOT NULL DEFAULT '{}'::jsonb,
+    priority        INTEGER NOT NULL DEFAULT 5,
+    status          VARCHAR(20) NOT NULL,
+    result          JSONB,
+    error           TEXT,
+    retries         INTEGER NOT NULL DEFAULT 0,
+    max_retries     INTEGER NOT NULL DEFAULT 3,
+    timeout         INTEGER NOT NULL DEFAULT 300,
+    requester_agent VARCHAR(100),
+    stream          VARCHAR(255),
+    entry_id        VARCHAR(64),
+    next_attempt_at TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL,
+    started_at      TIMESTAMPTZ,
+    completed_at    TIMESTAMPTZ
 );
 CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks (status, updated_at);
 CREATE INDEX IF NOT EXISTS idx_tasks_agent ON tasks (agent_id, created_at DESC);

@@ -3,22 +3,27 @@
 -- functions: cleanup_old_agent_logs / _metrics are store methods here.
 
 CREATE TABLE IF NOT EXISTS tasks (
-    id           TEXT PRIMARY KEY,
-    agent_id     TEXT,
-    agent_type   TEXT,
-    task_type    TEXT NOT NULL,
-    payload      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
-    priority     INTEGER NOT NULL DEFAULT 5,
-    status       TEXT NOT NULL,
-    result       TEXT CHECK (result IS NULL OR json_valid(result)),
-    error        TEXT,
-    retries      INTEGER NOT NULL DEFAULT 0,
-    max_retries  INTEGER NOT NULL DEFAULT 3,
-    timeout      INTEGER NOT NULL DEFAULT 300,
-    created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
-    started_at   TEXT,
-    completed_at TEXT
+    id              TEXT PRIMARY KEY,
+    route_kind      TEXT NOT NULL CHECK (route_kind IN ('agent', 'type', 'capability')),
+    route_target    TEXT NOT NULL,
+    agent_id        TEXT NOT NULL,
+    task_type       TEXT NOT NULL,
+    payload         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+    priority        INTEGER NOT NULL DEFAULT 5,
+    status          TEXT NOT NULL,
+    result          TEXT CHECK (result IS NULL OR json_valid(result)),
+    error           TEXT,
+    retries         INTEGER NOT NULL DEFAULT 0,
+    max_retries     INTEGER NOT NULL DEFAULT 3,
+    timeout         INTEGER NOT NULL DEFAULT 300,
+    requester_agent TEXT,
+    stream          TEXT,
+    entry_id        TEXT,
+    next_attempt_at TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    started_at      TEXT,
+    completed_at    TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_tasks_status ON tasks (status, updated_at);
 CREATE INDEX IF NOT EXISTS idx_tasks_agent ON tasks (agent_id, created_at DESC);

@@ -12,6 +12,7 @@ pub mod events;
 pub mod history;
 pub mod hosts;
 pub mod image_shipping;
+pub mod ledger;
 pub mod orchestrator;
 pub mod pool;
 pub mod redact;
@@ -28,6 +29,7 @@ pub use config::{ConfigError, DatabaseTarget, OrchestratorConfig};
 pub use orchestrator::Orchestrator;
 pub use status::{DockerInfo, Probe, RedisInfo, ServiceStatus, StoreInfo, SystemStatus};
 pub use store::{
-    ActivitySummary, AgentAction, HistoryRetention, KnowledgeEntry, RecentError, SnapshotRetention,
-    SnapshotSummary, Store, StoreBackend, StoreError, StoredAction, StoredMessage, StoredSnapshot,
+    ActivitySummary, AgentAction, HistoryRetention, KnowledgeEntry, LedgerEntry, RecentError,
+    Route, SnapshotRetention, SnapshotSummary, Store, StoreBackend, StoreError, StoredAction,
+    StoredMessage, StoredSnapshot, TaskFilter,
 };

@@ -63,6 +63,8 @@ pub async fn execute(
     let started = Instant::now();
     task.started_at = Some(Utc::now());
     task.status = TaskStatus::Running;
+    // A task taken from its type's shared stream names the replica that ran it.
+    task.agent_id.clone_from(&shared.config.agent_id);
     info!(task_id = %task.id, task_type = %task.task_type, priority = task.priority.value(), "task started");
     let outcome = run_handler(&shared, &registry, memory, &task).await;
     let now = Utc::now();

@@ -9,7 +9,7 @@ mod subscription;
 use std::time::Duration;
 
 use myca_agents::protocol::names::{
-    agent_channel, agent_task_stream, type_task_stream, AGENTS_GROUP,
+    agent_channel, agent_task_stream, task_done_key, type_task_stream, AGENTS_GROUP,
 };
 use myca_agents::protocol::{AgentCommand, AgentTask};
 use myca_agents::streams::{self, StreamError};
@@ -98,6 +98,48 @@ impl Broker {
             .arg(payload)
             .query_async(&mut self.redis.clone())
             .await?)
+    }
+
+    /// Removes a task's done marker, so its next delivery runs (a retry).
+    pub async fn forget_done(&self, task_id: &uuid::Uuid) -> Result<(), BrokerError> {
+        redis::cmd("DEL")
+            .arg(task_done_key(task_id))
+            .query_async::<i64>(&mut self.redis.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Whether an agent has recorded the task's result.
+    pub async fn is_done(&self, task_id: &uuid::Uuid) -> Result<bool, BrokerError> {
+        Ok(redis::cmd("EXISTS")
+            .arg(task_done_key(task_id))
+            .query_async(&mut self.redis.clone())
+            .await?)
+    }
+
+    /// Whether `stream` still holds the entry (delivered or not).
+    pub async fn entry_exists(&self, stream: &str, entry_id: &str) -> Result<bool, BrokerError> {
+        let entries: Vec<redis::Value> = redis::cmd("XRANGE")
+            .arg(stream)
+            .arg(entry_id)
+            .arg(entry_id)
+            .query_async(&mut self.redis.clone())
+            .await?;
+        Ok(!entries.is_empty())
+    }
+
+    /// The server's run id, new after every restart.
+    pub async fn run_id(&self) -> Result<String, BrokerError> {
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query_async(&mut self.redis.clone())
+            .await?;
+        Ok(info
+            .lines()
+            .find_map(|line| line.strip_prefix("run_id:"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned())
     }
 
     /// A consumer of `mas:results` in the orchestrator's group.

@@ -12,6 +12,7 @@ mod migrations;
 mod retention;
 mod snapshots;
 mod summary;
+mod tasks;
 
 use std::str::FromStr;
 
@@ -30,6 +31,7 @@ pub use migrations::MigrationStatus;
 pub use retention::HistoryRetention;
 pub use snapshots::{SnapshotRetention, SnapshotSummary, StoredSnapshot};
 pub use summary::{ActivitySummary, RecentError};
+pub use tasks::{LedgerEntry, Route, TaskFilter};
 
 /// Rows per multi-row INSERT: well under both backends' bind-parameter limits.
 const BATCH_ROWS: usize = 500;

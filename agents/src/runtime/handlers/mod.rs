@@ -37,6 +37,20 @@ const KINDS: &[(&str, AddKind)] = &[
     ("test-agent", testing::register),
 ];
 
+/// Every agent kind this runtime runs.
+pub fn known_kinds() -> Vec<&'static str> {
+    KINDS.iter().map(|(kind, _)| *kind).collect()
+}
+
+/// The agent kinds that run tasks of `task_type`.
+pub fn kinds_running(task_type: &str) -> Vec<&'static str> {
+    KINDS
+        .iter()
+        .map(|(kind, _)| *kind)
+        .filter(|kind| Registry::for_agent_type(kind).is_ok_and(|r| r.handler(task_type).is_some()))
+        .collect()
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("unknown agent type {agent_type:?}: this runtime runs {known:?}")]
 pub struct UnknownAgentType {
@@ -55,7 +69,7 @@ impl Registry {
             .find(|(kind, _)| *kind == agent_type)
             .ok_or_else(|| UnknownAgentType {
                 agent_type: agent_type.to_owned(),
-                known: KINDS.iter().map(|(kind, _)| *kind).collect(),
+                known: known_kinds(),
             })?;
         let mut registry = Self {
             handlers: BTreeMap::new(),

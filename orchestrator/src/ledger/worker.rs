@@ -1,0 +1,85 @@
+//! The ledger's background work: results in, retries out, and recovery
+//! whenever Redis comes back as a new server.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use super::{RedisIdentity, TaskLedger};
+use crate::broker::{Broker, ResultConsumer};
+
+const RESULTS_BATCH: usize = 256;
+const RESULTS_WAIT: Duration = Duration::from_millis(500);
+/// How often due retries and the Redis identity are checked.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+/// Runs the ledger until the returned task is aborted. On start it queues
+/// whatever the ledger holds that Redis does not (an orchestrator restart).
+pub fn start_ledger(ledger: TaskLedger, broker: Broker, consumer: String) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut identity = RedisIdentity::default();
+        let mut results: Option<ResultConsumer> = None;
+        let mut next_housekeeping = tokio::time::Instant::now();
+        loop {
+            if tokio::time::Instant::now() >= next_housekeeping {
+                housekeeping(&ledger, &broker, &mut identity, &mut results).await;
+                next_housekeeping = tokio::time::Instant::now() + HOUSEKEEPING_EVERY;
+            }
+            let consumer_ready = match results.as_mut() {
+                Some(consumer) => consumer,
+                None => match broker.results(&consumer).await {
+                    Ok(connected) => results.insert(connected),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot read results; retrying");
+                        tokio::time::sleep(RECONNECT_AFTER).await;
+                        continue;
+                    }
+                },
+            };
+            match consumer_ready.next_batch(RESULTS_BATCH, RESULTS_WAIT).await {
+                Ok(batch) => {
+                    let mut handled = Vec::with_capacity(batch.len());
+                    for result in batch {
+                        match ledger.record_result(result.task).await {
+                            Ok(_) => handled.push(result.entry_id),
+                            // Left pending: read again after a reconnect.
+                            Err(error) => tracing::warn!(%error, "result not recorded yet"),
+                        }
+                    }
+                    if let Err(error) = consumer_ready.ack(&handled).await {
+                        tracing::warn!(%error, "results not acknowledged");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "results stream unavailable; reconnecting");
+                    results = None;
+                    tokio::time::sleep(RECONNECT_AFTER).await;
+                }
+            }
+        }
+    })
+}
+
+async fn housekeeping(
+    ledger: &TaskLedger,
+    broker: &Broker,
+    identity: &mut RedisIdentity,
+    results: &mut Option<ResultConsumer>,
+) {
+    match identity.changed(broker).await {
+        Ok(true) => {
+            // A new server has no consumer group either: connect afresh.
+            *results = None;
+            if let Err(error) = ledger.recover().await {
+                tracing::warn!(%error, "ledger recovery incomplete; retrying later");
+                *identity = RedisIdentity::default();
+            }
+        }
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "cannot read Redis's identity"),
+    }
+    if let Err(error) = ledger.retry_due().await {
+        tracing::warn!(%error, "due retries not queued yet");
+    }
+}

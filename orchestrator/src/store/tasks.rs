@@ -1,0 +1,256 @@
+//! `tasks`: the task ledger, the source of truth for every task.
+
+use chrono::{DateTime, Utc};
+use myca_agents::protocol::{AgentTask, TaskPriority, TaskStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::dialect::on_store;
+use super::{Store, StoreError};
+
+/// Where a task goes: one agent, any replica of a type, or any agent able
+/// to run a capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "target", rename_all = "snake_case")]
+pub enum Route {
+    Agent(String),
+    Type(String),
+    Capability(String),
+}
+
+impl Route {
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Route::Agent(target) => ("agent", target),
+            Route::Type(target) => ("type", target),
+            Route::Capability(target) => ("capability", target),
+        }
+    }
+
+    fn from_parts(kind: &str, target: String) -> Option<Self> {
+        match kind {
+            "agent" => Some(Route::Agent(target)),
+            "type" => Some(Route::Type(target)),
+            "capability" => Some(Route::Capability(target)),
+            _ => None,
+        }
+    }
+}
+
+/// A task as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerEntry {
+    #[serde(flatten)]
+    pub task: AgentTask,
+    pub route: Route,
+    /// Where it was last queued in Redis.
+    pub stream: Option<String>,
+    pub entry_id: Option<String>,
+    /// When a failed attempt is tried again.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    route_kind: String,
+    route_target: String,
+    agent_id: String,
+    task_type: String,
+    payload: Json<Value>,
+    priority: i32,
+    status: String,
+    result: Option<Json<Value>>,
+    error: Option<String>,
+    retries: i32,
+    max_retries: i32,
+    timeout: i32,
+    requester_agent: Option<String>,
+    stream: Option<String>,
+    entry_id: Option<String>,
+    next_attempt_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "CAST(id AS TEXT) AS id, route_kind, route_target, agent_id, task_type, \
+    payload, priority, status, result, error, retries, max_retries, timeout, requester_agent, \
+    stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at";
+
+impl TryFrom<Row> for LedgerEntry {
+    type Error = StoreError;
+
+    fn try_from(row: Row) -> Result<Self, StoreError> {
+        let corrupt = |what: &str, value: String| StoreError::Corrupt {
+            table: "tasks",
+            detail: format!("{what} {value:?}"),
+        };
+        let unsigned = |n: i32| u32::try_from(n).unwrap_or(0);
+        Ok(Self {
+            task: AgentTask {
+                id: Uuid::parse_str(&row.id).map_err(|_| corrupt("id", row.id.clone()))?,
+                agent_id: row.agent_id,
+                task_type: row.task_type,
+                payload: row.payload.0,
+                priority: TaskPriority::try_from(i64::from(row.priority))
+                    .map_err(|_| corrupt("priority", row.priority.to_string()))?,
+                created_at: row.created_at,
+                started_at: row.started_at,
+                completed_at: row.completed_at,
+                status: row
+                    .status
+                    .parse()
+                    .map_err(|_| corrupt("status", row.status.clone()))?,
+                result: row.result.map(|Json(v)| v),
+                error: row.error,
+                timeout: u64::from(unsigned(row.timeout)),
+                retries: unsigned(row.retries),
+                max_retries: unsigned(row.max_retries),
+                requester_agent: row.requester_agent,
+            },
+            route: Route::from_parts(&row.route_kind, row.route_target.clone())
+                .ok_or_else(|| corrupt("route", row.route_kind.clone()))?,
+            stream: row.stream,
+            entry_id: row.entry_id,
+            next_attempt_at: row.next_attempt_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Which tasks a listing returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct TaskFilter {
+    pub status: Option<TaskStatus>,
+    pub agent_id: Option<String>,
+    pub limit: Option<u32>,
+}
+
+fn int(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl Store {
+    /// Adds a task to the ledger; the same id twice is an error (409 to a client).
+    pub async fn insert_task(&self, entry: &LedgerEntry) -> Result<(), StoreError> {
+        let task = &entry.task;
+        let (kind, target) = entry.route.parts();
+        on_store!(self, pool, d => {
+            sqlx::query(
+                "INSERT INTO tasks (id, route_kind, route_target, agent_id, task_type, payload, \
+                 priority, status, result, error, retries, max_retries, timeout, requester_agent, \
+                 stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18, $19, $20, $21)",
+            )
+            .bind(d::uuid(task.id))
+            .bind(kind)
+            .bind(target)
+            .bind(&task.agent_id)
+            .bind(&task.task_type)
+            .bind(Json(&task.payload))
+            .bind(i32::from(task.priority.value()))
+            .bind(task.status.as_str())
+            .bind(task.result.as_ref().map(Json))
+            .bind(&task.error)
+            .bind(int(u64::from(task.retries)))
+            .bind(int(u64::from(task.max_retries)))
+            .bind(int(task.timeout))
+            .bind(&task.requester_agent)
+            .bind(&entry.stream)
+            .bind(&entry.entry_id)
+            .bind(entry.next_attempt_at)
+            .bind(task.created_at)
+            .bind(entry.updated_at)
+            .bind(task.started_at)
+            .bind(task.completed_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Writes a task's changed state (status, result, attempts, placement).
+    pub async fn save_task(&self, entry: &LedgerEntry) -> Result<(), StoreError> {
+        let task = &entry.task;
+        on_store!(self, pool, d => {
+            sqlx::query(
+                "UPDATE tasks SET agent_id = $2, status = $3, result = $4, error = $5, \
+                 retries = $6, stream = $7, entry_id = $8, next_attempt_at = $9, updated_at = $10, \
+                 started_at = $11, completed_at = $12 WHERE id = $1",
+            )
+            .bind(d::uuid(task.id))
+            .bind(&task.agent_id)
+            .bind(task.status.as_str())
+            .bind(task.result.as_ref().map(Json))
+            .bind(&task.error)
+            .bind(int(u64::from(task.retries)))
+            .bind(&entry.stream)
+            .bind(&entry.entry_id)
+            .bind(entry.next_attempt_at)
+            .bind(entry.updated_at)
+            .bind(task.started_at)
+            .bind(task.completed_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn task(&self, id: Uuid) -> Result<Option<LedgerEntry>, StoreError> {
+        let row: Option<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM tasks WHERE id = $1"))
+                .bind(d::uuid(id))
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(LedgerEntry::try_from).transpose()
+    }
+
+    pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows: Vec<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM tasks WHERE ($1 IS NULL OR status = $1) \
+                 AND ($2 IS NULL OR agent_id = $2) ORDER BY created_at DESC LIMIT $3"
+            ))
+            .bind(filter.status.map(|s| s.as_str()))
+            .bind(&filter.agent_id)
+            .bind(i64::from(filter.limit.unwrap_or(100)))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(LedgerEntry::try_from).collect()
+    }
+
+    /// Tasks in `status`, oldest first (for recovery).
+    pub async fn tasks_in(&self, status: TaskStatus) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows: Vec<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM tasks WHERE status = $1 ORDER BY created_at"
+            ))
+            .bind(status.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(LedgerEntry::try_from).collect()
+    }
+
+    /// Failed or timed-out tasks whose next attempt is due.
+    pub async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows: Vec<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM tasks WHERE status IN ('failed', 'timed_out') \
+                 AND next_attempt_at IS NOT NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at"
+            ))
+            .bind(now)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(LedgerEntry::try_from).collect()
+    }
+}
