@@ -98,7 +98,7 @@ pub fn default_data_dir() -> Result<PathBuf, ConfigError> {
         .ok_or(ConfigError::NoDataDir)
 }
 
-fn parse_docker_host(host: &str) -> Result<PathBuf, ConfigError> {
+pub fn parse_docker_host(host: &str) -> Result<PathBuf, ConfigError> {
     host.strip_prefix("unix://")
         .filter(|path| !path.is_empty())
         .map(PathBuf::from)

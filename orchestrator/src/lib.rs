@@ -4,6 +4,7 @@
 //! shells over this crate; nothing here knows about a window.
 
 pub mod agent_image;
+pub mod api;
 pub mod broker;
 pub mod broker_image;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod scratch_image;
 pub mod scrub;
 pub mod secrets;
 pub mod serve;
+pub mod service;
 pub mod snapshots;
 pub mod ssh;
 pub mod status;

@@ -1,17 +1,11 @@
-//! `myca serve`: the orchestrator without a window.
-//!
-//! Today it opens the store, reports what it found and answers `GET /health`
-//! with the seed's body; the full HTTP API grows on this router.
+//! `myca serve`: the orchestrator service behind its HTTP API, no window.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
-
-use crate::Orchestrator;
+use crate::api;
+use crate::service::FleetService;
 
 /// The seed's orchestrator port, on loopback only.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8001";
@@ -27,20 +21,11 @@ pub enum ServeError {
     Server(std::io::Error),
 }
 
-pub fn router(orchestrator: Arc<Orchestrator>) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .with_state(orchestrator)
-}
-
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok", "service": "myca-orchestrator" }))
-}
-
-/// Serves until `shutdown` resolves; returns the bound address via `on_bound`
-/// so callers binding port 0 learn the real port.
+/// Serves until `shutdown` resolves; reports the bound address through
+/// `on_bound`, so callers binding port 0 learn the real port.
 pub async fn serve(
-    orchestrator: Arc<Orchestrator>,
+    service: Arc<FleetService>,
+    api_key: &str,
     address: SocketAddr,
     on_bound: impl FnOnce(SocketAddr),
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -52,7 +37,7 @@ pub async fn serve(
         .local_addr()
         .map_err(|source| ServeError::Bind { address, source })?;
     on_bound(bound);
-    axum::serve(listener, router(orchestrator))
+    axum::serve(listener, api::router(service, api_key))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServeError::Server)

@@ -72,6 +72,7 @@ pub fn closed_port() -> u16 {
 }
 
 pub mod agent;
+pub mod api;
 pub mod containers;
 pub mod desktop;
 pub mod locks;

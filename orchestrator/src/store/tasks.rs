@@ -240,6 +240,15 @@ impl Store {
         rows.into_iter().map(LedgerEntry::try_from).collect()
     }
 
+    pub async fn count_tasks(&self, status: TaskStatus) -> Result<i64, StoreError> {
+        Ok(on_store!(self, pool, d => {
+            sqlx::query_scalar("SELECT count(*) FROM tasks WHERE status = $1")
+                .bind(status.as_str())
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
     /// Failed or timed-out tasks whose next attempt is due.
     pub async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<LedgerEntry>, StoreError> {
         let rows: Vec<Row> = on_store!(self, pool, d => {

@@ -1,13 +1,18 @@
 //! `myca`: the orchestrator headless — `myca status`, `myca serve`.
 
-use std::net::SocketAddr;
+mod serve_args;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use myca_orchestrator::serve::{self, DEFAULT_BIND};
+use myca_orchestrator::api::resolve_api_key;
+use myca_orchestrator::secrets::SecretStore;
+use myca_orchestrator::serve;
+use myca_orchestrator::service::FleetService;
 use myca_orchestrator::{Orchestrator, OrchestratorConfig, Probe, SystemStatus};
+use serve_args::ServeArgs;
 
 #[derive(Parser)]
 #[command(
@@ -29,10 +34,7 @@ enum Command {
         json: bool,
     },
     /// Run the orchestrator and its HTTP API until interrupted.
-    Serve {
-        #[arg(long, env = "MYCA_BIND", default_value = DEFAULT_BIND)]
-        bind: SocketAddr,
-    },
+    Serve(Box<ServeArgs>),
 }
 
 #[tokio::main]
@@ -70,23 +72,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             }
         }
-        Command::Serve { bind } => {
-            let status = orchestrator.status().await;
-            tracing::info!(
-                docker_up = status.docker.probe.is_up(),
-                redis_up = status.redis.probe.is_up(),
-                store_up = status.store.probe.is_up(),
-                "services checked"
-            );
+        Command::Serve(args) => {
+            let config = args.service_config()?;
+            let api_key = resolve_api_key(args.api_key.clone(), &SecretStore::default())
+                .await
+                .context(
+                    "no API key: give --api-key or MAS_API_KEY, or run a Secret Service keyring",
+                )?;
+            let service = FleetService::start(config)
+                .await
+                .context("starting the orchestrator service")?;
             serve::serve(
-                orchestrator.clone(),
-                bind,
+                service.clone(),
+                &api_key,
+                args.listen,
                 |bound| tracing::info!(%bound, "orchestrator listening"),
                 async {
                     let _ = tokio::signal::ctrl_c().await;
                 },
             )
             .await?;
+            if let Ok(service) = std::sync::Arc::try_unwrap(service) {
+                service.shutdown().await;
+            }
             ExitCode::SUCCESS
         }
     };

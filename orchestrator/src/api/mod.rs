@@ -1,0 +1,67 @@
+//! The HTTP API (axum): the seed's routes and bodies, plus hosts,
+//! snapshots, task lists and dead letters. Every route but `/health` needs
+//! the API key; CORS stays closed (no cross-origin headers are sent).
+
+mod agents;
+mod auth;
+mod error;
+mod extract;
+mod key;
+mod snapshots;
+mod status;
+mod tasks;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::service::FleetService;
+
+pub use auth::API_KEY_HEADER;
+pub use error::ApiError;
+pub use key::{resolve_api_key, API_KEY_SECRET};
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub service: Arc<FleetService>,
+    pub api_key: Arc<str>,
+}
+
+pub fn router(service: Arc<FleetService>, api_key: &str) -> Router {
+    let state = ApiState {
+        service,
+        api_key: Arc::from(api_key),
+    };
+    let protected = Router::new()
+        .route("/status", get(status::status))
+        .route("/agents", get(agents::list))
+        .route("/agents/spawn", post(agents::spawn))
+        .route("/agents/register", post(agents::register))
+        .route("/agents/{id}", get(agents::one))
+        .route("/agents/{id}/stop", post(agents::stop))
+        .route("/agents/{id}/restart", post(agents::restart))
+        .route(
+            "/agents/{id}/snapshots",
+            get(snapshots::list).post(snapshots::create),
+        )
+        .route("/snapshots/{id}", get(snapshots::one))
+        .route("/snapshots/{id}/restore", post(snapshots::restore))
+        .route("/tasks", get(tasks::list).post(tasks::submit))
+        .route("/tasks/dead-letters", get(tasks::dead_letters))
+        .route("/tasks/{id}", get(tasks::one))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ));
+    Router::new()
+        .route("/health", get(status::health))
+        .merge(protected)
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .with_state(state)
+}

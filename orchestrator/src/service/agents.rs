@@ -1,0 +1,94 @@
+//! Agents as the API shows them: the engine's inventory joined with each
+//! agent's last heartbeat.
+
+use chrono::{DateTime, Duration, Utc};
+use myca_agents::protocol::{AgentConfig, AgentStatus};
+use serde::Serialize;
+
+use super::FleetService;
+use crate::pool::{PoolError, PooledAgent};
+
+/// A heartbeat older than this many intervals makes a running agent `error`.
+const OVERDUE_INTERVALS: i64 = 3;
+/// The interval assumed when the agent's own is unknown.
+const DEFAULT_HEARTBEAT_SECONDS: i64 = 10;
+
+/// The seed's agent entry (`GET /agents`), with what the engine knows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentView {
+    pub agent_id: String,
+    pub agent_type: String,
+    pub category: String,
+    pub status: AgentStatus,
+    pub container_id: String,
+    /// Docker's state: running, exited, restarting…
+    pub container_state: String,
+    pub port: Option<u16>,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+    pub uptime_seconds: u64,
+    pub current_tasks: u32,
+    pub tasks_completed: u64,
+    pub tasks_failed: u64,
+}
+
+impl FleetService {
+    fn view(&self, agent: PooledAgent) -> AgentView {
+        let heartbeat = self.heartbeats.get(&agent.agent_id);
+        let status = match (&heartbeat, agent.state.as_str()) {
+            (_, "created") => AgentStatus::Spawning,
+            (_, "restarting") => AgentStatus::Spawning,
+            (_, "paused") => AgentStatus::Paused,
+            (_, "exited" | "dead" | "removing") => AgentStatus::Dead,
+            (None, _) => AgentStatus::Spawning,
+            (Some(record), _) => {
+                let overdue = Duration::seconds(DEFAULT_HEARTBEAT_SECONDS * OVERDUE_INTERVALS);
+                if Utc::now() - record.received_at > overdue {
+                    AgentStatus::Error
+                } else {
+                    record.heartbeat.status
+                }
+            }
+        };
+        let beat = heartbeat.map(|record| record.heartbeat);
+        AgentView {
+            status,
+            last_heartbeat: beat.as_ref().map(|b| b.timestamp),
+            uptime_seconds: beat.as_ref().map_or(0, |b| b.uptime_seconds),
+            current_tasks: beat.as_ref().map_or(0, |b| b.current_tasks),
+            tasks_completed: beat.as_ref().map_or(0, |b| b.tasks_completed),
+            tasks_failed: beat
+                .as_ref()
+                .map_or(0, |b| b.tasks_failed + b.tasks_timed_out),
+            agent_id: agent.agent_id,
+            agent_type: agent.agent_type,
+            category: agent.category,
+            container_id: agent.container_id,
+            container_state: agent.state,
+            port: agent.port,
+        }
+    }
+
+    pub async fn agents(&self) -> Result<Vec<AgentView>, PoolError> {
+        Ok(self
+            .pool
+            .agents()
+            .await?
+            .into_iter()
+            .map(|agent| self.view(agent))
+            .collect())
+    }
+
+    pub async fn agent(&self, agent_id: &str) -> Result<Option<AgentView>, PoolError> {
+        Ok(self
+            .pool
+            .agent(agent_id)
+            .await?
+            .map(|agent| self.view(agent)))
+    }
+
+    /// Spawns (or returns the existing) agent.
+    pub async fn spawn(&self, config: &AgentConfig) -> Result<AgentView, PoolError> {
+        let agent = self.pool.spawn(config).await?;
+        Ok(self.view(agent))
+    }
+}

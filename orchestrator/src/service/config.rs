@@ -1,0 +1,32 @@
+//! How the service is set up: `myca serve`'s flags, or the desktop app's defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::DatabaseTarget;
+use crate::history::HistorySettings;
+use crate::pool::AgentNetwork;
+
+/// Where the fleet's Redis comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokerChoice {
+    /// An existing Redis, reached at this URL by the orchestrator and the agents.
+    External(String),
+    /// `mas-redis` on the agents' network, built from this machine's redis-server.
+    Managed { redis_server: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub database: DatabaseTarget,
+    pub broker: BrokerChoice,
+    pub docker_socket: PathBuf,
+    pub agent_network: AgentNetwork,
+    /// The static `myca-agent` binary the agent image is built from.
+    pub agent_binary: PathBuf,
+    /// First AGENT_PORT on the host network.
+    pub first_agent_port: u16,
+    pub stop_grace: Duration,
+    pub stats_interval: Duration,
+    pub history: HistorySettings,
+}

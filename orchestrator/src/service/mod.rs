@@ -1,0 +1,152 @@
+//! The orchestrator service: one object that runs a fleet end to end — the
+//! pool on a Docker engine, its broker, the task ledger, history, snapshots
+//! and agents' memory. `myca serve` runs it behind the HTTP API; the
+//! desktop app embeds the same object.
+
+mod agents;
+mod config;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinHandle;
+
+use crate::broker::{serve_knowledge, Broker, BrokerError, HeartbeatTracker};
+use crate::broker_image::ensure_broker_image;
+use crate::events::EventBus;
+use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
+use crate::ledger::{start_ledger, TaskLedger};
+use crate::pool::{
+    ensure_managed_broker, start_sampler, watch_events, AgentNetwork, AgentPool, PoolError,
+    PoolSettings,
+};
+use crate::scratch_image::ImageError;
+use crate::scrub::Scrubber;
+use crate::snapshots::SnapshotManager;
+use crate::store::{HistoryRetention, SnapshotRetention, Store, StoreError};
+
+pub use agents::AgentView;
+pub use config::{BrokerChoice, ServiceConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("SQL store: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Docker(#[from] crate::docker::DockerError),
+    #[error("agent image: {0}")]
+    Image(#[from] ImageError),
+    #[error("broker: {0}")]
+    Broker(#[from] BrokerError),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error("a managed broker needs a bridge network for the agents; with --agent-network host give --redis-url")]
+    ManagedBrokerOnHostNetwork,
+}
+
+pub struct FleetService {
+    pub store: Store,
+    pub bus: EventBus,
+    pub broker: Broker,
+    pub pool: Arc<AgentPool>,
+    pub ledger: TaskLedger,
+    pub snapshots: SnapshotManager,
+    pub heartbeats: HeartbeatTracker,
+    pub started_at: DateTime<Utc>,
+    /// The URL the orchestrator reaches the broker at (for status reports).
+    pub broker_url: String,
+    history: Option<HistoryWriter>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl FleetService {
+    pub async fn start(config: ServiceConfig) -> Result<Arc<Self>, ServiceError> {
+        let store = Store::open_and_migrate(&config.database).await?;
+        let docker = crate::docker::connect_local(&config.docker_socket).await?;
+        let (broker_url, agent_redis_url) = match &config.broker {
+            BrokerChoice::External(url) => (url.clone(), url.clone()),
+            BrokerChoice::Managed { redis_server } => {
+                let AgentNetwork::Bridge(network) = &config.agent_network else {
+                    return Err(ServiceError::ManagedBrokerOnHostNetwork);
+                };
+                let image = ensure_broker_image(&docker, redis_server).await?;
+                let managed = ensure_managed_broker(&docker, network, &image.tag).await?;
+                (
+                    format!("redis://{}:{}/0", managed.ip, managed.port),
+                    managed.agent_url,
+                )
+            }
+        };
+        let broker = Broker::connect(&broker_url).await?;
+        let image = crate::agent_image::ensure_agent_image(&docker, &config.agent_binary).await?;
+        let scrubber = Scrubber::default();
+        let pool = AgentPool::open(
+            docker.clone(),
+            PoolSettings {
+                image: image.tag,
+                redis_url: agent_redis_url,
+                network: config.agent_network.clone(),
+                first_port: config.first_agent_port,
+                stop_grace: config.stop_grace,
+            },
+        )
+        .await?
+        .with_scrubber(scrubber.clone());
+        let pool = Arc::new(pool);
+
+        let (bus, recorded) = EventBus::recorded(config.history.queue);
+        let history =
+            HistoryWriter::start(store.clone(), recorded, scrubber.clone(), config.history);
+        let ledger = TaskLedger::new(store.clone(), broker.clone(), bus.clone());
+        let consumer = format!("orchestrator-{}", std::process::id());
+        let background = vec![
+            start_ledger(ledger.clone(), broker.clone(), consumer.clone()),
+            serve_knowledge(broker.client().clone(), store.clone(), scrubber, consumer),
+            watch_events(docker.clone(), bus.clone()),
+            start_sampler(docker, bus.clone(), config.stats_interval),
+            start_retention(
+                store.clone(),
+                HistoryRetention::default(),
+                SnapshotRetention::default(),
+                DEFAULT_RETENTION_INTERVAL,
+            ),
+        ];
+        let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
+        let heartbeats = broker.heartbeats().await?;
+        tracing::info!(broker = %crate::redact::redact_url(&broker_url), "orchestrator service started");
+        Ok(Arc::new(Self {
+            store,
+            bus,
+            broker,
+            pool,
+            ledger,
+            snapshots,
+            heartbeats,
+            started_at: Utc::now(),
+            broker_url,
+            history: Some(history),
+            background,
+        }))
+    }
+
+    /// Stops the background work; history recorded so far is written first.
+    pub async fn shutdown(mut self) {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
+        // The writer ends once every sender of the recorded lane is gone.
+        let history = self.history.take();
+        drop(self);
+        if let Some(history) = history {
+            history.finish().await;
+        }
+    }
+}
+
+impl Drop for FleetService {
+    fn drop(&mut self) {
+        for task in &self.background {
+            task.abort();
+        }
+    }
+}

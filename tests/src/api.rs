@@ -1,0 +1,97 @@
+//! The orchestrator service behind its HTTP API on a loopback port, wired to
+//! the test services, for tests that talk to it as any HTTP client would.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use myca_orchestrator::config::DatabaseTarget;
+use myca_orchestrator::history::HistorySettings;
+use myca_orchestrator::pool::AgentNetwork;
+use myca_orchestrator::serve::serve;
+use myca_orchestrator::service::{BrokerChoice, FleetService, ServiceConfig};
+use tokio::sync::oneshot;
+
+use crate::agent::{agent_binary, fresh_redis_db};
+use crate::{docker_socket, free_port};
+
+pub const API_KEY: &str = "test-api-key-0123456789";
+
+pub struct ApiServer {
+    pub address: SocketAddr,
+    pub service: Arc<FleetService>,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A service configuration on the test engine and Redis, agents on the
+/// host network (the test Redis listens on loopback).
+pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
+    ServiceConfig {
+        database,
+        broker: BrokerChoice::External(fresh_redis_db().await),
+        docker_socket: docker_socket(),
+        agent_network: AgentNetwork::Host,
+        agent_binary: agent_binary(),
+        first_agent_port: free_port(),
+        stop_grace: Duration::from_secs(10),
+        stats_interval: Duration::from_secs(2),
+        history: HistorySettings::default(),
+    }
+}
+
+impl ApiServer {
+    pub async fn start(config: ServiceConfig) -> Self {
+        let service = FleetService::start(config)
+            .await
+            .expect("orchestrator service starts");
+        let (bound_tx, bound_rx) = oneshot::channel();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = Arc::clone(&service);
+        let server = tokio::spawn(async move {
+            serve(
+                served,
+                API_KEY,
+                "127.0.0.1:0".parse().unwrap(),
+                move |address| {
+                    let _ = bound_tx.send(address);
+                },
+                async move {
+                    let _ = stopped.await;
+                },
+            )
+            .await
+            .expect("API serves");
+        });
+        let address = bound_rx.await.expect("API bound");
+        Self {
+            address,
+            service,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// A request with the API key.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header("X-API-Key", API_KEY)
+    }
+
+    /// Stops serving and waits until the server is down.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
