@@ -37,7 +37,12 @@ pub async fn serve(
         .local_addr()
         .map_err(|source| ServeError::Bind { address, source })?;
     on_bound(bound);
-    axum::serve(listener, api::router(service, api_key))
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = closing.send(true);
+    };
+    axum::serve(listener, api::router(service, api_key, closed))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServeError::Server)

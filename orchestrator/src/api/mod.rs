@@ -4,6 +4,7 @@
 
 mod agents;
 mod auth;
+mod dashboard;
 mod error;
 mod extract;
 mod key;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
+use tokio::sync::watch;
 
 use crate::service::FleetService;
 
@@ -30,12 +32,16 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 pub struct ApiState {
     pub service: Arc<FleetService>,
     pub api_key: Arc<str>,
+    /// Becomes true when the server shuts down, so live streams end and the
+    /// graceful shutdown does not wait on them forever.
+    pub closing: watch::Receiver<bool>,
 }
 
-pub fn router(service: Arc<FleetService>, api_key: &str) -> Router {
+pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receiver<bool>) -> Router {
     let state = ApiState {
         service,
         api_key: Arc::from(api_key),
+        closing,
     };
     let protected = Router::new()
         .route("/status", get(status::status))
@@ -54,6 +60,15 @@ pub fn router(service: Arc<FleetService>, api_key: &str) -> Router {
         .route("/tasks", get(tasks::list).post(tasks::submit))
         .route("/tasks/dead-letters", get(tasks::dead_letters))
         .route("/tasks/{id}", get(tasks::one))
+        .route("/api/dashboard/agents", get(dashboard::agents))
+        .route("/api/dashboard/agents/{id}", get(dashboard::agent))
+        .route(
+            "/api/dashboard/agents/{id}/logs",
+            get(dashboard::agent_logs),
+        )
+        .route("/api/dashboard/stats", get(dashboard::stats))
+        .route("/api/dashboard/ws", get(dashboard::ws))
+        .route("/api/dashboard/stream", get(dashboard::stream))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,
