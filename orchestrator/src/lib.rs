@@ -14,6 +14,7 @@ pub mod history;
 pub mod hosts;
 pub mod image_shipping;
 pub mod ledger;
+pub mod messaging;
 pub mod orchestrator;
 pub mod pool;
 pub mod redact;

@@ -28,6 +28,16 @@ pub const RESULTS_STREAM: &str = "mas:results";
 /// Agent snapshots (on command and at shutdown), consumed by the orchestrator.
 pub const SNAPSHOTS_STREAM: &str = "mas:snapshots";
 /// Set once a task's result is recorded, so a redelivered task is not run twice.
+/// Messages agents send, routed (and stored) by the orchestrator; field `message`.
+pub const MESSAGES_STREAM: &str = "mas:messages";
+/// The entry field holding an `AgentMessage`.
+pub const MESSAGE_FIELD: &str = "message";
+
+/// Messages delivered to one agent, read in group `mas-agents`.
+pub fn inbox_stream(agent_id: &str) -> String {
+    format!("mas:inbox:{agent_id}")
+}
+
 /// Agents' requests to their long-term memory, served by the orchestrator.
 pub const KNOWLEDGE_REQUESTS_STREAM: &str = "mas:knowledge:requests";
 /// The entry field holding a `KnowledgeRequest`.

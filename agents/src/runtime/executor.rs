@@ -94,13 +94,13 @@ pub async fn execute(
     shared.release(&task.id);
 }
 
-enum RunOutcome {
+pub(super) enum RunOutcome {
     Completed(Value),
     Failed(String),
     TimedOut(Duration),
 }
 
-async fn run_handler(
+pub(super) async fn run_handler(
     shared: &Shared,
     registry: &Registry,
     memory: Memory,

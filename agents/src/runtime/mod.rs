@@ -7,6 +7,7 @@ mod control;
 mod executor;
 pub mod handlers;
 mod http;
+mod inbox;
 pub mod memory;
 mod state;
 
@@ -82,6 +83,14 @@ pub async fn run(config: RuntimeConfig) -> Result<(), RuntimeError> {
         capabilities.clone(),
         stop.clone(),
     ));
+    let inbox = inbox::Inbox {
+        shared: shared.clone(),
+        registry: registry.clone(),
+        client: client.clone(),
+        redis: redis.clone(),
+        memory: memory::Memory::new(&shared.config.agent_id, client.clone(), redis.clone()),
+    };
+    tokio::spawn(inbox.run(shutdown.clone()));
     let consumer = Consumer::new(shared.clone(), registry, client, redis.clone());
     let mut running = consumer.run(shutdown.clone()).await;
 

@@ -8,6 +8,7 @@ mod dashboard;
 mod error;
 mod extract;
 mod key;
+mod messages;
 mod snapshots;
 mod status;
 mod tasks;
@@ -57,6 +58,8 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         )
         .route("/snapshots/{id}", get(snapshots::one))
         .route("/snapshots/{id}/restore", post(snapshots::restore))
+        .route("/messages", get(messages::list).post(messages::send))
+        .route("/messages/{id}", get(messages::one))
         .route("/tasks", get(tasks::list).post(tasks::submit))
         .route("/tasks/dead-letters", get(tasks::dead_letters))
         .route("/tasks/{id}", get(tasks::one))

@@ -1,6 +1,7 @@
 //! The orchestrator's side of Redis: submit tasks, consume results, track
 //! heartbeats, publish commands, listen to the fleet's channels.
 
+mod consume;
 mod heartbeats;
 mod knowledge;
 mod results;
@@ -15,6 +16,7 @@ use myca_agents::protocol::{AgentCommand, AgentTask};
 use myca_agents::streams::{self, StreamError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+pub use consume::consume_forever;
 pub use heartbeats::{HeartbeatRecord, HeartbeatTracker};
 pub use knowledge::serve_knowledge;
 pub use results::{ResultConsumer, TaskResult};

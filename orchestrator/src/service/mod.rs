@@ -16,6 +16,7 @@ use crate::broker_image::ensure_broker_image;
 use crate::events::EventBus;
 use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
 use crate::ledger::{start_ledger, TaskLedger};
+use crate::messaging::MessageRouter;
 use crate::pool::{
     ensure_managed_broker, start_sampler, watch_events, AgentNetwork, AgentPool, PoolError,
     PoolSettings,
@@ -50,6 +51,7 @@ pub struct FleetService {
     pub broker: Broker,
     pub pool: Arc<AgentPool>,
     pub ledger: TaskLedger,
+    pub messages: MessageRouter,
     pub snapshots: SnapshotManager,
     pub heartbeats: HeartbeatTracker,
     pub started_at: DateTime<Utc>,
@@ -99,7 +101,10 @@ impl FleetService {
             HistoryWriter::start(store.clone(), recorded, scrubber.clone(), config.history);
         let ledger = TaskLedger::new(store.clone(), broker.clone(), bus.clone());
         let consumer = format!("orchestrator-{}", std::process::id());
+        let messages =
+            MessageRouter::new(broker.clone(), store.clone(), bus.clone(), scrubber.clone());
         let background = vec![
+            messages.clone().start(consumer.clone()),
             start_ledger(ledger.clone(), broker.clone(), consumer.clone()),
             serve_knowledge(broker.client().clone(), store.clone(), scrubber, consumer),
             watch_events(docker.clone(), bus.clone()),
@@ -120,6 +125,7 @@ impl FleetService {
             broker,
             pool,
             ledger,
+            messages,
             snapshots,
             heartbeats,
             started_at: Utc::now(),

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use myca_agents::protocol::names::{ORCHESTRATOR_GROUP, SNAPSHOTS_STREAM};
+use myca_agents::protocol::names::SNAPSHOTS_STREAM;
 use myca_agents::protocol::AgentSnapshot;
-use myca_agents::streams::{self, StreamError};
-use redis::AsyncConnectionConfig;
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
+use crate::broker::consume_forever;
 use crate::pool::AgentPool;
 use crate::scrub::Scrubber;
 use crate::store::Store;
@@ -21,10 +20,8 @@ use crate::store::Store;
 const SNAPSHOT_FIELD: &str = "snapshot";
 /// The reason an agent gives a snapshot taken on command.
 const REQUESTED: &str = "requested";
-const BLOCK: Duration = Duration::from_secs(1);
 const RETRY_FIRST: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
-const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// Callers waiting for an agent's next stored snapshot, with the reason they gave.
 pub(super) type Waiters = Arc<Mutex<HashMap<String, Vec<(String, oneshot::Sender<i64>)>>>>;
@@ -40,49 +37,19 @@ pub(super) struct Collector {
 
 impl Collector {
     pub async fn run(self) {
-        loop {
-            if let Err(error) = self.collect().await {
-                tracing::warn!(%error, "snapshot collector lost Redis; reconnecting");
+        let client = self.client.clone();
+        let consumer = self.consumer.clone();
+        let collector = &self;
+        consume_forever(client, SNAPSHOTS_STREAM, &consumer, |entry| async move {
+            match entry
+                .get::<String>(SNAPSHOT_FIELD)
+                .and_then(|raw| serde_json::from_str::<AgentSnapshot>(&raw).ok())
+            {
+                Some(snapshot) => collector.keep(snapshot).await,
+                None => tracing::warn!(entry_id = %entry.id, "dropping a malformed snapshot"),
             }
-            tokio::time::sleep(RECONNECT_AFTER).await;
-        }
-    }
-
-    async fn collect(&self) -> Result<(), StreamError> {
-        let config = AsyncConnectionConfig::new()
-            .set_response_timeout(None)
-            .set_connection_timeout(Some(Duration::from_secs(5)));
-        let mut connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        streams::ensure_group(&mut connection, SNAPSHOTS_STREAM, ORCHESTRATOR_GROUP).await?;
-        loop {
-            let entries = streams::read_group(
-                &mut connection,
-                ORCHESTRATOR_GROUP,
-                &self.consumer,
-                &[SNAPSHOTS_STREAM],
-                16,
-                Some(BLOCK),
-            )
-            .await?;
-            for (_, entry) in entries {
-                let snapshot = entry
-                    .get::<String>(SNAPSHOT_FIELD)
-                    .and_then(|raw| serde_json::from_str::<AgentSnapshot>(&raw).ok());
-                match snapshot {
-                    Some(snapshot) => self.keep(snapshot).await,
-                    None => tracing::warn!(entry_id = %entry.id, "dropping a malformed snapshot"),
-                }
-                redis::cmd("XACK")
-                    .arg(SNAPSHOTS_STREAM)
-                    .arg(ORCHESTRATOR_GROUP)
-                    .arg(&entry.id)
-                    .query_async::<i64>(&mut connection)
-                    .await?;
-            }
-        }
+        })
+        .await;
     }
 
     async fn keep(&self, snapshot: AgentSnapshot) {

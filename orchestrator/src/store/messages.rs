@@ -31,6 +31,10 @@ struct Row {
     acknowledged: bool,
 }
 
+const COLUMNS: &str = "CAST(message_id AS TEXT) AS message_id, from_agent, to_agent, \
+    message_type, payload, priority, timestamp, CAST(correlation_id AS TEXT) AS correlation_id, \
+    acknowledged";
+
 impl TryFrom<Row> for StoredMessage {
     type Error = StoreError;
 
@@ -102,6 +106,30 @@ impl Store {
         Ok(updated > 0)
     }
 
+    /// The replies and acknowledgements to message `id`, oldest first.
+    pub async fn correlated_messages(&self, id: Uuid) -> Result<Vec<StoredMessage>, StoreError> {
+        let rows: Vec<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM agent_messages WHERE correlation_id = $1 ORDER BY timestamp, id"
+            ))
+            .bind(d::uuid(id))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(StoredMessage::try_from).collect()
+    }
+
+    /// A message by its id.
+    pub async fn message(&self, id: Uuid) -> Result<Option<StoredMessage>, StoreError> {
+        let row: Option<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM agent_messages WHERE message_id = $1"))
+                .bind(d::uuid(id))
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(StoredMessage::try_from).transpose()
+    }
+
     /// Messages an agent sent or received, newest first.
     pub async fn messages(
         &self,
@@ -109,13 +137,10 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let rows: Vec<Row> = on_store!(self, pool, d => {
-            sqlx::query_as(
-                "SELECT CAST(message_id AS TEXT) AS message_id, from_agent, to_agent, \
-                 message_type, payload, priority, timestamp, \
-                 CAST(correlation_id AS TEXT) AS correlation_id, acknowledged \
-                 FROM agent_messages WHERE from_agent = $1 OR to_agent = $1 \
-                 ORDER BY timestamp DESC, id DESC LIMIT $2",
-            )
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM agent_messages WHERE from_agent = $1 OR to_agent = $1 \
+                 ORDER BY timestamp DESC, id DESC LIMIT $2"
+            ))
             .bind(agent_id)
             .bind(i64::from(limit))
             .fetch_all(pool)

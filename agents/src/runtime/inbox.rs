@@ -1,0 +1,160 @@
+//! Messages from other agents (routed by the orchestrator to
+//! `mas:inbox:{id}`): a `request` names a task type in its payload and is
+//! answered with a `response` carrying the same correlation; a message that
+//! asks for it is acknowledged; an expired one is dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::AsyncConnectionConfig;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::backoff::Backoff;
+use super::consumer::wait_or_shutdown;
+use super::executor::{run_handler, RunOutcome};
+use super::handlers::Registry;
+use super::memory::Memory;
+use super::state::Shared;
+use crate::protocol::names::{inbox_stream, AGENTS_GROUP, MESSAGES_STREAM, MESSAGE_FIELD};
+use crate::protocol::{AgentMessage, AgentTask, MessageType};
+use crate::streams::{self, StreamError};
+
+const BLOCK: Duration = Duration::from_secs(1);
+
+/// Sends a message through the orchestrator.
+pub async fn send(
+    redis: &mut ConnectionManager,
+    message: &AgentMessage,
+) -> redis::RedisResult<String> {
+    redis::cmd("XADD")
+        .arg(MESSAGES_STREAM)
+        .arg("*")
+        .arg(MESSAGE_FIELD)
+        .arg(serde_json::to_string(message).unwrap_or_default())
+        .query_async(redis)
+        .await
+}
+
+pub struct Inbox {
+    pub shared: Arc<Shared>,
+    pub registry: Arc<Registry>,
+    pub client: redis::Client,
+    pub redis: ConnectionManager,
+    pub memory: Memory,
+}
+
+impl Inbox {
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let stream = inbox_stream(&self.shared.config.agent_id);
+        let mut backoff = Backoff::new();
+        let mut reader: Option<MultiplexedConnection> = None;
+        while !*shutdown.borrow() {
+            let connection = match reader.as_mut() {
+                Some(connection) => connection,
+                None => match self.connect(&stream).await {
+                    Ok(connection) => reader.insert(connection),
+                    Err(error) => {
+                        warn!(%error, "inbox unavailable; retrying");
+                        wait_or_shutdown(&mut shutdown, backoff.step()).await;
+                        continue;
+                    }
+                },
+            };
+            let agent_id = self.shared.config.agent_id.clone();
+            let streams = [stream.as_str()];
+            let read = tokio::select! {
+                read = streams::read_group(connection, AGENTS_GROUP, &agent_id, &streams, 16, Some(BLOCK)) => read,
+                _ = shutdown.changed() => break,
+            };
+            match read {
+                Ok(entries) => {
+                    backoff.reset();
+                    for (_, entry) in entries {
+                        if let Some(message) = entry
+                            .get::<String>(MESSAGE_FIELD)
+                            .and_then(|raw| serde_json::from_str::<AgentMessage>(&raw).ok())
+                        {
+                            self.handle(message).await;
+                        } else {
+                            warn!(entry_id = %entry.id, "dropping a malformed message");
+                        }
+                        let acked: redis::RedisResult<i64> = redis::cmd("XACK")
+                            .arg(&stream)
+                            .arg(AGENTS_GROUP)
+                            .arg(&entry.id)
+                            .query_async(&mut self.redis.clone())
+                            .await;
+                        if let Err(error) = acked {
+                            warn!(%error, "message not acknowledged on the stream");
+                        }
+                    }
+                }
+                Err(error) => {
+                    reader = None;
+                    warn!(%error, "inbox read failed; reconnecting");
+                    wait_or_shutdown(&mut shutdown, backoff.step()).await;
+                }
+            }
+        }
+    }
+
+    async fn connect(&self, stream: &str) -> Result<MultiplexedConnection, StreamError> {
+        let config = AsyncConnectionConfig::new()
+            .set_response_timeout(None)
+            .set_connection_timeout(Some(Duration::from_secs(5)));
+        let mut connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        streams::ensure_group(&mut connection, stream, AGENTS_GROUP).await?;
+        Ok(connection)
+    }
+
+    async fn handle(&self, message: AgentMessage) {
+        if message.is_expired(Utc::now()) {
+            info!(message_id = %message.id, "dropping an expired message");
+            return;
+        }
+        info!(message_id = %message.id, from = %message.from_agent, kind = %message.message_type, "message received");
+        let mut outgoing = Vec::new();
+        if message.requires_ack {
+            let mut ack = message.reply(json!({}));
+            ack.message_type = MessageType::Ack;
+            outgoing.push(ack);
+        }
+        if message.message_type == MessageType::Request {
+            outgoing.push(message.reply(self.answer(&message).await));
+        }
+        let mut redis = self.redis.clone();
+        for reply in outgoing {
+            if let Err(error) = send(&mut redis, &reply).await {
+                warn!(%error, "reply not sent");
+            }
+        }
+    }
+
+    /// Runs the request's `task_type` with the request's payload.
+    async fn answer(&self, request: &AgentMessage) -> Value {
+        let Some(task_type) = request.payload.get("task_type").and_then(Value::as_str) else {
+            return json!({ "error": "a request needs a `task_type` in its payload" });
+        };
+        let mut task = AgentTask::new(
+            &self.shared.config.agent_id,
+            task_type,
+            request.payload.clone(),
+        );
+        task.timeout = 0;
+        task.requester_agent = Some(request.from_agent.clone());
+        match run_handler(&self.shared, &self.registry, self.memory.clone(), &task).await {
+            RunOutcome::Completed(result) => json!({ "result": result }),
+            RunOutcome::Failed(error) => json!({ "error": error }),
+            RunOutcome::TimedOut(limit) => {
+                json!({ "error": format!("timed out after {} s", limit.as_secs()) })
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Agent-to-agent messages through the orchestrator: each is stored in
+//! `agent_messages` (secrets masked), acknowledgements mark the original,
+//! expired ones are kept but not delivered, the rest reach the recipient's
+//! inbox (`mas:inbox:{id}`) or, for broadcasts, `mas:broadcast`.
+
+use chrono::Utc;
+use myca_agents::protocol::names::{
+    inbox_stream, BROADCAST_CHANNEL, MESSAGES_STREAM, MESSAGE_FIELD,
+};
+use myca_agents::protocol::{AgentMessage, MessageType};
+use serde::Serialize;
+use tokio::task::JoinHandle;
+
+use crate::broker::{consume_forever, Broker, BrokerError};
+use crate::events::{Event, EventBus};
+use crate::scrub::Scrubber;
+use crate::store::{Store, StoreError};
+
+/// Where a message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Sent,
+    Broadcast,
+    Acknowledged,
+    Expired,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessagingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+}
+
+#[derive(Clone)]
+pub struct MessageRouter {
+    broker: Broker,
+    store: Store,
+    bus: EventBus,
+    scrubber: Scrubber,
+}
+
+impl MessageRouter {
+    pub fn new(broker: Broker, store: Store, bus: EventBus, scrubber: Scrubber) -> Self {
+        Self {
+            broker,
+            store,
+            bus,
+            scrubber,
+        }
+    }
+
+    /// Stores the message, then delivers it. Stored first and directly (not
+    /// through the batched history writer) so an acknowledgement never
+    /// arrives before the row it marks.
+    pub async fn route(&self, message: AgentMessage) -> Result<Delivery, MessagingError> {
+        let mut stored = message.clone();
+        stored.payload = self.scrubber.value(&message.payload);
+        self.store
+            .insert_messages(std::slice::from_ref(&stored))
+            .await?;
+        self.bus.publish(Event::Message { message: stored });
+        if message.is_expired(Utc::now()) {
+            tracing::info!(message_id = %message.id, "message expired before delivery");
+            return Ok(Delivery::Expired);
+        }
+        if message.message_type == MessageType::Ack {
+            if let Some(original) = message.correlation_id {
+                self.store.acknowledge_message(original).await?;
+            }
+            return Ok(Delivery::Acknowledged);
+        }
+        let json = serde_json::to_string(&message).map_err(BrokerError::from)?;
+        let mut redis = self.broker.connection();
+        if message.message_type == MessageType::Broadcast || message.to_agent == "*" {
+            redis::cmd("PUBLISH")
+                .arg(BROADCAST_CHANNEL)
+                .arg(json)
+                .query_async::<i64>(&mut redis)
+                .await
+                .map_err(BrokerError::from)?;
+            return Ok(Delivery::Broadcast);
+        }
+        redis::cmd("XADD")
+            .arg(inbox_stream(&message.to_agent))
+            .arg("*")
+            .arg(MESSAGE_FIELD)
+            .arg(json)
+            .query_async::<String>(&mut redis)
+            .await
+            .map_err(BrokerError::from)?;
+        Ok(Delivery::Sent)
+    }
+
+    /// Routes what agents send on `mas:messages` until the task is aborted.
+    pub fn start(self, consumer: String) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let client = self.broker.client().clone();
+            let router = &self;
+            consume_forever(client, MESSAGES_STREAM, &consumer, |entry| async move {
+                let Some(message) = entry
+                    .get::<String>(MESSAGE_FIELD)
+                    .and_then(|raw| serde_json::from_str::<AgentMessage>(&raw).ok())
+                else {
+                    tracing::warn!(entry_id = %entry.id, "dropping a malformed message");
+                    return;
+                };
+                if let Err(error) = router.route(message).await {
+                    tracing::warn!(%error, "message not routed");
+                }
+            })
+            .await;
+        })
+    }
+}
