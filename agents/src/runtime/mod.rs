@@ -136,11 +136,7 @@ async fn connect(
             return None;
         }
         match ConnectionManager::new_with_config(client.clone(), config.clone()).await {
-            Ok(manager) => {
-                // Reachable now: the first heartbeat must not report an error.
-                shared.redis_healthy.store(true, Ordering::Relaxed);
-                return Some(manager);
-            }
+            Ok(manager) => return Some(manager),
             Err(error) => {
                 warn!(%error, "Redis not reachable yet; retrying");
                 shared.note_error(&error);

@@ -114,7 +114,12 @@ impl Shared {
             return AgentStatus::Paused;
         }
         if !self.redis_healthy.load(Ordering::Relaxed) {
-            return AgentStatus::Error;
+            // Not ready yet is not an error until something went wrong.
+            return if self.errors.load(Ordering::Relaxed) == 0 {
+                AgentStatus::Spawning
+            } else {
+                AgentStatus::Error
+            };
         }
         match self.lock_in_flight().len() {
             0 => AgentStatus::Idle,
