@@ -1,5 +1,5 @@
 -- What later work needs beside the seed's tables (the task ledger, approvals,
--- hosts, an audit trail), the seed's two views and two cleanup functions.
+-- hosts, an audit trail, editable settings), the seed's two views and two cleanup functions.
 
 -- 64-bit ids, so one row type reads both backends (SQLite ids are 64-bit).
 ALTER TABLE agent_logs ALTER COLUMN id TYPE BIGINT;
@@ -56,6 +56,12 @@ CREATE TABLE IF NOT EXISTS hosts (
     name       VARCHAR(255) PRIMARY KEY,
     profile    JSONB NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key        VARCHAR(100) PRIMARY KEY,
+    value      JSONB NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
 

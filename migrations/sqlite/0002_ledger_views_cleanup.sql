@@ -1,5 +1,5 @@
 -- What later work needs beside the seed's tables (the task ledger, approvals,
--- hosts, an audit trail) and the seed's two views. SQLite has no stored
+-- hosts, an audit trail, editable settings) and the seed's two views. SQLite has no stored
 -- functions: cleanup_old_agent_logs / _metrics are store methods here.
 
 CREATE TABLE IF NOT EXISTS tasks (
@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS hosts (
     name       TEXT PRIMARY KEY,
     profile    TEXT NOT NULL CHECK (json_valid(profile)),
     created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL CHECK (json_valid(value)),
     updated_at TEXT NOT NULL
 );
 

@@ -10,6 +10,7 @@ pub mod broker_image;
 pub mod config;
 pub mod docker;
 pub mod events;
+pub mod gaps;
 pub mod history;
 pub mod hosts;
 pub mod image_shipping;

@@ -92,6 +92,7 @@ pub async fn commands(
             continue;
         }
         backoff.reset();
+        shared.listening.store(true, Ordering::Relaxed);
         let mut messages = pubsub.on_message();
         loop {
             let message = tokio::select! {
@@ -105,6 +106,7 @@ pub async fn commands(
                 Err(error) => warn!(%error, "ignoring an unknown command"),
             }
         }
+        shared.listening.store(false, Ordering::Relaxed);
         warn!("command subscription lost; resubscribing");
     }
 }

@@ -22,8 +22,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> (StatusCode, Json<HealthResponse>) {
-    let healthy =
-        shared.redis_healthy.load(Ordering::Relaxed) && !shared.stopping.load(Ordering::Relaxed);
+    // Healthy means ready: tasks are read and commands are heard.
+    let healthy = shared.redis_healthy.load(Ordering::Relaxed)
+        && shared.listening.load(Ordering::Relaxed)
+        && !shared.stopping.load(Ordering::Relaxed);
     let body = HealthResponse {
         status: if healthy { "healthy" } else { "unhealthy" }.to_owned(),
         agent_id: shared.config.agent_id.clone(),

@@ -19,6 +19,8 @@ pub struct Shared {
     pub paused: AtomicBool,
     pub stopping: AtomicBool,
     pub redis_healthy: AtomicBool,
+    /// Subscribed to its command channel.
+    pub listening: AtomicBool,
     completed: AtomicU64,
     failed: AtomicU64,
     timed_out: AtomicU64,
@@ -46,6 +48,7 @@ impl Shared {
             paused: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             redis_healthy: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),

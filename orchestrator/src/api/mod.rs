@@ -7,6 +7,7 @@ mod auth;
 mod dashboard;
 mod error;
 mod extract;
+mod gaps;
 mod key;
 mod messages;
 mod snapshots;
@@ -58,6 +59,17 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         )
         .route("/snapshots/{id}", get(snapshots::one))
         .route("/snapshots/{id}/restore", post(snapshots::restore))
+        .route("/gaps", get(gaps::list))
+        .route(
+            "/gaps/requirements",
+            get(gaps::requirements).put(gaps::set_requirements),
+        )
+        .route("/gaps/{agent_id}/fill", post(gaps::fill))
+        .route("/approvals", get(gaps::approvals))
+        .route("/approvals/{id}/approve", post(gaps::approve))
+        .route("/approvals/{id}/reject", post(gaps::reject))
+        .route("/templates", get(gaps::templates))
+        .route("/audit", get(gaps::audit))
         .route("/messages", get(messages::list).post(messages::send))
         .route("/messages/{id}", get(messages::one))
         .route("/tasks", get(tasks::list).post(tasks::submit))

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::broker::{serve_knowledge, Broker, BrokerError, HeartbeatTracker};
 use crate::broker_image::ensure_broker_image;
 use crate::events::EventBus;
+use crate::gaps::GapFactory;
 use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
 use crate::ledger::{start_ledger, TaskLedger};
 use crate::messaging::MessageRouter;
@@ -52,6 +53,7 @@ pub struct FleetService {
     pub pool: Arc<AgentPool>,
     pub ledger: TaskLedger,
     pub messages: MessageRouter,
+    pub gaps: GapFactory,
     pub snapshots: SnapshotManager,
     pub heartbeats: HeartbeatTracker,
     pub started_at: DateTime<Utc>,
@@ -118,6 +120,7 @@ impl FleetService {
         ];
         let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
         let heartbeats = broker.heartbeats().await?;
+        let gaps = GapFactory::new(store.clone(), Arc::clone(&pool));
         tracing::info!(broker = %crate::redact::redact_url(&broker_url), "orchestrator service started");
         Ok(Arc::new(Self {
             store,
@@ -126,6 +129,7 @@ impl FleetService {
             pool,
             ledger,
             messages,
+            gaps,
             snapshots,
             heartbeats,
             started_at: Utc::now(),

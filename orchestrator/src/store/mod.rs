@@ -4,6 +4,7 @@
 //! PostgreSQL's TIMESTAMPTZ or JSONB columns.
 
 mod actions;
+mod approvals;
 mod dialect;
 mod knowledge;
 mod messages;
@@ -25,6 +26,7 @@ use crate::config::DatabaseTarget;
 use crate::redact::redact_url;
 
 pub use actions::{AgentAction, StoredAction};
+pub use approvals::{Approval, ApprovalStatus, AuditEntry};
 pub use knowledge::KnowledgeEntry;
 pub use messages::StoredMessage;
 pub use migrations::MigrationStatus;

@@ -1,0 +1,150 @@
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::extract::{Body, Path, Query};
+use super::{ApiError, ApiState};
+use crate::gaps::{Filled, GapError, Requirements, TemplateError, TEMPLATES};
+use crate::store::ApprovalStatus;
+
+impl From<GapError> for ApiError {
+    fn from(error: GapError) -> Self {
+        match error {
+            GapError::NotAGap(_) | GapError::UnknownApproval(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            GapError::AlreadyDecided(_) | GapError::Template(TemplateError::Exists(_)) => {
+                ApiError::Conflict(error.to_string())
+            }
+            GapError::Template(_) | GapError::InvalidRequirements(_) => {
+                ApiError::Unprocessable(error.to_string())
+            }
+            GapError::Pool(pool) => pool.into(),
+            GapError::Store(store) => store.into(),
+            GapError::Corrupt(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+/// The seed's `GET /gaps`: missing agents, most severe first.
+pub async fn list(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let gaps = state.service.gaps.gaps().await?;
+    Ok(Json(json!({ "total": gaps.len(), "gaps": gaps })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// Who asks or decides (recorded in the audit trail).
+    #[serde(default)]
+    by: Option<String>,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+impl Actor {
+    fn name(&self) -> &str {
+        self.by
+            .as_deref()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or("api")
+    }
+}
+
+pub async fn fill(
+    State(state): State<ApiState>,
+    Path(agent_id): Path<String>,
+    Body(actor): Body<Actor>,
+) -> Result<Json<Filled>, ApiError> {
+    Ok(Json(
+        state.service.gaps.fill(&agent_id, actor.name()).await?,
+    ))
+}
+
+pub async fn requirements(State(state): State<ApiState>) -> Result<Json<Requirements>, ApiError> {
+    Ok(Json(state.service.gaps.requirements().await?))
+}
+
+#[derive(Deserialize)]
+pub struct ByQuery {
+    by: Option<String>,
+}
+
+pub async fn set_requirements(
+    State(state): State<ApiState>,
+    Query(query): Query<ByQuery>,
+    Body(requirements): Body<Requirements>,
+) -> Result<Json<Requirements>, ApiError> {
+    let by = query.by.unwrap_or_else(|| "api".to_owned());
+    state
+        .service
+        .gaps
+        .set_requirements(&requirements, &by)
+        .await?;
+    Ok(Json(requirements))
+}
+
+#[derive(Deserialize)]
+pub struct ApprovalQuery {
+    status: Option<ApprovalStatus>,
+}
+
+pub async fn approvals(
+    State(state): State<ApiState>,
+    Query(query): Query<ApprovalQuery>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({ "approvals": state.service.store.approvals(query.status).await? }),
+    ))
+}
+
+async fn decide(
+    state: &ApiState,
+    id: Uuid,
+    approve: bool,
+    actor: &Actor,
+) -> Result<Json<Filled>, ApiError> {
+    Ok(Json(
+        state
+            .service
+            .gaps
+            .decide(id, approve, actor.name(), actor.comment.as_deref())
+            .await?,
+    ))
+}
+
+pub async fn approve(
+    State(state): State<ApiState>,
+    Path(id): Path<Uuid>,
+    Body(actor): Body<Actor>,
+) -> Result<Json<Filled>, ApiError> {
+    decide(&state, id, true, &actor).await
+}
+
+pub async fn reject(
+    State(state): State<ApiState>,
+    Path(id): Path<Uuid>,
+    Body(actor): Body<Actor>,
+) -> Result<Json<Filled>, ApiError> {
+    decide(&state, id, false, &actor).await
+}
+
+pub async fn templates() -> Json<Value> {
+    Json(json!({ "templates": TEMPLATES }))
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    limit: Option<u32>,
+}
+
+pub async fn audit(
+    State(state): State<ApiState>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({ "audit": state.service.store.audit(query.limit.unwrap_or(100)).await? }),
+    ))
+}

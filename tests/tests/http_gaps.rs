@@ -1,0 +1,183 @@
+//! Gaps over HTTP against the real stack: the seed's required agents listed
+//! as gaps, editable requirements, a gap filled at once and one filled only
+//! after an approval, with who and when in the audit trail.
+
+use myca_agents::protocol::names::container_name;
+use myca_e2e::agent::unique_agent_id;
+use myca_e2e::api::{test_service_config, ApiServer};
+use myca_e2e::containers::ContainerGuard;
+use myca_orchestrator::config::DatabaseTarget;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn call(api: &ApiServer, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = api.request(method, path);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
+    let dir = tempfile::tempdir().unwrap();
+    let api =
+        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
+    let mut guard = ContainerGuard::new(api.service.pool.docker());
+
+    // The seed's 20 required agents, none running on this engine.
+    let (code, gaps) = call(&api, Method::GET, "/gaps", None).await;
+    assert_eq!(code, 200);
+    assert_eq!(gaps["total"], 20, "{gaps}");
+    assert_eq!(gaps["gaps"][0]["severity"], "critical");
+    // Its kinds are not in this runtime yet: the factory says so.
+    let (code, refused) = call(&api, Method::POST, "/gaps/ceo-agent/fill", Some(json!({}))).await;
+    assert_eq!(code, 422, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("test-agent"),
+        "{refused}"
+    );
+    let (code, _) = call(
+        &api,
+        Method::POST,
+        "/gaps/no-such-gap/fill",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(code, 404);
+
+    // Requirements this runtime can meet: one data agent, one board agent needing approval.
+    let etl = unique_agent_id("etl");
+    let board = unique_agent_id("board");
+    guard.watch(container_name(&etl));
+    guard.watch(container_name(&board));
+    let requirements = json!({
+        "categories": {
+            "data": [{"agent_id": etl, "agent_type": "test-agent"}],
+            "corporate": [{"agent_id": board, "agent_type": "test-agent"}]
+        },
+        "approval_categories": ["corporate", "financial", "security"]
+    });
+    let (code, _) = call(
+        &api,
+        Method::PUT,
+        "/gaps/requirements?by=ops-lead",
+        Some(requirements),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, invalid) = call(
+        &api,
+        Method::PUT,
+        "/gaps/requirements",
+        Some(json!({"categories": {"data": [{"agent_id": "Bad!", "agent_type": "x"}]}, "approval_categories": []})),
+    )
+    .await;
+    assert_eq!(code, 422, "{invalid}");
+    let (_, gaps) = call(&api, Method::GET, "/gaps", None).await;
+    assert_eq!(gaps["total"], 2, "{gaps}");
+
+    let (code, filled) = call(
+        &api,
+        Method::POST,
+        &format!("/gaps/{etl}/fill"),
+        Some(json!({"by": "ops"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{filled}");
+    assert_eq!(filled["outcome"], "spawned");
+    assert_eq!(filled["agent"]["agent_id"], json!(etl));
+
+    let (code, pending) = call(
+        &api,
+        Method::POST,
+        &format!("/gaps/{board}/fill"),
+        Some(json!({"by": "ops"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{pending}");
+    assert_eq!(pending["outcome"], "awaiting_approval");
+    let approval = pending["approval"]["id"].as_str().unwrap().to_owned();
+    let (_, again) = call(
+        &api,
+        Method::POST,
+        &format!("/gaps/{board}/fill"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        again["approval"]["id"],
+        json!(approval),
+        "one request, not two"
+    );
+    assert!(
+        api.service.pool.agent(&board).await.unwrap().is_none(),
+        "not before approval"
+    );
+    let (_, listed) = call(&api, Method::GET, "/approvals?status=pending", None).await;
+    assert!(listed["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == json!(approval)));
+
+    let (code, approved) = call(
+        &api,
+        Method::POST,
+        &format!("/approvals/{approval}/approve"),
+        Some(json!({"by": "cfo@example.org", "comment": "budget ok"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{approved}");
+    assert_eq!(approved["outcome"], "spawned");
+    assert!(api.service.pool.agent(&board).await.unwrap().is_some());
+    let (code, _) = call(
+        &api,
+        Method::POST,
+        &format!("/approvals/{approval}/reject"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(code, 409, "decided once");
+    let (_, decided) = call(&api, Method::GET, "/approvals?status=approved", None).await;
+    let decided = decided["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == json!(approval))
+        .cloned()
+        .unwrap();
+    assert_eq!(decided["decided_by"], "cfo@example.org");
+    assert!(decided["decided_at"].is_string());
+    let (_, audit) = call(&api, Method::GET, "/audit", None).await;
+    let actions: Vec<(&str, &str)> = audit["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["action"].as_str().unwrap(), a["actor"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        ("approval_approved", "cfo@example.org"),
+        ("approval_requested", "ops"),
+        ("agent_created", "ops"),
+        ("requirements_changed", "ops-lead"),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} not in {actions:?}"
+        );
+    }
+    let (_, gaps) = call(&api, Method::GET, "/gaps", None).await;
+    assert_eq!(gaps["total"], 0, "{gaps}");
+    let (code, templates) = call(&api, Method::GET, "/templates", None).await;
+    assert_eq!(code, 200);
+    assert!(templates["templates"].as_array().unwrap().len() >= 7);
+
+    api.service.pool.remove(&etl).await.unwrap();
+    api.service.pool.remove(&board).await.unwrap();
+    api.stop().await;
+}
