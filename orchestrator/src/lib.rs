@@ -28,6 +28,7 @@ pub mod snapshots;
 pub mod ssh;
 pub mod status;
 pub mod store;
+pub mod topology;
 
 pub use config::{ConfigError, DatabaseTarget, OrchestratorConfig};
 pub use orchestrator::Orchestrator;

@@ -149,6 +149,31 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
         "{history}"
     );
 
+    // The topology shows the message flow between the two, weighted.
+    let (code, topology) = call(&api, Method::GET, "/api/dashboard/topology", None).await;
+    assert_eq!(code, 200);
+    let flow = topology["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["kind"] == "messages" && e["source"] == "ceo-agent" && e["target"] == json!(cfo)
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no message edge: {topology}"));
+    assert!(flow["weight"].as_i64().unwrap() >= 3, "{flow}");
+    let node = topology["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == json!(cfo))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (node["kind"].clone(), node["isolated"].clone()),
+        (json!("agent"), json!(false))
+    );
+
     // Bad input.
     let (code, _) = call(
         &api,

@@ -20,6 +20,7 @@ use super::extract::{Path, Query};
 use super::{ApiError, ApiState};
 use crate::events::Event;
 use crate::pool::{logs, LogQuery};
+use crate::topology::{build, FleetSnapshot, Topology};
 
 /// How often an idle WebSocket gets `{"type": "heartbeat"}`.
 const WS_HEARTBEAT: Duration = Duration::from_secs(30);
@@ -210,4 +211,37 @@ pub async fn stream(
         },
     );
     Sse::new(updates).keep_alive(KeepAlive::default())
+}
+
+#[derive(Deserialize)]
+pub struct TopologyQuery {
+    /// The flow window (default an hour).
+    window_seconds: Option<i64>,
+}
+
+/// Nodes and weighted edges a UI draws directly.
+pub async fn topology(
+    State(state): State<ApiState>,
+    Query(query): Query<TopologyQuery>,
+) -> Result<Json<Topology>, ApiError> {
+    let window_seconds = query
+        .window_seconds
+        .unwrap_or(3600)
+        .clamp(1, 30 * 24 * 3600);
+    let since = Utc::now() - chrono::Duration::seconds(window_seconds);
+    let service = &state.service;
+    let agents = service.agents().await?;
+    let tasks = service.store.task_counts_since(since).await?;
+    let messages = service.store.message_counts_since(since).await?;
+    let broker = crate::redact::redact_url(&service.broker_url);
+    let store = service.store.backend().to_string();
+    Ok(Json(build(&FleetSnapshot {
+        host: "local",
+        broker: &broker,
+        store: &store,
+        agents: &agents,
+        tasks: &tasks,
+        messages: &messages,
+        window_seconds,
+    })))
 }

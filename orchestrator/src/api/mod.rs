@@ -82,6 +82,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
             get(dashboard::agent_logs),
         )
         .route("/api/dashboard/stats", get(dashboard::stats))
+        .route("/api/dashboard/topology", get(dashboard::topology))
         .route("/api/dashboard/ws", get(dashboard::ws))
         .route("/api/dashboard/stream", get(dashboard::stream))
         .route_layer(axum::middleware::from_fn_with_state(

@@ -6,6 +6,7 @@
 mod actions;
 mod approvals;
 mod dialect;
+mod flows;
 mod knowledge;
 mod messages;
 mod metrics;
