@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use myca_agents::protocol::AgentStatus;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 use serde::Serialize;
 
