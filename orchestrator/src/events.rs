@@ -9,7 +9,7 @@
 //! and memory stays bounded: a producer faster than SQL is slowed down.
 
 use chrono::{DateTime, Utc};
-use myca_agents::protocol::{AgentMessage, AgentTask};
+use myca_agents::protocol::{AgentMessage, AgentStatus, AgentTask};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 
@@ -42,13 +42,24 @@ pub enum Event {
     Message { message: AgentMessage },
     /// Anything else an agent or the orchestrator did to it.
     Action { action: AgentAction },
+    /// The health monitor saw an agent's status change.
+    Health {
+        agent_id: String,
+        from: Option<AgentStatus>,
+        to: AgentStatus,
+        heartbeat_overdue: bool,
+        queue_lag: u64,
+        at: DateTime<Utc>,
+    },
 }
 
 impl Event {
     /// The agent the event is about (a message's sender).
     pub fn agent_id(&self) -> &str {
         match self {
-            Event::Container { agent_id, .. } | Event::Metrics { agent_id, .. } => agent_id,
+            Event::Container { agent_id, .. }
+            | Event::Metrics { agent_id, .. }
+            | Event::Health { agent_id, .. } => agent_id,
             Event::TaskFinished { task } => &task.agent_id,
             Event::Message { message } => &message.from_agent,
             Event::Action { action } => &action.agent_id,

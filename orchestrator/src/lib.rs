@@ -11,6 +11,7 @@ pub mod config;
 pub mod docker;
 pub mod events;
 pub mod gaps;
+pub mod health;
 pub mod history;
 pub mod hosts;
 pub mod image_shipping;

@@ -37,6 +37,7 @@ pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
         first_agent_port: free_port(),
         stop_grace: Duration::from_secs(10),
         stats_interval: Duration::from_secs(2),
+        health_interval: Duration::from_secs(1),
         history: HistorySettings::default(),
     }
 }

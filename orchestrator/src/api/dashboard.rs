@@ -245,3 +245,8 @@ pub async fn topology(
         window_seconds,
     })))
 }
+
+/// Every agent's health: status from heartbeats and container, queue lag.
+pub async fn health(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "agents": state.service.health().await? })))
+}

@@ -83,6 +83,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         )
         .route("/api/dashboard/stats", get(dashboard::stats))
         .route("/api/dashboard/topology", get(dashboard::topology))
+        .route("/api/dashboard/health", get(dashboard::health))
         .route("/api/dashboard/ws", get(dashboard::ws))
         .route("/api/dashboard/stream", get(dashboard::stream))
         .route_layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,6 @@
 //! Which rows an event becomes, with every secret masked.
 
-use myca_agents::protocol::{AgentMessage, AgentMetrics, AgentTask, TaskStatus};
+use myca_agents::protocol::{AgentMessage, AgentMetrics, AgentStatus, AgentTask, TaskStatus};
 use serde_json::Value;
 
 use crate::events::{ContainerChange, Event};
@@ -79,6 +79,27 @@ impl Rows {
                 uptime_seconds: 0,
                 error_count: 0,
             }),
+            Event::Health {
+                agent_id,
+                to,
+                heartbeat_overdue,
+                queue_lag,
+                at,
+                ..
+            } => {
+                let healthy = !matches!(to, AgentStatus::Error | AgentStatus::Dead);
+                let mut action = AgentAction::new(agent_id, format!("health:{to}"), healthy);
+                action.timestamp = at;
+                action.output_summary = Some(format!(
+                    "heartbeat {}, queue lag {queue_lag}",
+                    if heartbeat_overdue {
+                        "overdue"
+                    } else {
+                        "on time"
+                    }
+                ));
+                self.actions.push(action);
+            }
             Event::Message { mut message } => {
                 message.payload = scrubber.value(&message.payload);
                 self.messages.push(message);

@@ -32,7 +32,7 @@ pub struct AgentView {
 }
 
 impl FleetService {
-    fn view(&self, agent: PooledAgent) -> AgentView {
+    pub(crate) fn agent_view(&self, agent: PooledAgent) -> AgentView {
         let heartbeat = self.heartbeats.get(&agent.agent_id);
         let status = match (&heartbeat, agent.state.as_str()) {
             (_, "created") => AgentStatus::Spawning,
@@ -74,7 +74,7 @@ impl FleetService {
             .agents()
             .await?
             .into_iter()
-            .map(|agent| self.view(agent))
+            .map(|agent| self.agent_view(agent))
             .collect())
     }
 
@@ -83,12 +83,12 @@ impl FleetService {
             .pool
             .agent(agent_id)
             .await?
-            .map(|agent| self.view(agent)))
+            .map(|agent| self.agent_view(agent)))
     }
 
     /// Spawns (or returns the existing) agent.
     pub async fn spawn(&self, config: &AgentConfig) -> Result<AgentView, PoolError> {
         let agent = self.pool.spawn(config).await?;
-        Ok(self.view(agent))
+        Ok(self.agent_view(agent))
     }
 }

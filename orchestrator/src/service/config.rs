@@ -28,5 +28,7 @@ pub struct ServiceConfig {
     pub first_agent_port: u16,
     pub stop_grace: Duration,
     pub stats_interval: Duration,
+    /// How often the health monitor looks at every agent.
+    pub health_interval: Duration,
     pub history: HistorySettings,
 }

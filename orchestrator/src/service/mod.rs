@@ -15,6 +15,7 @@ use crate::broker::{serve_knowledge, Broker, BrokerError, HeartbeatTracker};
 use crate::broker_image::ensure_broker_image;
 use crate::events::EventBus;
 use crate::gaps::GapFactory;
+use crate::health::start_health_monitor;
 use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
 use crate::ledger::{start_ledger, TaskLedger};
 use crate::messaging::MessageRouter;
@@ -61,6 +62,7 @@ pub struct FleetService {
     pub broker_url: String,
     history: Option<HistoryWriter>,
     background: Vec<JoinHandle<()>>,
+    monitor: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl FleetService {
@@ -122,7 +124,7 @@ impl FleetService {
         let heartbeats = broker.heartbeats().await?;
         let gaps = GapFactory::new(store.clone(), Arc::clone(&pool));
         tracing::info!(broker = %crate::redact::redact_url(&broker_url), "orchestrator service started");
-        Ok(Arc::new(Self {
+        let service = Arc::new(Self {
             store,
             bus,
             broker,
@@ -136,7 +138,11 @@ impl FleetService {
             broker_url,
             history: Some(history),
             background,
-        }))
+            monitor: std::sync::Mutex::new(None),
+        });
+        let monitor = start_health_monitor(Arc::downgrade(&service), config.health_interval);
+        *service.monitor.lock().unwrap_or_else(|p| p.into_inner()) = Some(monitor);
+        Ok(service)
     }
 
     /// Stops the background work; history recorded so far is written first.
@@ -157,6 +163,14 @@ impl Drop for FleetService {
     fn drop(&mut self) {
         for task in &self.background {
             task.abort();
+        }
+        if let Some(monitor) = self
+            .monitor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            monitor.abort();
         }
     }
 }

@@ -109,6 +109,7 @@ impl ServeArgs {
             first_agent_port: self.first_agent_port,
             stop_grace: Duration::from_secs(10),
             stats_interval: Duration::from_secs(10),
+            health_interval: Duration::from_secs(5),
             history: HistorySettings::default(),
         })
     }
