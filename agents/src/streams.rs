@@ -114,6 +114,30 @@ pub async fn read_group<C: ConnectionLike>(
     count: usize,
     block: Option<Duration>,
 ) -> Result<Vec<(String, StreamId)>, StreamError> {
+    read_group_from(connection, group, consumer, streams, ">", count, block).await
+}
+
+/// Entries already delivered to `consumer` and not acknowledged (a
+/// restarted consumer's unfinished work), without waiting.
+pub async fn read_own_pending<C: ConnectionLike>(
+    connection: &mut C,
+    group: &str,
+    consumer: &str,
+    streams: &[&str],
+    count: usize,
+) -> Result<Vec<(String, StreamId)>, StreamError> {
+    read_group_from(connection, group, consumer, streams, "0", count, None).await
+}
+
+async fn read_group_from<C: ConnectionLike>(
+    connection: &mut C,
+    group: &str,
+    consumer: &str,
+    streams: &[&str],
+    start: &str,
+    count: usize,
+    block: Option<Duration>,
+) -> Result<Vec<(String, StreamId)>, StreamError> {
     let mut command = redis::cmd("XREADGROUP");
     command
         .arg("GROUP")
@@ -128,7 +152,7 @@ pub async fn read_group<C: ConnectionLike>(
     }
     command.arg("STREAMS").arg(streams);
     for _ in streams {
-        command.arg(">");
+        command.arg(start);
     }
     let reply: Option<StreamReadReply> = command.query_async(connection).await?;
     Ok(reply

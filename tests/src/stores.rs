@@ -17,6 +17,8 @@ pub enum Backend {
 /// private schema on the test PostgreSQL server (dropped by [`TestStore::finish`]).
 pub struct TestStore {
     pub store: Store,
+    /// Where it is, for a second connection (an orchestrator restarted on it).
+    pub target: DatabaseTarget,
     _dir: Option<tempfile::TempDir>,
     schema: Option<(PgPool, String)>,
 }
@@ -31,6 +33,7 @@ impl TestStore {
                 let store = Store::open(&target).await.expect("SQLite file opens");
                 Self {
                     store,
+                    target,
                     _dir: Some(dir),
                     schema: None,
                 }
@@ -52,11 +55,11 @@ impl TestStore {
                     if url.contains('?') { "&" } else { "?" }
                 );
                 PgConnectOptions::from_str(&scoped).expect("scoped URL parses");
-                let store = Store::open(&DatabaseTarget::Postgres(scoped))
-                    .await
-                    .expect("PostgreSQL store opens");
+                let target = DatabaseTarget::Postgres(scoped);
+                let store = Store::open(&target).await.expect("PostgreSQL store opens");
                 Self {
                     store,
+                    target,
                     _dir: None,
                     schema: Some((admin, schema)),
                 }
@@ -68,13 +71,6 @@ impl TestStore {
         let test_store = Self::empty(backend).await;
         test_store.store.migrate().await.expect("migrations apply");
         test_store
-    }
-
-    /// The directory holding the SQLite file, for reopening it.
-    pub fn sqlite_target(&self) -> Option<DatabaseTarget> {
-        self._dir
-            .as_ref()
-            .map(|dir| DatabaseTarget::sqlite_in(&dir.path().join("nested/data")))
     }
 
     pub async fn finish(self) {

@@ -42,8 +42,7 @@ async fn sqlite_file_migrates_from_empty_and_again() {
     assert_migrated(store, StoreBackend::Sqlite).await;
     store.close().await;
     // Reopening the same file finds the migrations already applied.
-    let target = test_store.sqlite_target().unwrap();
-    let reopened = Store::open(&target).await.unwrap();
+    let reopened = Store::open(&test_store.target).await.unwrap();
     assert!(reopened.migration_status().await.unwrap().up_to_date());
     test_store.finish().await;
 }

@@ -51,16 +51,31 @@ where
         .get_multiplexed_async_connection_with_config(&config)
         .await?;
     streams::ensure_group(&mut connection, stream, ORCHESTRATOR_GROUP).await?;
+    // What this consumer read before a crash or restart and never finished comes first.
+    let mut backlog = true;
     loop {
-        let entries = streams::read_group(
-            &mut connection,
-            ORCHESTRATOR_GROUP,
-            consumer,
-            &[stream],
-            BATCH,
-            Some(BLOCK),
-        )
-        .await?;
+        let entries = if backlog {
+            let pending = streams::read_own_pending(
+                &mut connection,
+                ORCHESTRATOR_GROUP,
+                consumer,
+                &[stream],
+                BATCH,
+            )
+            .await?;
+            backlog = !pending.is_empty();
+            pending
+        } else {
+            streams::read_group(
+                &mut connection,
+                ORCHESTRATOR_GROUP,
+                consumer,
+                &[stream],
+                BATCH,
+                Some(BLOCK),
+            )
+            .await?
+        };
         for (_, entry) in entries {
             let id = entry.id.clone();
             handle(entry).await;

@@ -20,6 +20,8 @@ pub struct TaskResult {
 pub struct ResultConsumer {
     connection: MultiplexedConnection,
     consumer: String,
+    /// Still reading results this consumer took before and never acknowledged.
+    backlog: bool,
 }
 
 impl ResultConsumer {
@@ -38,6 +40,7 @@ impl ResultConsumer {
         Ok(Self {
             connection,
             consumer: consumer.to_owned(),
+            backlog: true,
         })
     }
 
@@ -47,15 +50,28 @@ impl ResultConsumer {
         count: usize,
         block: Duration,
     ) -> Result<Vec<TaskResult>, BrokerError> {
-        let entries = streams::read_group(
-            &mut self.connection,
-            ORCHESTRATOR_GROUP,
-            &self.consumer,
-            &[RESULTS_STREAM],
-            count,
-            Some(block),
-        )
-        .await?;
+        let entries = if self.backlog {
+            let pending = streams::read_own_pending(
+                &mut self.connection,
+                ORCHESTRATOR_GROUP,
+                &self.consumer,
+                &[RESULTS_STREAM],
+                count,
+            )
+            .await?;
+            self.backlog = !pending.is_empty();
+            pending
+        } else {
+            streams::read_group(
+                &mut self.connection,
+                ORCHESTRATOR_GROUP,
+                &self.consumer,
+                &[RESULTS_STREAM],
+                count,
+                Some(block),
+            )
+            .await?
+        };
         let mut results = Vec::with_capacity(entries.len());
         for (stream, entry) in entries {
             match streams::decode(&stream, &entry) {

@@ -39,7 +39,8 @@ pub fn start_ledger(ledger: TaskLedger, broker: Broker, consumer: String) -> Joi
             };
             match consumer_ready.next_batch(RESULTS_BATCH, RESULTS_WAIT).await {
                 Ok(batch) => {
-                    let mut handled = Vec::with_capacity(batch.len());
+                    let read = batch.len();
+                    let mut handled = Vec::with_capacity(read);
                     for result in batch {
                         match ledger.record_result(result.task).await {
                             Ok(_) => handled.push(result.entry_id),
@@ -49,6 +50,10 @@ pub fn start_ledger(ledger: TaskLedger, broker: Broker, consumer: String) -> Joi
                     }
                     if let Err(error) = consumer_ready.ack(&handled).await {
                         tracing::warn!(%error, "results not acknowledged");
+                    }
+                    if handled.len() < read {
+                        // The store is away: the rest come back as backlog; do not spin.
+                        tokio::time::sleep(RECONNECT_AFTER).await;
                     }
                 }
                 Err(error) => {

@@ -104,7 +104,8 @@ impl FleetService {
         let history =
             HistoryWriter::start(store.clone(), recorded, scrubber.clone(), config.history);
         let ledger = TaskLedger::new(store.clone(), broker.clone(), bus.clone());
-        let consumer = format!("orchestrator-{}", std::process::id());
+        // A stable name: a restarted orchestrator finishes what it had read.
+        let consumer = "orchestrator".to_owned();
         let messages =
             MessageRouter::new(broker.clone(), store.clone(), bus.clone(), scrubber.clone());
         let background = vec![
