@@ -242,6 +242,42 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     api.stop().await;
 }
 
+/// Every documented route exists and needs the key (except /health).
+#[tokio::test]
+async fn the_openapi_document_lists_routes_that_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let api =
+        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
+    let (code, document) = json_of(
+        api.request(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(document["openapi"], "3.1.0");
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 30, "{}", paths.len());
+    for (path, operations) in paths {
+        let concrete = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{agent_id}", "someone");
+        for method in operations.as_object().unwrap().keys() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let response = api
+                .client
+                .request(method.clone(), api.url(&concrete))
+                .send()
+                .await
+                .unwrap();
+            let expected = if path == "/health" { 200 } else { 401 };
+            assert_eq!(response.status().as_u16(), expected, "{method} {path}");
+        }
+    }
+    api.stop().await;
+}
+
 #[tokio::test]
 async fn a_taken_port_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

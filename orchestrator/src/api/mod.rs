@@ -10,6 +10,7 @@ mod extract;
 mod gaps;
 mod key;
 mod messages;
+mod openapi;
 mod snapshots;
 mod status;
 mod tasks;
@@ -47,6 +48,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
     };
     let protected = Router::new()
         .route("/status", get(status::status))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/agents", get(agents::list))
         .route("/agents/spawn", post(agents::spawn))
         .route("/agents/register", post(agents::register))
