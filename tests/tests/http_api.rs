@@ -237,6 +237,79 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     assert_eq!(json!(after.container_id), restarted["container_id"]);
     assert!(after.is_running());
 
+    // Host profiles: saved, tested, a wrong pinned key refused with the reason.
+    let socket = myca_e2e::docker_socket();
+    let (code, _) = json_of(
+        api.request(Method::POST, "/hosts")
+            .json(&json!({"name": "this-machine", "kind": "local", "socket": socket}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, report) = json_of(
+        api.request(Method::POST, "/hosts/this-machine/test")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200, "{report}");
+    assert!(
+        report["engine_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("20.")
+            || report["engine_version"].is_string()
+    );
+    assert!(report["cpus"].as_i64().unwrap() >= 1);
+    let ssh_port: u16 = myca_e2e::service_env("MYCA_TEST_SSH_PORT", "sshd")
+        .parse()
+        .unwrap();
+    let (code, _) = json_of(
+        api.request(Method::POST, "/hosts")
+            .json(&json!({"name": "wrong-key", "kind": "ssh", "host": "127.0.0.1", "port": ssh_port,
+                          "user": "root",
+                          "auth": {"method": "key_file", "path": myca_e2e::service_env("MYCA_TEST_SSH_KEY", "sshd")},
+                          "host_key_fingerprint": "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, refused) = json_of(
+        api.request(Method::POST, "/hosts/wrong-key/test")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 503, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("mismatch"),
+        "{refused}"
+    );
+    let (_, hosts) = json_of(api.request(Method::GET, "/hosts").send().await.unwrap()).await;
+    assert_eq!(hosts["hosts"].as_array().unwrap().len(), 2);
+    let (code, _) = json_of(
+        api.request(Method::DELETE, "/hosts/wrong-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _) = json_of(
+        api.request(Method::DELETE, "/hosts/wrong-key")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(code, 404);
+
     api.service.pool.remove(&custom).await.unwrap();
     api.service.pool.remove(&worker).await.unwrap();
     api.stop().await;
@@ -262,7 +335,8 @@ async fn the_openapi_document_lists_routes_that_exist() {
     for (path, operations) in paths {
         let concrete = path
             .replace("{id}", "00000000-0000-0000-0000-000000000000")
-            .replace("{agent_id}", "someone");
+            .replace("{agent_id}", "someone")
+            .replace("{name}", "somewhere");
         for method in operations.as_object().unwrap().keys() {
             let method: Method = method.to_uppercase().parse().unwrap();
             let response = api

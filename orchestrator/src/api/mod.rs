@@ -8,6 +8,7 @@ mod dashboard;
 mod error;
 mod extract;
 mod gaps;
+mod hosts;
 mod key;
 mod messages;
 mod openapi;
@@ -61,6 +62,9 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         )
         .route("/snapshots/{id}", get(snapshots::one))
         .route("/snapshots/{id}/restore", post(snapshots::restore))
+        .route("/hosts", get(hosts::list).post(hosts::save))
+        .route("/hosts/{name}", axum::routing::delete(hosts::remove))
+        .route("/hosts/{name}/test", post(hosts::test))
         .route("/gaps", get(gaps::list))
         .route(
             "/gaps/requirements",

@@ -85,6 +85,20 @@ const ROUTES: &[(&str, &str, &str, Option<&str>)] = &[
         Some("MessageRequest"),
     ),
     ("get", "/messages/{id}", "One message", None),
+    ("get", "/hosts", "Saved Docker host profiles", None),
+    (
+        "post",
+        "/hosts",
+        "Save a host profile (local, or SSH with a pinned key)",
+        Some("HostProfile"),
+    ),
+    ("delete", "/hosts/{name}", "Forget a host profile", None),
+    (
+        "post",
+        "/hosts/{name}/test",
+        "Test connection: engine, OS, CPUs, memory, latency",
+        None,
+    ),
     ("get", "/gaps", "Missing required agents", None),
     ("get", "/gaps/requirements", "The required agents", None),
     (
@@ -191,6 +205,12 @@ fn schemas() -> Value {
         },
         "SnapshotRequest": {"type": "object", "properties": {"reason": {"type": "string"}}},
         "RestoreRequest": {"type": "object", "properties": {"agent_id": id}},
+        "HostProfile": {"type": "object", "required": ["name", "kind"], "properties": {
+            "name": {"type": "string"}, "kind": {"type": "string", "enum": ["local", "ssh"]},
+            "socket": {"type": "string"}, "host": {"type": "string"}, "port": {"type": "integer"},
+            "user": {"type": "string"}, "auth": {"type": "object"}, "docker_socket": {"type": "string"},
+            "host_key_fingerprint": {"type": "string"}
+        }},
         "Actor": {"type": "object", "properties": {"by": {"type": "string"}, "comment": {"type": "string"}}},
         "Requirements": {"type": "object", "required": ["categories", "approval_categories"]},
         "Error": {"type": "object", "properties": {"error": {"type": "string"}, "detail": {"type": "string"}}}

@@ -7,6 +7,7 @@ mod actions;
 mod approvals;
 mod dialect;
 mod flows;
+mod hosts;
 mod knowledge;
 mod messages;
 mod metrics;
