@@ -7,7 +7,7 @@ pub fn require_display() -> Result<(), String> {
     Err(
         "myca-desktop: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the \
          window cannot open here.\nRun the orchestrator headless instead: \
-         `cargo run -p myca-orchestrator --bin myca -- serve` (or `myca status` to check \
+         `.ci/serve` (the headless orchestrator) (or `myca status` to check \
          Docker, Redis and the store)."
             .to_owned(),
     )
