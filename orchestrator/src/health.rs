@@ -69,7 +69,8 @@ impl FleetService {
 }
 
 /// Checks every `interval`, publishing transitions and restarting agents in
-/// error whose policy allows it (auto_restart, fewer than max_restarts).
+/// error whose policy allows it (auto_restart, fewer than max_restarts); on
+/// the same beat fills gaps when the requirements ask for auto-creation.
 /// Holds the service weakly: it ends when the service is dropped.
 pub fn start_health_monitor(service: Weak<FleetService>, interval: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -87,6 +88,9 @@ pub fn start_health_monitor(service: Weak<FleetService>, interval: Duration) -> 
                     continue;
                 }
             };
+            if let Err(error) = service.gaps.auto_fill().await {
+                tracing::warn!(%error, "gaps not filled");
+            }
             for health in report {
                 let previous = last.insert(health.agent_id.clone(), health.status);
                 if previous != Some(health.status) {

@@ -173,6 +173,42 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
     }
     let (_, gaps) = call(&api, Method::GET, "/gaps", None).await;
     assert_eq!(gaps["total"], 0, "{gaps}");
+
+    // With auto-creation on, a new gap is filled by the detector itself.
+    let ops = unique_agent_id("ops");
+    guard.watch(container_name(&ops));
+    let (code, _) = call(
+        &api,
+        Method::PUT,
+        "/gaps/requirements",
+        Some(json!({
+            "categories": {"infrastructure": [{"agent_id": ops, "agent_type": "test-agent"}]},
+            "approval_categories": [],
+            "auto_create": true
+        })),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, audit) = call(&api, Method::GET, "/audit", None).await;
+        let by_detector = audit["audit"].as_array().unwrap().iter().any(|a| {
+            a["actor"] == "gap-detector"
+                && a["action"] == "agent_created"
+                && a["subject"] == json!(ops)
+        });
+        if by_detector {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not auto-created: {audit}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(api.service.pool.agent(&ops).await.unwrap().is_some());
+    api.service.pool.remove(&ops).await.unwrap();
+
     let (code, templates) = call(&api, Method::GET, "/templates", None).await;
     assert_eq!(code, 200);
     assert!(templates["templates"].as_array().unwrap().len() >= 7);

@@ -24,6 +24,8 @@ pub use templates::{
 };
 
 const SPAWN_AGENT: &str = "spawn_agent";
+/// The audit trail's actor for what the detector does by itself.
+pub const AUTO_FILLER: &str = "gap-detector";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GapError {
@@ -142,6 +144,26 @@ impl GapFactory {
             )
             .await?;
         Ok(Filled::AwaitingApproval { approval })
+    }
+
+    /// When requirements ask for it, fills every gap the runtime can fill
+    /// (a kind it runs); returns what was done. Others stay listed as gaps.
+    pub async fn auto_fill(&self) -> Result<Vec<Filled>, GapError> {
+        if !self.requirements().await?.auto_create {
+            return Ok(Vec::new());
+        }
+        let known = myca_agents::runtime::handlers::known_kinds();
+        let mut done = Vec::new();
+        for gap in self.gaps().await? {
+            if !known.contains(&gap.agent_type.as_str()) {
+                continue;
+            }
+            match self.fill(&gap.agent_id, AUTO_FILLER).await {
+                Ok(filled) => done.push(filled),
+                Err(error) => tracing::warn!(%error, agent_id = %gap.agent_id, "gap not filled"),
+            }
+        }
+        Ok(done)
     }
 
     async fn create(&self, config: &AgentConfig, by: &str) -> Result<Filled, GapError> {

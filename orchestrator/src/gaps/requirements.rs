@@ -37,6 +37,10 @@ pub struct Requirements {
     pub devices: Vec<Watched>,
     /// Filling a gap in these categories waits for a person's approval.
     pub approval_categories: Vec<AgentCategory>,
+    /// Fill gaps without being asked: at once where no approval is needed,
+    /// by filing the approval request where it is.
+    #[serde(default)]
+    pub auto_create: bool,
 }
 
 fn required(pairs: &[(&str, &str)]) -> Vec<RequiredAgent> {
@@ -112,6 +116,7 @@ impl Default for Requirements {
             integrations: Vec::new(),
             devices: Vec::new(),
             approval_categories: vec![Corporate, Financial, Security],
+            auto_create: false,
         }
     }
 }
