@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::history::HistorySettings;
+use myca_orchestrator::hosts::{HostKind, HostProfile};
 use myca_orchestrator::pool::AgentNetwork;
 use myca_orchestrator::serve::serve;
 use myca_orchestrator::service::{BrokerChoice, FleetService, ServiceConfig};
@@ -31,7 +32,12 @@ pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
     ServiceConfig {
         database,
         broker: BrokerChoice::External(fresh_redis_db().await),
-        docker_socket: docker_socket(),
+        host: HostProfile {
+            name: "local".into(),
+            kind: HostKind::Local {
+                socket: docker_socket(),
+            },
+        },
         agent_network: AgentNetwork::Host,
         agent_binary: agent_binary(),
         first_agent_port: free_port(),

@@ -76,7 +76,7 @@ impl Drop for RedisServer {
     }
 }
 
-fn which_redis() -> PathBuf {
+pub fn which_redis() -> PathBuf {
     std::env::var_os("PATH")
         .into_iter()
         .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())

@@ -91,9 +91,33 @@ async fn results_settle_tasks_and_failures_retry_then_dead_letter() {
         "{duplicate}"
     );
 
+    // Taken by the agent and still running: the ledger says so.
+    let slow = ledger
+        .submit(
+            AgentTask::new("", "sleep", json!({"ms": 1500})),
+            Route::Agent(id.clone()),
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let entry = ledger.task(slow.task.id).await.unwrap().unwrap();
+        if entry.task.status == TaskStatus::Running {
+            assert_eq!(entry.task.agent_id, id);
+            break;
+        }
+        assert_eq!(entry.task.status, TaskStatus::Queued, "{entry:?}");
+        assert!(Instant::now() < deadline, "never seen running");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let done = settled(
         &ledger,
-        &[echo.task.id, by_capability.task.id, failing.task.id],
+        &[
+            echo.task.id,
+            by_capability.task.id,
+            failing.task.id,
+            slow.task.id,
+        ],
     )
     .await;
     assert_eq!(done[0].task.status, TaskStatus::Completed);

@@ -157,6 +157,27 @@ impl Broker {
         Ok(total)
     }
 
+    /// The agent holding a delivered, unacknowledged entry (None when it
+    /// waits to be read, or is done).
+    pub async fn holder(
+        &self,
+        stream: &str,
+        entry_id: &str,
+    ) -> Result<Option<String>, BrokerError> {
+        let pending: Vec<(String, String, u64, u64)> = redis::cmd("XPENDING")
+            .arg(stream)
+            .arg(AGENTS_GROUP)
+            .arg(entry_id)
+            .arg(entry_id)
+            .arg(1)
+            .query_async(&mut self.redis.clone())
+            .await?;
+        Ok(pending
+            .into_iter()
+            .next()
+            .map(|(_, consumer, _, _)| consumer))
+    }
+
     /// The server's run id, new after every restart.
     pub async fn run_id(&self) -> Result<String, BrokerError> {
         let info: String = redis::cmd("INFO")

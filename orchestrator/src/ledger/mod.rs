@@ -102,8 +102,23 @@ impl TaskLedger {
         Ok(())
     }
 
+    /// The task as the ledger knows it. A queued task an agent has taken
+    /// (its entry pending on that agent's consumer) is recorded as running.
     pub async fn task(&self, id: Uuid) -> Result<Option<LedgerEntry>, LedgerError> {
-        Ok(self.store.task(id).await?)
+        let Some(mut entry) = self.store.task(id).await? else {
+            return Ok(None);
+        };
+        if entry.task.status == TaskStatus::Queued {
+            if let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) {
+                if let Ok(Some(agent_id)) = self.broker.holder(stream, entry_id).await {
+                    entry.task.status = TaskStatus::Running;
+                    entry.task.agent_id = agent_id;
+                    entry.updated_at = Utc::now();
+                    self.store.save_task(&entry).await?;
+                }
+            }
+        }
+        Ok(Some(entry))
     }
 
     /// Applies an agent's reported outcome; returns the ledger's new state

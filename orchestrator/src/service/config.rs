@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::DatabaseTarget;
 use crate::history::HistorySettings;
+use crate::hosts::HostProfile;
 use crate::pool::AgentNetwork;
 
 /// Where the fleet's Redis comes from.
@@ -20,7 +21,8 @@ pub enum BrokerChoice {
 pub struct ServiceConfig {
     pub database: DatabaseTarget,
     pub broker: BrokerChoice,
-    pub docker_socket: PathBuf,
+    /// The Docker engine the fleet runs on: the local socket or a host over SSH.
+    pub host: HostProfile,
     pub agent_network: AgentNetwork,
     /// The static `myca-agent` binary the agent image is built from.
     pub agent_binary: PathBuf,

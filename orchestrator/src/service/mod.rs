@@ -17,6 +17,7 @@ use crate::events::EventBus;
 use crate::gaps::GapFactory;
 use crate::health::start_health_monitor;
 use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
+use crate::hosts::{connect, Host, HostError};
 use crate::ledger::{start_ledger, TaskLedger};
 use crate::messaging::MessageRouter;
 use crate::pool::{
@@ -33,13 +34,13 @@ pub use config::{BrokerChoice, ServiceConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    #[error("SQL store: {0}")]
+    #[error("SQL store")]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Docker(#[from] crate::docker::DockerError),
-    #[error("agent image: {0}")]
+    #[error("Docker host")]
+    Host(#[from] HostError),
+    #[error("agent image")]
     Image(#[from] ImageError),
-    #[error("broker: {0}")]
+    #[error("broker")]
     Broker(#[from] BrokerError),
     #[error(transparent)]
     Pool(#[from] PoolError),
@@ -60,6 +61,8 @@ pub struct FleetService {
     pub started_at: DateTime<Utc>,
     /// The URL the orchestrator reaches the broker at (for status reports).
     pub broker_url: String,
+    /// Keeps the SSH link (and its forwards) of a remote host open.
+    _host: Host,
     history: Option<HistoryWriter>,
     background: Vec<JoinHandle<()>>,
     monitor: std::sync::Mutex<Option<JoinHandle<()>>>,
@@ -68,7 +71,8 @@ pub struct FleetService {
 impl FleetService {
     pub async fn start(config: ServiceConfig) -> Result<Arc<Self>, ServiceError> {
         let store = Store::open_and_migrate(&config.database).await?;
-        let docker = crate::docker::connect_local(&config.docker_socket).await?;
+        let host = connect(&config.host).await?;
+        let docker = host.docker.clone();
         let (broker_url, agent_redis_url) = match &config.broker {
             BrokerChoice::External(url) => (url.clone(), url.clone()),
             BrokerChoice::Managed { redis_server } => {
@@ -77,10 +81,9 @@ impl FleetService {
                 };
                 let image = ensure_broker_image(&docker, redis_server).await?;
                 let managed = ensure_managed_broker(&docker, network, &image.tag).await?;
-                (
-                    format!("redis://{}:{}/0", managed.ip, managed.port),
-                    managed.agent_url,
-                )
+                // On a remote host: through an SSH forward, never a published port.
+                let reached = host.reach(&managed.ip, managed.port).await?;
+                (format!("redis://{reached}/0"), managed.agent_url)
             }
         };
         let broker = Broker::connect(&broker_url).await?;
@@ -137,6 +140,7 @@ impl FleetService {
             heartbeats,
             started_at: Utc::now(),
             broker_url,
+            _host: host,
             history: Some(history),
             background,
             monitor: std::sync::Mutex::new(None),

@@ -10,9 +10,11 @@ use myca_orchestrator::config::{
     default_data_dir, parse_docker_host, DatabaseTarget, DEFAULT_DOCKER_SOCKET,
 };
 use myca_orchestrator::history::HistorySettings;
+use myca_orchestrator::hosts::{HostKind, HostProfile};
 use myca_orchestrator::pool::AgentNetwork;
 use myca_orchestrator::serve::DEFAULT_BIND;
 use myca_orchestrator::service::{BrokerChoice, ServiceConfig};
+use myca_orchestrator::ssh::SshAuth;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -25,9 +27,19 @@ pub struct ServeArgs {
     /// An existing Redis for the fleet; without it a managed broker (`mas-redis`) runs on the agents' network.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
-    /// `unix:///path/to/docker.sock`; default the local socket.
+    /// `unix:///path/to/docker.sock`, or `ssh://user@host[:port]` for a remote
+    /// engine (with --ssh-key and --host-key-fingerprint); default the local socket.
     #[arg(long, env = "DOCKER_HOST")]
     docker_host: Option<String>,
+    /// The private key file for an ssh:// Docker host.
+    #[arg(long, env = "MYCA_SSH_KEY")]
+    ssh_key: Option<PathBuf>,
+    /// The SSH host key's SHA256 fingerprint you confirmed; nothing else is trusted.
+    #[arg(long, env = "MYCA_HOST_KEY_FINGERPRINT")]
+    host_key_fingerprint: Option<String>,
+    /// The Docker socket on an ssh:// host.
+    #[arg(long, env = "MYCA_REMOTE_DOCKER_SOCKET", default_value = DEFAULT_DOCKER_SOCKET)]
+    remote_docker_socket: String,
     /// The agents' network: a bridge network name, or `host`.
     #[arg(long, env = "MYCA_AGENT_NETWORK", default_value = "mas-network")]
     agent_network: String,
@@ -67,15 +79,58 @@ fn existing(path: PathBuf, what: &str) -> anyhow::Result<PathBuf> {
 }
 
 impl ServeArgs {
+    fn host_profile(&self) -> anyhow::Result<HostProfile> {
+        let Some(url) = self
+            .docker_host
+            .as_deref()
+            .filter(|u| u.starts_with("ssh://"))
+        else {
+            let socket = match &self.docker_host {
+                Some(host) if !host.is_empty() => parse_docker_host(host)?,
+                _ => PathBuf::from(DEFAULT_DOCKER_SOCKET),
+            };
+            return Ok(HostProfile {
+                name: "local".into(),
+                kind: HostKind::Local { socket },
+            });
+        };
+        let parsed = url::Url::parse(url).with_context(|| format!("--docker-host {url}"))?;
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .context("--docker-host ssh:// needs a host")?;
+        if parsed.username().is_empty() {
+            bail!("--docker-host {url}: give the user, ssh://user@host");
+        }
+        let key = self
+            .ssh_key
+            .clone()
+            .context("an ssh:// Docker host needs --ssh-key")?;
+        let fingerprint = self.host_key_fingerprint.clone().context(
+            "an ssh:// Docker host needs --host-key-fingerprint: the SHA256 fingerprint of its host key, \
+             as you confirmed it (ssh-keyscan HOST | ssh-keygen -lf -)",
+        )?;
+        Ok(HostProfile {
+            name: host.to_owned(),
+            kind: HostKind::Ssh {
+                host: host.to_owned(),
+                port: parsed.port().unwrap_or(22),
+                user: parsed.username().to_owned(),
+                auth: SshAuth::KeyFile {
+                    path: existing(key, "the SSH key (--ssh-key)")?,
+                },
+                docker_socket: self.remote_docker_socket.clone(),
+                host_key_fingerprint: fingerprint,
+            },
+        })
+    }
+
     pub fn service_config(&self) -> anyhow::Result<ServiceConfig> {
         let database = match &self.database_url {
             Some(url) if !url.is_empty() => DatabaseTarget::parse(url)?,
             _ => DatabaseTarget::sqlite_in(&default_data_dir()?),
         };
-        let docker_socket = match &self.docker_host {
-            Some(host) if !host.is_empty() => parse_docker_host(host)?,
-            _ => PathBuf::from(DEFAULT_DOCKER_SOCKET),
-        };
+        let host = self.host_profile()?;
         let agent_network = match self.agent_network.as_str() {
             "" => bail!("--agent-network is empty"),
             "host" => AgentNetwork::Host,
@@ -103,7 +158,7 @@ impl ServeArgs {
         Ok(ServiceConfig {
             database,
             broker,
-            docker_socket,
+            host,
             agent_network,
             agent_binary,
             first_agent_port: self.first_agent_port,
