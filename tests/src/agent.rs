@@ -38,7 +38,8 @@ pub fn unique_agent_id(prefix: &str) -> String {
     format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
-/// A Redis database of its own (1–15, handed out in turn and flushed), so
+/// A Redis database of its own (1–1023 of the 1024 `.ci/services` configures,
+/// handed out in turn and flushed), so
 /// tests that share stream names cannot see each other's tasks. Pub/sub
 /// spans databases; channel names carry unique agent ids instead.
 pub async fn fresh_redis_db() -> String {
@@ -53,7 +54,7 @@ pub async fn fresh_redis_db() -> String {
         .query_async(&mut admin)
         .await
         .unwrap();
-    let db = n % 15 + 1;
+    let db = n % 1023 + 1;
     let url = match base.rsplit_once('/') {
         Some((server, _)) => format!("{server}/{db}"),
         None => format!("{base}/{db}"),

@@ -1,5 +1,6 @@
 //! `myca`: the orchestrator headless — `myca status`, `myca serve`.
 
+mod client;
 mod serve_args;
 
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     },
     /// Run the orchestrator and its HTTP API until interrupted.
     Serve(Box<ServeArgs>),
+    /// Talk to a running orchestrator.
+    #[command(flatten)]
+    Client(client::ClientCommand),
 }
 
 #[tokio::main]
@@ -71,6 +75,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Client(command) => {
+            client::run(command).await?;
+            ExitCode::SUCCESS
         }
         Command::Serve(args) => {
             let config = args.service_config()?;

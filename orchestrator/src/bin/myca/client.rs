@@ -1,0 +1,196 @@
+//! `myca agents | spawn | task | gaps`: a running orchestrator's HTTP API
+//! from the command line.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use myca_orchestrator::api::resolve_api_key;
+use myca_orchestrator::secrets::SecretStore;
+use serde_json::{json, Value};
+
+#[derive(Args)]
+pub struct Connection {
+    /// The orchestrator's HTTP API.
+    #[arg(long, env = "MYCA_URL", default_value = "http://127.0.0.1:8001")]
+    url: String,
+    /// The API key; default the one `myca serve` keeps in the OS keyring.
+    #[arg(long, env = "MAS_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// List agents with their status.
+    Agents {
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// Spawn an agent (an existing id is returned as it is).
+    Spawn {
+        #[command(flatten)]
+        connection: Connection,
+        agent_id: String,
+        #[arg(long = "type")]
+        agent_type: String,
+        #[arg(long, default_value = "core")]
+        category: String,
+        #[arg(long, default_value_t = 512)]
+        memory_limit: u32,
+    },
+    /// Submit a task to an agent and wait for its result.
+    Task {
+        #[command(flatten)]
+        connection: Connection,
+        agent_id: String,
+        task_type: String,
+        /// JSON payload.
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        #[arg(long, default_value_t = 60)]
+        wait_seconds: u64,
+    },
+    /// List missing required agents.
+    Gaps {
+        #[command(flatten)]
+        connection: Connection,
+    },
+}
+
+impl ClientCommand {
+    fn connection(&self) -> &Connection {
+        match self {
+            ClientCommand::Agents { connection }
+            | ClientCommand::Spawn { connection, .. }
+            | ClientCommand::Task { connection, .. }
+            | ClientCommand::Gaps { connection } => connection,
+        }
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+    key: String,
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url.trim_end_matches('/')))
+            .header("X-API-Key", &self.key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the orchestrator at {}", self.url))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!(
+                "{status}: {}",
+                body["detail"].as_str().unwrap_or("no detail")
+            );
+        }
+        Ok(body)
+    }
+}
+
+pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
+    let connection = command.connection();
+    let key = resolve_api_key(connection.api_key.clone(), &SecretStore::default())
+        .await
+        .context("no API key: give --api-key or MAS_API_KEY")?;
+    let client = Client {
+        http: reqwest::Client::new(),
+        url: connection.url.clone(),
+        key,
+    };
+    match command {
+        ClientCommand::Agents { .. } => {
+            let body = client.call(reqwest::Method::GET, "/agents", None).await?;
+            for agent in body["agents"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<32} {:<16} {:<10} {:<8} tasks {}",
+                    agent["agent_id"].as_str().unwrap_or_default(),
+                    agent["agent_type"].as_str().unwrap_or_default(),
+                    agent["status"].as_str().unwrap_or_default(),
+                    agent["container_state"].as_str().unwrap_or_default(),
+                    agent["tasks_completed"]
+                );
+            }
+        }
+        ClientCommand::Spawn {
+            agent_id,
+            agent_type,
+            category,
+            memory_limit,
+            ..
+        } => {
+            let body = json!({"agent_id": agent_id, "agent_type": agent_type, "category": category, "memory_limit": memory_limit});
+            let agent = client
+                .call(reqwest::Method::POST, "/agents/spawn", Some(body))
+                .await?;
+            println!(
+                "{} {}",
+                agent["agent_id"].as_str().unwrap_or_default(),
+                agent["status"].as_str().unwrap_or_default()
+            );
+        }
+        ClientCommand::Task {
+            agent_id,
+            task_type,
+            payload,
+            wait_seconds,
+            ..
+        } => {
+            let payload: Value = serde_json::from_str(&payload).context("--payload is not JSON")?;
+            let body = json!({"agent_id": agent_id, "task_type": task_type, "payload": payload});
+            let submitted = client
+                .call(reqwest::Method::POST, "/tasks", Some(body))
+                .await?;
+            let id = submitted["task_id"].as_str().unwrap_or_default().to_owned();
+            let deadline = Instant::now() + Duration::from_secs(wait_seconds);
+            loop {
+                let task = client
+                    .call(reqwest::Method::GET, &format!("/tasks/{id}"), None)
+                    .await?;
+                match task["status"].as_str().unwrap_or_default() {
+                    "completed" => {
+                        println!("{}", task["result"]);
+                        return Ok(());
+                    }
+                    "dead_lettered" => bail!(
+                        "task {id} failed: {}",
+                        task["error"].as_str().unwrap_or_default()
+                    ),
+                    _ if Instant::now() > deadline => {
+                        bail!("task {id} not done after {wait_seconds} s")
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        }
+        ClientCommand::Gaps { .. } => {
+            let body = client.call(reqwest::Method::GET, "/gaps", None).await?;
+            for gap in body["gaps"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<9} {:<24} {:<16} {}",
+                    gap["severity"].as_str().unwrap_or_default(),
+                    gap["agent_id"].as_str().unwrap_or_default(),
+                    gap["category"].as_str().unwrap_or_default(),
+                    gap["reason"].as_str().unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}
