@@ -169,3 +169,55 @@ impl ServeArgs {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Harness {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn parse(args: &[&str]) -> ServeArgs {
+        Harness::try_parse_from(std::iter::once("myca").chain(args.iter().copied()))
+            .unwrap()
+            .serve
+    }
+
+    #[test]
+    fn docker_hosts_are_a_socket_or_an_ssh_url_with_a_pinned_key() {
+        let local = parse(&["--docker-host", "unix:///run/other.sock"]).host_profile().unwrap();
+        assert_eq!(
+            local.kind,
+            HostKind::Local {
+                socket: "/run/other.sock".into()
+            }
+        );
+        let key = tempfile::NamedTempFile::new().unwrap();
+        let key_path = key.path().to_str().unwrap();
+        let remote = parse(&[
+            "--docker-host",
+            "ssh://ops@vm1.example:2222",
+            "--ssh-key",
+            key_path,
+            "--host-key-fingerprint",
+            "SHA256:abc",
+        ])
+        .host_profile()
+        .unwrap();
+        let HostKind::Ssh { host, port, user, host_key_fingerprint, docker_socket, .. } = remote.kind else {
+            panic!("not ssh: {remote:?}");
+        };
+        assert_eq!((host.as_str(), port, user.as_str()), ("vm1.example", 2222, "ops"));
+        assert_eq!(host_key_fingerprint, "SHA256:abc");
+        assert_eq!(docker_socket, DEFAULT_DOCKER_SOCKET);
+        let unpinned = parse(&["--docker-host", "ssh://ops@vm1", "--ssh-key", key_path]).host_profile();
+        assert!(unpinned.unwrap_err().to_string().contains("--host-key-fingerprint"));
+        let no_user = parse(&["--docker-host", "ssh://vm1"]).host_profile();
+        assert!(no_user.unwrap_err().to_string().contains("ssh://user@host"));
+    }
+}
