@@ -190,7 +190,9 @@ mod tests {
 
     #[test]
     fn docker_hosts_are_a_socket_or_an_ssh_url_with_a_pinned_key() {
-        let local = parse(&["--docker-host", "unix:///run/other.sock"]).host_profile().unwrap();
+        let local = parse(&["--docker-host", "unix:///run/other.sock"])
+            .host_profile()
+            .unwrap();
         assert_eq!(
             local.kind,
             HostKind::Local {
@@ -209,14 +211,29 @@ mod tests {
         ])
         .host_profile()
         .unwrap();
-        let HostKind::Ssh { host, port, user, host_key_fingerprint, docker_socket, .. } = remote.kind else {
+        let HostKind::Ssh {
+            host,
+            port,
+            user,
+            host_key_fingerprint,
+            docker_socket,
+            ..
+        } = remote.kind
+        else {
             panic!("not ssh: {remote:?}");
         };
-        assert_eq!((host.as_str(), port, user.as_str()), ("vm1.example", 2222, "ops"));
+        assert_eq!(
+            (host.as_str(), port, user.as_str()),
+            ("vm1.example", 2222, "ops")
+        );
         assert_eq!(host_key_fingerprint, "SHA256:abc");
         assert_eq!(docker_socket, DEFAULT_DOCKER_SOCKET);
-        let unpinned = parse(&["--docker-host", "ssh://ops@vm1", "--ssh-key", key_path]).host_profile();
-        assert!(unpinned.unwrap_err().to_string().contains("--host-key-fingerprint"));
+        let unpinned =
+            parse(&["--docker-host", "ssh://ops@vm1", "--ssh-key", key_path]).host_profile();
+        assert!(unpinned
+            .unwrap_err()
+            .to_string()
+            .contains("--host-key-fingerprint"));
         let no_user = parse(&["--docker-host", "ssh://vm1"]).host_profile();
         assert!(no_user.unwrap_err().to_string().contains("ssh://user@host"));
     }
