@@ -7,6 +7,7 @@ use myca_e2e::on_both_backends;
 use myca_orchestrator::events::{ContainerChange, Event, EventBus};
 use myca_orchestrator::history::{HistorySettings, HistoryWriter};
 use myca_orchestrator::scrub::Scrubber;
+use myca_orchestrator::store::{MessageFilter, Page};
 use myca_orchestrator::{AgentAction, Store};
 use serde_json::json;
 
@@ -113,7 +114,11 @@ async fn events_become_the_right_rows(store: &Store) {
     let metrics = store.metrics("r1", 5).await.unwrap();
     assert_eq!(metrics.len(), 1);
     assert_eq!(metrics[0].cpu_percent, 3.5);
-    let messages = store.messages("r2", 5).await.unwrap();
+    let messages = store
+        .messages(&MessageFilter::agent("r2"), &Page::first(5))
+        .await
+        .unwrap()
+        .items;
     assert_eq!(messages[0].message.id, message.id);
 }
 
@@ -148,7 +153,11 @@ async fn no_secret_reaches_a_row(store: &Store) {
     let rows = format!(
         "{:?} {:?}",
         store.actions("s1", 10).await.unwrap(),
-        store.messages("s1", 10).await.unwrap()
+        store
+            .messages(&MessageFilter::agent("s1"), &Page::first(10))
+            .await
+            .unwrap()
+            .items
     );
     assert_eq!(store.actions("s1", 10).await.unwrap().len(), 3);
     for leaked in [

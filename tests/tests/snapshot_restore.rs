@@ -14,6 +14,7 @@ use myca_e2e::pool::{local_pool, wait_healthy};
 use myca_e2e::stores::{Backend, TestStore};
 use myca_orchestrator::broker::{serve_knowledge, Broker, ResultConsumer};
 use myca_orchestrator::snapshots::SnapshotManager;
+use myca_orchestrator::store::{MessageFilter, Page};
 use serde_json::{json, Value};
 
 const PATIENCE: Duration = Duration::from_secs(40);
@@ -159,9 +160,10 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
     pool.stop(&restored_id, false).await.unwrap();
     let deadline = Instant::now() + PATIENCE;
     while store
-        .snapshots(Some(&restored_id))
+        .snapshots(Some(&restored_id), &Page::default())
         .await
         .unwrap()
+        .items
         .iter()
         .all(|s| s.reason.as_deref() != Some("shutdown"))
     {
@@ -172,12 +174,24 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
     // The planted secret is in no snapshot, action or message row.
     let mut stored_text = String::new();
     for agent in [&id, &restored_id] {
-        for summary in store.snapshots(Some(agent)).await.unwrap() {
+        for summary in store
+            .snapshots(Some(agent), &Page::default())
+            .await
+            .unwrap()
+            .items
+        {
             let snapshot = store.snapshot(summary.id).await.unwrap().unwrap();
             stored_text += &serde_json::to_string(&snapshot).unwrap();
         }
         stored_text += &format!("{:?}", store.actions(agent, 1000).await.unwrap());
-        stored_text += &format!("{:?}", store.messages(agent, 1000).await.unwrap());
+        stored_text += &format!(
+            "{:?}",
+            store
+                .messages(&MessageFilter::agent(agent), &Page::first(1000))
+                .await
+                .unwrap()
+                .items
+        );
         stored_text += &format!("{:?}", store.all_knowledge(agent).await.unwrap());
     }
     assert!(stored_text.contains("teal"), "the check reads real rows");

@@ -7,6 +7,7 @@ use myca_agents::protocol::{
     AgentTask, MessageType,
 };
 use myca_e2e::on_both_backends;
+use myca_orchestrator::store::{MessageFilter, Page};
 use myca_orchestrator::{AgentAction, SnapshotRetention, Store};
 use serde_json::json;
 use uuid::Uuid;
@@ -119,7 +120,11 @@ async fn messages_round_trip(store: &Store) {
     assert!(store.acknowledge_message(request.id).await.unwrap());
     assert!(!store.acknowledge_message(Uuid::new_v4()).await.unwrap());
 
-    let back = store.messages("a1", 10).await.unwrap();
+    let back = store
+        .messages(&MessageFilter::agent("a1"), &Page::first(10))
+        .await
+        .unwrap()
+        .items;
     assert_eq!(back.len(), 2);
     let stored_request = back.iter().find(|m| m.message.id == request.id).unwrap();
     assert!(stored_request.acknowledged);
@@ -206,8 +211,24 @@ async fn snapshots_round_trip_and_retention(store: &Store) {
         .insert_snapshot(&snapshot("s3", Duration::days(90)))
         .await
         .unwrap();
-    assert_eq!(store.snapshots(Some("s2")).await.unwrap().len(), 5);
-    assert_eq!(store.snapshots(None).await.unwrap().len(), 7);
+    assert_eq!(
+        store
+            .snapshots(Some("s2"), &Page::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        5
+    );
+    assert_eq!(
+        store
+            .snapshots(None, &Page::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        7
+    );
 
     let retention = SnapshotRetention {
         keep_last: 3,
@@ -217,14 +238,23 @@ async fn snapshots_round_trip_and_retention(store: &Store) {
     // s3's only snapshot is old but among its newest three: kept.
     assert_eq!(store.cleanup_snapshots(retention).await.unwrap(), 2);
     let left: Vec<_> = store
-        .snapshots(Some("s2"))
+        .snapshots(Some("s2"), &Page::default())
         .await
         .unwrap()
+        .items
         .into_iter()
         .map(|s| s.id)
         .collect();
     assert_eq!(left, [s2[4], s2[3], s2[0]]);
-    assert_eq!(store.snapshots(Some("s3")).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .snapshots(Some("s3"), &Page::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     assert!(store.delete_snapshot(id).await.unwrap());
 }
 

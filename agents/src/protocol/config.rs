@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{AgentCategory, ProtocolError};
+use super::{integral, validate_kind, AgentCategory, ProtocolError};
 
 /// How an agent is configured; the seed's spawn body (`agent_id`,
 /// `agent_type`, `category`, `display_name`, `cpu_limit`, `memory_limit`) is
@@ -23,7 +23,10 @@ pub struct AgentConfig {
     #[serde(default = "defaults::cpu_limit")]
     pub cpu_limit: f64,
     /// Megabytes.
-    #[serde(default = "defaults::memory_limit")]
+    #[serde(
+        default = "defaults::memory_limit",
+        deserialize_with = "integral::exact"
+    )]
     pub memory_limit: u32,
     #[serde(default)]
     pub capabilities: Vec<String>,
@@ -35,20 +38,35 @@ pub struct AgentConfig {
     /// Extra, non-secret environment for the container.
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
-    #[serde(default = "defaults::max_concurrent_tasks")]
+    #[serde(
+        default = "defaults::max_concurrent_tasks",
+        deserialize_with = "integral::exact"
+    )]
     pub max_concurrent_tasks: u32,
     /// Seconds.
-    #[serde(default = "defaults::task_timeout")]
+    #[serde(
+        default = "defaults::task_timeout",
+        deserialize_with = "integral::exact"
+    )]
     pub task_timeout: u64,
     /// Seconds.
-    #[serde(default = "defaults::heartbeat_interval")]
+    #[serde(
+        default = "defaults::heartbeat_interval",
+        deserialize_with = "integral::exact"
+    )]
     pub heartbeat_interval: u64,
     /// Seconds.
-    #[serde(default = "defaults::health_check_interval")]
+    #[serde(
+        default = "defaults::health_check_interval",
+        deserialize_with = "integral::exact"
+    )]
     pub health_check_interval: u64,
     #[serde(default = "defaults::yes")]
     pub auto_restart: bool,
-    #[serde(default = "defaults::max_restarts")]
+    #[serde(
+        default = "defaults::max_restarts",
+        deserialize_with = "integral::exact"
+    )]
     pub max_restarts: u32,
     #[serde(default)]
     pub requires_approval: bool,
@@ -89,6 +107,14 @@ mod defaults {
 
 /// Smallest memory limit an agent container can run in, in MB.
 pub const MIN_MEMORY_MB: u32 = 16;
+/// The smallest CPU share Docker accepts.
+pub const MIN_CPUS: f64 = 0.01;
+pub const MAX_CONCURRENT_TASKS: u64 = 1000;
+/// A week: the longest a task (or a config's task timeout) may run.
+pub const MAX_TIMEOUT_SECONDS: u64 = 7 * 24 * 3600;
+/// An hour: the longest heartbeat or health-check interval.
+pub const MAX_INTERVAL_SECONDS: u64 = 3600;
+pub const MAX_RESTARTS: u64 = 1000;
 
 impl AgentConfig {
     /// A configuration with every default, for the given identity.
@@ -123,31 +149,56 @@ impl AgentConfig {
 
     pub fn validate(&self) -> Result<(), ProtocolError> {
         validate_agent_id(&self.agent_id)?;
+        validate_kind("agent_type", &self.agent_type)?;
         let invalid = |field, reason: &str| {
             Err(ProtocolError::InvalidField {
                 field,
                 reason: reason.to_owned(),
             })
         };
-        if self.agent_type.trim().is_empty() {
-            return invalid("agent_type", "must not be empty");
-        }
-        if !(self.cpu_limit.is_finite() && self.cpu_limit > 0.0) {
-            return invalid("cpu_limit", "must be a positive number of CPUs");
+        if !(self.cpu_limit.is_finite() && self.cpu_limit >= MIN_CPUS) {
+            return invalid("cpu_limit", "must be at least 0.01 CPUs");
         }
         if self.memory_limit < MIN_MEMORY_MB {
             return invalid("memory_limit", "must be at least 16 MB");
         }
-        if self.max_concurrent_tasks == 0 {
-            return invalid("max_concurrent_tasks", "must be at least 1");
-        }
-        if self.task_timeout == 0 {
-            return invalid("task_timeout", "must be at least 1 second");
-        }
-        if self.heartbeat_interval == 0 {
-            return invalid("heartbeat_interval", "must be at least 1 second");
+        for (field, value, range) in self.bounded_fields() {
+            if !range.contains(&value) {
+                return Err(ProtocolError::InvalidField {
+                    field,
+                    reason: format!("must be {} to {}", range.start(), range.end()),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// The integer settings with the range each must be in: wide enough for
+    /// any real fleet, narrow enough that no timer or counter overflows.
+    fn bounded_fields(&self) -> [(&'static str, u64, std::ops::RangeInclusive<u64>); 5] {
+        [
+            (
+                "max_concurrent_tasks",
+                u64::from(self.max_concurrent_tasks),
+                1..=MAX_CONCURRENT_TASKS,
+            ),
+            ("task_timeout", self.task_timeout, 1..=MAX_TIMEOUT_SECONDS),
+            (
+                "heartbeat_interval",
+                self.heartbeat_interval,
+                1..=MAX_INTERVAL_SECONDS,
+            ),
+            (
+                "health_check_interval",
+                self.health_check_interval,
+                0..=MAX_INTERVAL_SECONDS,
+            ),
+            (
+                "max_restarts",
+                u64::from(self.max_restarts),
+                0..=MAX_RESTARTS,
+            ),
+        ]
     }
 }
 

@@ -10,6 +10,8 @@ mod category;
 mod command;
 mod config;
 mod error;
+mod identifiers;
+pub mod integral;
 mod knowledge;
 mod message;
 mod metrics;
@@ -22,8 +24,14 @@ mod task;
 
 pub use category::AgentCategory;
 pub use command::{AgentCommand, HealthResponse, Heartbeat};
-pub use config::{validate_agent_id, AgentConfig};
+pub use config::{
+    validate_agent_id, AgentConfig, MAX_CONCURRENT_TASKS, MAX_INTERVAL_SECONDS, MAX_RESTARTS,
+    MAX_TIMEOUT_SECONDS, MIN_CPUS, MIN_MEMORY_MB,
+};
 pub use error::ProtocolError;
+pub use identifiers::{
+    validate_kind, validate_task_type, AGENT_ID_PATTERN, KIND_PATTERN, TASK_TYPE_PATTERN,
+};
 pub use knowledge::{KnowledgeOp, KnowledgeReply, KnowledgeRequest};
 pub use message::{AgentMessage, MessageType};
 pub use metrics::AgentMetrics;

@@ -88,7 +88,7 @@ impl Serialize for TaskPriority {
 
 impl<'de> Deserialize<'de> for TaskPriority {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let number = i64::deserialize(deserializer)?;
+        let number: i64 = super::integral::exact(deserializer)?;
         TaskPriority::try_from(number).map_err(serde::de::Error::custom)
     }
 }

@@ -44,9 +44,7 @@ pub async fn register(
     State(state): State<ApiState>,
     Body(config): Body<AgentConfig>,
 ) -> Result<Json<Value>, ApiError> {
-    config
-        .validate()
-        .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
+    state.service.pool.check(&config)?;
     let mut action = AgentAction::new(&config.agent_id, "registered", true);
     action.input_summary = Some(format!("{} ({})", config.agent_type, config.category));
     state.service.bus.record(Event::Action { action }).await;

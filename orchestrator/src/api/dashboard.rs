@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -20,6 +21,7 @@ use super::extract::{Path, Query};
 use super::{ApiError, ApiState};
 use crate::events::Event;
 use crate::pool::{logs, LogQuery};
+use crate::store::{MessageFilter, Page};
 use crate::topology::{build, FleetSnapshot, Topology};
 
 /// How often an idle WebSocket gets `{"type": "heartbeat"}`.
@@ -42,10 +44,16 @@ pub async fn agent(
         "agent": agent,
         "recent_actions": store.actions(&id, HISTORY_ROWS).await?,
         "metrics": store.metrics(&id, HISTORY_ROWS).await?,
-        "messages": store.messages(&id, HISTORY_ROWS).await?,
-        "snapshots": store.snapshots(Some(&id)).await?,
+        "messages": store
+            .messages(&MessageFilter::agent(&id), &Page::first(HISTORY_ROWS))
+            .await?
+            .items,
+        "snapshots": store.snapshots(Some(&id), &Page::first(HISTORY_ROWS)).await?.items,
     })))
 }
+
+/// Most log lines one answer holds; more is refused with 422.
+pub const MAX_LOG_TAIL: usize = 10_000;
 
 #[derive(Deserialize)]
 pub struct LogsQuery {
@@ -59,10 +67,16 @@ pub async fn agent_logs(
     Path(id): Path<String>,
     Query(query): Query<LogsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let tail = query.tail.unwrap_or(DEFAULT_LOG_TAIL);
+    if !(1..=MAX_LOG_TAIL).contains(&tail) {
+        return Err(ApiError::Unprocessable(format!(
+            "tail {tail} is out of range: 1 to {MAX_LOG_TAIL} lines"
+        )));
+    }
     super::agents::known(&state, &id).await?;
     let query = LogQuery {
         follow: false,
-        tail: Some(query.tail.unwrap_or(DEFAULT_LOG_TAIL)),
+        tail: Some(tail),
         since: query.since,
     };
     let lines: Vec<_> = logs(state.service.pool.docker(), &id, &query)
@@ -116,8 +130,20 @@ async fn agents_json(state: &ApiState, only: Option<&str>) -> Value {
     json!(agents)
 }
 
-pub async fn ws(State(state): State<ApiState>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| live(socket, state))
+/// A request that is not a WebSocket handshake gets a JSON error like every
+/// other route (426 when it could be upgraded but did not ask, else 400).
+pub async fn ws(
+    State(state): State<ApiState>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let upgrade = upgrade.map_err(|rejection| {
+        let detail = format!("{}: connect with a WebSocket client", rejection.body_text());
+        match rejection.status().as_u16() {
+            426 => ApiError::UpgradeRequired(detail),
+            _ => ApiError::BadRequest(detail),
+        }
+    })?;
+    Ok(upgrade.on_upgrade(move |socket| live(socket, state)))
 }
 
 async fn send(socket: &mut WebSocket, value: Value) -> bool {
@@ -213,6 +239,9 @@ pub async fn stream(
     Sse::new(updates).keep_alive(KeepAlive::default())
 }
 
+/// The longest window the topology weighs edges over: 30 days.
+pub const MAX_WINDOW_SECONDS: i64 = 30 * 24 * 3600;
+
 #[derive(Deserialize)]
 pub struct TopologyQuery {
     /// The flow window (default an hour).
@@ -224,10 +253,12 @@ pub async fn topology(
     State(state): State<ApiState>,
     Query(query): Query<TopologyQuery>,
 ) -> Result<Json<Topology>, ApiError> {
-    let window_seconds = query
-        .window_seconds
-        .unwrap_or(3600)
-        .clamp(1, 30 * 24 * 3600);
+    let window_seconds = query.window_seconds.unwrap_or(3600);
+    if !(1..=MAX_WINDOW_SECONDS).contains(&window_seconds) {
+        return Err(ApiError::Unprocessable(format!(
+            "window_seconds {window_seconds} is out of range: 1 to {MAX_WINDOW_SECONDS}"
+        )));
+    }
     let since = Utc::now() - chrono::Duration::seconds(window_seconds);
     let service = &state.service;
     let agents = service.agents().await?;

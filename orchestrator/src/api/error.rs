@@ -26,6 +26,8 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error("{0}")]
+    UpgradeRequired(String),
     #[error("missing or wrong API key: send it in the X-API-Key header (or ?api_key= for WebSocket and SSE)")]
     Unauthorized,
     #[error("{0}")]
@@ -43,6 +45,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UpgradeRequired(_) => StatusCode::UPGRADE_REQUIRED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -80,6 +83,12 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<myca_agents::protocol::ProtocolError> for ApiError {
+    fn from(error: myca_agents::protocol::ProtocolError) -> Self {
+        ApiError::Unprocessable(error.to_string())
+    }
+}
+
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         ApiError::BadRequest(rejection.body_text())
@@ -97,9 +106,9 @@ impl From<PoolError> for ApiError {
         match error {
             PoolError::InvalidConfig(_) => ApiError::Unprocessable(error.to_string()),
             PoolError::UnknownAgent(_) => ApiError::NotFound(error.to_string()),
-            PoolError::ImageMissing { .. } | PoolError::BrokerUnreachable(_) => {
-                ApiError::Unavailable(error.to_string())
-            }
+            // The host lacks what the request names: the client can ship it.
+            PoolError::ImageMissing { .. } => ApiError::Conflict(error.to_string()),
+            PoolError::BrokerUnreachable(_) => ApiError::Unavailable(error.to_string()),
             PoolError::Engine(_) => ApiError::Unavailable(error.to_string()),
         }
     }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::extract::{Body, Path, Query};
+use super::page::{checked_limit, paged_json, PageQuery};
 use super::{ApiError, ApiState};
 use crate::gaps::{Filled, GapError, Requirements, TemplateError, TEMPLATES};
 use crate::store::ApprovalStatus;
@@ -89,14 +90,16 @@ pub async fn set_requirements(
 #[derive(Deserialize)]
 pub struct ApprovalQuery {
     status: Option<ApprovalStatus>,
+    limit: Option<u32>,
 }
 
 pub async fn approvals(
     State(state): State<ApiState>,
     Query(query): Query<ApprovalQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let limit = checked_limit(query.limit)?;
     Ok(Json(
-        json!({ "approvals": state.service.store.approvals(query.status).await? }),
+        json!({ "approvals": state.service.store.approvals(query.status, limit).await? }),
     ))
 }
 
@@ -135,16 +138,12 @@ pub async fn templates() -> Json<Value> {
     Json(json!({ "templates": TEMPLATES }))
 }
 
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    limit: Option<u32>,
-}
-
 pub async fn audit(
     State(state): State<ApiState>,
-    Query(query): Query<AuditQuery>,
+    Query(paging): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "audit": state.service.store.audit(query.limit.unwrap_or(100)).await? }),
-    ))
+    Ok(Json(paged_json(
+        "audit",
+        state.service.store.audit(&paging.page()?).await?,
+    )))
 }

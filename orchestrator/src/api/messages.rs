@@ -1,12 +1,14 @@
 use axum::extract::State;
 use axum::Json;
-use myca_agents::protocol::{AgentMessage, MessageType, TaskPriority};
+use myca_agents::protocol::{integral, AgentMessage, MessageType, TaskPriority};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::extract::{Body, Path, Query};
+use super::page::{paged_json, PageQuery};
 use super::{ApiError, ApiState};
+use crate::store::MessageFilter;
 
 /// The seed's message body.
 #[derive(Deserialize)]
@@ -23,14 +25,22 @@ pub struct MessageRequest {
     requires_ack: bool,
     #[serde(default)]
     correlation_id: Option<Uuid>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral::optional")]
     ttl: Option<u64>,
 }
+
+/// The longest a message may wait for its reader: 30 days.
+pub const MAX_MESSAGE_TTL_SECONDS: u64 = 30 * 24 * 3600;
 
 pub async fn send(
     State(state): State<ApiState>,
     Body(request): Body<MessageRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    if request.ttl.is_some_and(|ttl| ttl > MAX_MESSAGE_TTL_SECONDS) {
+        return Err(ApiError::Unprocessable(format!(
+            "ttl is at most {MAX_MESSAGE_TTL_SECONDS} seconds"
+        )));
+    }
     let broadcast = request.message_type == MessageType::Broadcast || request.to_agent == "*";
     if !broadcast {
         super::agents::known(&state, &request.to_agent).await?;
@@ -56,29 +66,22 @@ pub async fn send(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct MessageFilter {
-    agent_id: Option<String>,
-    correlation_id: Option<Uuid>,
-    limit: Option<u32>,
-}
-
-/// Messages of an agent, or the replies to one message.
+/// Messages newest first, paged: an agent's (`agent_id`), the replies to
+/// one message (`correlation_id`), both filters together, or every one.
 pub async fn list(
     State(state): State<ApiState>,
     Query(filter): Query<MessageFilter>,
+    Query(paging): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let store = &state.service.store;
-    let messages = match (filter.agent_id, filter.correlation_id) {
-        (_, Some(id)) => store.correlated_messages(id).await?,
-        (Some(agent), None) => store.messages(&agent, filter.limit.unwrap_or(100)).await?,
-        (None, None) => {
-            return Err(ApiError::Unprocessable(
-                "give agent_id or correlation_id".into(),
-            ))
-        }
-    };
-    Ok(Json(json!({ "messages": messages })))
+    if let Some(agent_id) = &filter.agent_id {
+        myca_agents::protocol::validate_agent_id(agent_id)?;
+    }
+    let messages = state
+        .service
+        .store
+        .messages(&filter, &paging.page()?)
+        .await?;
+    Ok(Json(paged_json("messages", messages)))
 }
 
 pub async fn one(

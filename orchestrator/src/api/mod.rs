@@ -12,6 +12,7 @@ mod hosts;
 mod key;
 mod messages;
 mod openapi;
+mod page;
 mod snapshots;
 mod status;
 mod tasks;

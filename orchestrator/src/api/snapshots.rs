@@ -3,7 +3,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{Body, Path};
+use super::extract::{Body, Path, Query};
+use super::page::{paged_json, PageQuery};
 use super::{ApiError, ApiState};
 use crate::snapshots::Restored;
 use crate::store::StoredSnapshot;
@@ -11,10 +12,15 @@ use crate::store::StoredSnapshot;
 pub async fn list(
     State(state): State<ApiState>,
     Path(id): Path<String>,
+    Query(paging): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({ "snapshots": state.service.store.snapshots(Some(&id)).await? }),
-    ))
+    myca_agents::protocol::validate_agent_id(&id)?;
+    let snapshots = state
+        .service
+        .store
+        .snapshots(Some(&id), &paging.page()?)
+        .await?;
+    Ok(Json(paged_json("snapshots", snapshots)))
 }
 
 #[derive(Deserialize, Default)]

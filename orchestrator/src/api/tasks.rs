@@ -1,11 +1,15 @@
 use axum::extract::State;
 use axum::Json;
-use myca_agents::protocol::{AgentTask, TaskPriority, TaskStatus};
+use myca_agents::protocol::{
+    integral, validate_agent_id, validate_kind, validate_task_type, AgentTask, TaskPriority,
+    TaskStatus, MAX_TIMEOUT_SECONDS,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::extract::{Body, Path, Query};
+use super::page::checked_limit;
 use super::{ApiError, ApiState};
 use crate::store::{LedgerEntry, Route, TaskFilter};
 
@@ -27,24 +31,54 @@ pub struct TaskRequest {
     payload: Value,
     #[serde(default)]
     priority: TaskPriority,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral::optional")]
     timeout: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integral::optional")]
     max_retries: Option<u32>,
     #[serde(default)]
     requester_agent: Option<String>,
 }
 
+/// The most retries a task may ask for.
+pub const MAX_TASK_RETRIES: u32 = 100;
+
 impl TaskRequest {
+    /// Where the task goes, every name in the shape the document gives.
     fn route(&self) -> Result<Route, ApiError> {
-        match (&self.agent_id, &self.agent_type, &self.capability) {
-            (Some(id), None, None) => Ok(Route::Agent(id.clone())),
-            (None, Some(agent_type), None) => Ok(Route::Type(agent_type.clone())),
-            (None, None, Some(capability)) => Ok(Route::Capability(capability.clone())),
-            _ => Err(ApiError::Unprocessable(
-                "give exactly one of agent_id, agent_type and capability".into(),
-            )),
+        let route = match (&self.agent_id, &self.agent_type, &self.capability) {
+            (Some(id), None, None) => {
+                validate_agent_id(id)?;
+                Route::Agent(id.clone())
+            }
+            (None, Some(agent_type), None) => {
+                validate_kind("agent_type", agent_type)?;
+                Route::Type(agent_type.clone())
+            }
+            (None, None, Some(capability)) => {
+                validate_task_type("capability", capability)?;
+                Route::Capability(capability.clone())
+            }
+            _ => {
+                return Err(ApiError::Unprocessable(
+                    "give exactly one of agent_id, agent_type and capability".into(),
+                ))
+            }
+        };
+        validate_task_type("task_type", &self.task_type)?;
+        if self
+            .timeout
+            .is_some_and(|t| !(1..=MAX_TIMEOUT_SECONDS).contains(&t))
+        {
+            return Err(ApiError::Unprocessable(format!(
+                "timeout must be 1 to {MAX_TIMEOUT_SECONDS} seconds"
+            )));
         }
+        if self.max_retries.is_some_and(|r| r > MAX_TASK_RETRIES) {
+            return Err(ApiError::Unprocessable(format!(
+                "max_retries is at most {MAX_TASK_RETRIES}"
+            )));
+        }
+        Ok(route)
     }
 }
 
@@ -53,9 +87,6 @@ pub async fn submit(
     Body(request): Body<TaskRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let route = request.route()?;
-    if request.task_type.trim().is_empty() {
-        return Err(ApiError::Unprocessable("task_type is empty".into()));
-    }
     if let Route::Agent(id) = &route {
         super::agents::known(&state, id).await?;
     }
@@ -94,16 +125,29 @@ pub async fn one(
 
 pub async fn list(
     State(state): State<ApiState>,
-    Query(filter): Query<TaskFilter>,
+    Query(mut filter): Query<TaskFilter>,
 ) -> Result<Json<Value>, ApiError> {
+    filter.limit = Some(checked_limit(filter.limit)?);
+    if let Some(agent_id) = &filter.agent_id {
+        validate_agent_id(agent_id)?;
+    }
     Ok(Json(
         json!({ "tasks": state.service.store.tasks(&filter).await? }),
     ))
 }
 
-pub async fn dead_letters(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+#[derive(Deserialize)]
+pub struct LimitQuery {
+    limit: Option<u32>,
+}
+
+pub async fn dead_letters(
+    State(state): State<ApiState>,
+    Query(query): Query<LimitQuery>,
+) -> Result<Json<Value>, ApiError> {
     let filter = TaskFilter {
         status: Some(TaskStatus::DeadLettered),
+        limit: Some(checked_limit(query.limit)?),
         ..TaskFilter::default()
     };
     Ok(Json(

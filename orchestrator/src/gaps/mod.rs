@@ -116,11 +116,7 @@ impl GapFactory {
         if !gap.requires_approval {
             return self.create(&config, requested_by).await;
         }
-        let pending = self.store.approvals(Some(ApprovalStatus::Pending)).await?;
-        if let Some(approval) = pending
-            .into_iter()
-            .find(|a| a.kind == SPAWN_AGENT && a.subject == agent_id)
-        {
+        if let Some(approval) = self.store.pending_approval(SPAWN_AGENT, agent_id).await? {
             return Ok(Filled::AwaitingApproval { approval });
         }
         let approval = Approval {

@@ -2,6 +2,7 @@
 
 mod report;
 mod ssh_docker;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -10,6 +11,10 @@ use serde::{Deserialize, Serialize};
 
 pub use report::{test_connection, HostReport};
 pub use ssh_docker::{connect_over_ssh, SshLink};
+pub use validate::{
+    InvalidProfile, FINGERPRINT_PATTERN, HOST_ADDRESS_PATTERN, HOST_NAME_PATTERN, PATH_PATTERN,
+    SECRET_NAME_PATTERN, SSH_USER_PATTERN,
+};
 
 use crate::config::DEFAULT_DOCKER_SOCKET;
 use crate::docker::DockerError;
@@ -32,7 +37,10 @@ pub enum HostKind {
     },
     Ssh {
         host: String,
-        #[serde(default = "default_ssh_port")]
+        #[serde(
+            default = "default_ssh_port",
+            deserialize_with = "myca_agents::protocol::integral::exact"
+        )]
         port: u16,
         user: String,
         auth: SshAuth,

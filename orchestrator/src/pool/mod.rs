@@ -88,6 +88,8 @@ pub struct AgentPool {
     scrubber: Scrubber,
     /// Serialises choosing a name and a port with creating the container.
     placement: Mutex<()>,
+    /// The engine's CPUs: no agent may be given more (Docker refuses it).
+    host_cpus: f64,
 }
 
 impl AgentPool {
@@ -96,11 +98,13 @@ impl AgentPool {
         if let AgentNetwork::Bridge(name) = &settings.network {
             ensure_network(&docker, name).await?;
         }
+        let info = docker.info().await?;
         Ok(Self {
             docker,
             settings,
             scrubber: Scrubber::default(),
             placement: Mutex::new(()),
+            host_cpus: info.ncpu.unwrap_or(1).max(1) as f64,
         })
     }
 
@@ -118,6 +122,11 @@ impl AgentPool {
         &self.docker
     }
 
+    /// The most CPUs one agent on this engine may be given.
+    pub fn host_cpus(&self) -> f64 {
+        self.host_cpus
+    }
+
     /// Every agent container on the engine, running or not.
     pub async fn agents(&self) -> Result<Vec<PooledAgent>, PoolError> {
         inventory::list(&self.docker).await
@@ -133,8 +142,21 @@ impl AgentPool {
 
     /// Creates and starts the agent; an agent that exists already is
     /// returned (and started if it was stopped), never duplicated.
-    pub async fn spawn(&self, config: &AgentConfig) -> Result<PooledAgent, PoolError> {
+    /// A configuration this engine can run: valid, and within its CPUs.
+    pub fn check(&self, config: &AgentConfig) -> Result<(), PoolError> {
         config.validate()?;
+        if config.cpu_limit > self.host_cpus {
+            return Err(ProtocolError::InvalidField {
+                field: "cpu_limit",
+                reason: format!("this host has {} CPUs", self.host_cpus),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    pub async fn spawn(&self, config: &AgentConfig) -> Result<PooledAgent, PoolError> {
+        self.check(config)?;
         self.scrubber.learn_from_config(config);
         let name = container_name(&config.agent_id);
         {

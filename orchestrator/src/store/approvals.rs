@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::dialect::on_store;
-use super::{Store, StoreError};
+use super::{Page, Paged, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -18,7 +18,9 @@ pub enum ApprovalStatus {
 }
 
 impl ApprovalStatus {
-    fn as_str(self) -> &'static str {
+    pub const ALL: [ApprovalStatus; 3] = [Self::Pending, Self::Approved, Self::Rejected];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             ApprovalStatus::Pending => "pending",
             ApprovalStatus::Approved => "approved",
@@ -27,9 +29,7 @@ impl ApprovalStatus {
     }
 
     fn parse(text: &str) -> Option<Self> {
-        [Self::Pending, Self::Approved, Self::Rejected]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 
@@ -130,17 +130,39 @@ impl Store {
         row.map(Approval::try_from).transpose()
     }
 
-    /// Approvals (of one status when given), newest first.
+    /// The pending approval of `kind` for `subject`, if one waits.
+    pub async fn pending_approval(
+        &self,
+        kind: &str,
+        subject: &str,
+    ) -> Result<Option<Approval>, StoreError> {
+        let row: Option<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM approvals WHERE status = $1 AND kind = $2 AND subject = $3 \
+                 ORDER BY requested_at LIMIT 1"
+            ))
+            .bind(ApprovalStatus::Pending.as_str())
+            .bind(kind)
+            .bind(subject)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(Approval::try_from).transpose()
+    }
+
+    /// Approvals (of one status when given), newest first, up to `limit`.
     pub async fn approvals(
         &self,
         status: Option<ApprovalStatus>,
+        limit: u32,
     ) -> Result<Vec<Approval>, StoreError> {
         let rows: Vec<Row> = on_store!(self, pool, d => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM approvals WHERE $1 IS NULL OR status = $1 \
-                 ORDER BY requested_at DESC"
+                 ORDER BY requested_at DESC LIMIT $2"
             ))
             .bind(status.map(ApprovalStatus::as_str))
+            .bind(i64::from(limit))
             .fetch_all(pool)
             .await?
         });
@@ -209,13 +231,22 @@ impl Store {
         Ok(())
     }
 
-    pub async fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        Ok(on_store!(self, pool, d => {
-            sqlx::query_as("SELECT id, at, actor, action, subject, detail FROM audit ORDER BY at DESC, id DESC LIMIT $1")
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await?
-        }))
+    /// Who did what, newest first.
+    pub async fn audit(&self, page: &Page) -> Result<Paged<AuditEntry>, StoreError> {
+        let rows: Vec<AuditEntry> = on_store!(self, pool, d => {
+            sqlx::query_as(
+                "SELECT id, at, actor, action, subject, detail FROM audit \
+                 WHERE $1 IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(page.before)
+            .bind(page.fetch())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(Paged::from_rows(
+            rows.into_iter().map(|entry| (entry.id, entry)).collect(),
+            page,
+        ))
     }
 
     /// A JSON setting, if set.

@@ -2,14 +2,30 @@
 
 use chrono::{DateTime, Utc};
 use myca_agents::protocol::{AgentMessage, MessageType, TaskPriority};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::dialect::on_store;
-use super::{Store, StoreError, BATCH_ROWS};
+use super::{Page, Paged, Store, StoreError, BATCH_ROWS};
+
+/// Which messages to list; both filters apply when both are given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct MessageFilter {
+    pub agent_id: Option<String>,
+    pub correlation_id: Option<Uuid>,
+}
+
+impl MessageFilter {
+    pub fn agent(agent_id: &str) -> Self {
+        Self {
+            agent_id: Some(agent_id.to_owned()),
+            correlation_id: None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredMessage {
@@ -20,6 +36,7 @@ pub struct StoredMessage {
 
 #[derive(sqlx::FromRow)]
 struct Row {
+    id: i64,
     message_id: String,
     from_agent: String,
     to_agent: String,
@@ -31,7 +48,8 @@ struct Row {
     acknowledged: bool,
 }
 
-const COLUMNS: &str = "CAST(message_id AS TEXT) AS message_id, from_agent, to_agent, \
+const COLUMNS: &str =
+    "CAST(id AS BIGINT) AS id, CAST(message_id AS TEXT) AS message_id, from_agent, to_agent, \
     message_type, payload, priority, timestamp, CAST(correlation_id AS TEXT) AS correlation_id, \
     acknowledged";
 
@@ -106,19 +124,6 @@ impl Store {
         Ok(updated > 0)
     }
 
-    /// The replies and acknowledgements to message `id`, oldest first.
-    pub async fn correlated_messages(&self, id: Uuid) -> Result<Vec<StoredMessage>, StoreError> {
-        let rows: Vec<Row> = on_store!(self, pool, d => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM agent_messages WHERE correlation_id = $1 ORDER BY timestamp, id"
-            ))
-            .bind(d::uuid(id))
-            .fetch_all(pool)
-            .await?
-        });
-        rows.into_iter().map(StoredMessage::try_from).collect()
-    }
-
     /// A message by its id.
     pub async fn message(&self, id: Uuid) -> Result<Option<StoredMessage>, StoreError> {
         let row: Option<Row> = on_store!(self, pool, d => {
@@ -130,22 +135,32 @@ impl Store {
         row.map(StoredMessage::try_from).transpose()
     }
 
-    /// Messages an agent sent or received, newest first.
+    /// Messages newest first: those an agent sent or received, the replies
+    /// and acknowledgements to one message, or both (every message when
+    /// neither is given).
     pub async fn messages(
         &self,
-        agent_id: &str,
-        limit: u32,
-    ) -> Result<Vec<StoredMessage>, StoreError> {
+        filter: &MessageFilter,
+        page: &Page,
+    ) -> Result<Paged<StoredMessage>, StoreError> {
         let rows: Vec<Row> = on_store!(self, pool, d => {
             sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM agent_messages WHERE from_agent = $1 OR to_agent = $1 \
-                 ORDER BY timestamp DESC, id DESC LIMIT $2"
+                "SELECT {COLUMNS} FROM agent_messages \
+                 WHERE ($1 IS NULL OR from_agent = $1 OR to_agent = $1) \
+                 AND ($2 IS NULL OR correlation_id = $2) \
+                 AND ($3 IS NULL OR id < $3) ORDER BY id DESC LIMIT $4"
             ))
-            .bind(agent_id)
-            .bind(i64::from(limit))
+            .bind(filter.agent_id.as_deref())
+            .bind(filter.correlation_id.map(d::uuid))
+            .bind(page.before)
+            .bind(page.fetch())
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter().map(StoredMessage::try_from).collect()
+        let rows = rows
+            .into_iter()
+            .map(|row| Ok((row.id, StoredMessage::try_from(row)?)))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Paged::from_rows(rows, page))
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 
 use super::dialect::on_store;
-use super::{Store, StoreError};
+use super::{Page, Paged, Store, StoreError};
 
 /// A stored snapshot: its row id and the snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -114,16 +114,26 @@ impl Store {
     pub async fn snapshots(
         &self,
         agent_id: Option<&str>,
-    ) -> Result<Vec<SnapshotSummary>, StoreError> {
-        Ok(on_store!(self, pool, d => {
+        page: &Page,
+    ) -> Result<Paged<SnapshotSummary>, StoreError> {
+        let rows: Vec<SnapshotSummary> = on_store!(self, pool, d => {
             sqlx::query_as(
                 "SELECT id, agent_id, snapshot_time, reason FROM agent_snapshots \
-                 WHERE $1 IS NULL OR agent_id = $1 ORDER BY snapshot_time DESC, id DESC",
+                 WHERE ($1 IS NULL OR agent_id = $1) AND ($2 IS NULL OR id < $2) \
+                 ORDER BY id DESC LIMIT $3",
             )
             .bind(agent_id)
+            .bind(page.before)
+            .bind(page.fetch())
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(Paged::from_rows(
+            rows.into_iter()
+                .map(|summary| (summary.id, summary))
+                .collect(),
+            page,
+        ))
     }
 
     pub async fn delete_snapshot(&self, id: i64) -> Result<bool, StoreError> {
