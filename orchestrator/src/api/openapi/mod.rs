@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-pub use routes::{Route, ROUTES};
-pub use schemas::Fleet;
+use routes::{Route, LINKS, ROUTES};
+use schemas::Fleet;
 
 use super::{ApiError, ApiState};
 
@@ -40,6 +40,31 @@ fn status_text(code: u16) -> &'static str {
         .unwrap_or("error")
 }
 
+/// `get /agents/{id}` → `get_agents_id`.
+fn operation_id(method: &str, path: &str) -> String {
+    let words: Vec<&str> = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect();
+    format!("{method}_{}", words.join("_"))
+}
+
+fn links(route: &Route) -> Value {
+    let links: Map<String, Value> = LINKS
+        .iter()
+        .filter(|(method, path, ..)| *method == route.method && *path == route.path)
+        .map(|(_, _, to_method, to_path, parameter, pointer)| {
+            let target = operation_id(to_method, to_path);
+            let link = json!({
+                "operationId": target,
+                "parameters": { *parameter: format!("$response.body#{pointer}") },
+            });
+            (target, link)
+        })
+        .collect();
+    Value::Object(links)
+}
+
 fn operation(route: &Route) -> Value {
     let mut responses = Map::new();
     match route.answer {
@@ -56,10 +81,12 @@ fn operation(route: &Route) -> Value {
             );
         }
         answer => {
-            responses.insert(
-                "200".into(),
-                json!({"description": "OK", "content": json_content(reference(answer))}),
-            );
+            let mut ok = json!({"description": "OK", "content": json_content(reference(answer))});
+            let links = links(route);
+            if links.as_object().is_some_and(|links| !links.is_empty()) {
+                ok["links"] = links;
+            }
+            responses.insert("200".into(), ok);
         }
     }
     let mut errors: Vec<u16> = route.errors.to_vec();
@@ -86,8 +113,12 @@ fn operation(route: &Route) -> Value {
     parameters.extend(route.query.iter().map(|(name, schema)| {
         json!({ "name": name, "in": "query", "required": false, "schema": reference(schema) })
     }));
-    let mut op =
-        json!({ "summary": route.summary, "parameters": parameters, "responses": responses });
+    let mut op = json!({
+        "operationId": operation_id(route.method, route.path),
+        "summary": route.summary,
+        "parameters": parameters,
+        "responses": responses,
+    });
     if route.path == "/health" {
         op["security"] = json!([]);
     }
@@ -127,4 +158,59 @@ pub async fn openapi(State(state): State<ApiState>) -> Result<Json<Value>, ApiEr
         max_cpus: state.service.pool.host_cpus(),
     };
     Ok(Json(document(&fleet)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn fleet() -> Fleet {
+        Fleet {
+            kinds: vec!["custom", "test-agent"],
+            max_cpus: 2.0,
+        }
+    }
+
+    #[test]
+    fn operations_are_named_once_and_links_reach_them() {
+        let document = document(&fleet());
+        let mut ids = BTreeSet::new();
+        let mut targets = Vec::new();
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, op) in operations.as_object().unwrap() {
+                assert!(
+                    ids.insert(op["operationId"].as_str().unwrap().to_owned()),
+                    "{method} {path}"
+                );
+                let links = op["responses"]["200"]["links"].as_object();
+                targets.extend(links.into_iter().flat_map(|l| l.values()).cloned());
+            }
+        }
+        assert_eq!(targets.len(), LINKS.len());
+        for link in targets {
+            assert!(
+                ids.contains(link["operationId"].as_str().unwrap()),
+                "{link}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let document = document(&fleet());
+        let text = document.to_string();
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("#/components/schemas/").skip(1) {
+            let name: String = reference
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            assert!(
+                schemas.contains_key(&name),
+                "{name} is referenced but not defined"
+            );
+        }
+    }
 }
