@@ -1,5 +1,6 @@
-//! The fleet as a graph (petgraph): the orchestrator, its host, broker and
-//! store, and the agents placed on the host; edges for placement and for
+//! The fleet as a graph (petgraph): the orchestrator, its host (named by
+//! its profile, with the address it is reached at), broker and store, and
+//! the agents placed on the host; edges for placement and for
 //! recent task and message flow, weighted by counts. Exported as JSON a UI
 //! draws directly, with isolated and unhealthy nodes flagged.
 
@@ -10,6 +11,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use serde::Serialize;
 
+use crate::hosts::HostProfile;
 use crate::service::AgentView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,6 +42,9 @@ pub struct Node {
     pub id: String,
     pub kind: NodeKind,
     pub label: String,
+    /// Where a host is reached: `unix:///…` for the local engine,
+    /// `ssh://user@host:port` for a remote one (hosts only).
+    pub address: Option<String>,
     pub status: Option<AgentStatus>,
     pub unhealthy: bool,
     /// No task or message flow in the window (agents only).
@@ -63,7 +68,7 @@ pub struct Topology {
 
 /// What the graph is built from.
 pub struct FleetSnapshot<'a> {
-    pub host: &'a str,
+    pub host: &'a HostProfile,
     pub broker: &'a str,
     pub store: &'a str,
     pub agents: &'a [AgentView],
@@ -102,6 +107,7 @@ impl Builder {
             id: id.to_owned(),
             kind,
             label: label.to_owned(),
+            address: None,
             status,
             unhealthy: status.is_some_and(unhealthy),
             isolated: false,
@@ -141,11 +147,12 @@ pub fn build(fleet: &FleetSnapshot<'_>) -> Topology {
         None,
     );
     let host = b.node(
-        &format!("host:{}", fleet.host),
+        &format!("host:{}", fleet.host.name),
         NodeKind::Host,
-        fleet.host,
+        &fleet.host.name,
         None,
     );
+    b.graph[host].address = Some(fleet.host.address());
     let broker = b.node(
         &format!("broker:{}", fleet.broker),
         NodeKind::Broker,
@@ -199,6 +206,8 @@ pub fn build(fleet: &FleetSnapshot<'_>) -> Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hosts::HostKind;
+    use crate::ssh::SshAuth;
 
     fn agent(id: &str, status: AgentStatus) -> AgentView {
         AgentView {
@@ -224,8 +233,14 @@ mod tests {
             agent("a2", AgentStatus::Error),
             agent("a3", AgentStatus::Idle),
         ];
+        let host = HostProfile {
+            name: "local".into(),
+            kind: HostKind::Local {
+                socket: "/var/run/docker.sock".into(),
+            },
+        };
         let topology = build(&FleetSnapshot {
-            host: "local",
+            host: &host,
             broker: "redis",
             store: "sqlite",
             agents: &agents,
@@ -255,5 +270,49 @@ mod tests {
                 .count(),
             3
         );
+    }
+
+    #[test]
+    fn the_host_node_is_the_profile_it_runs_on() {
+        let vm = HostProfile {
+            name: "vm1".into(),
+            kind: HostKind::Ssh {
+                host: "10.0.0.7".into(),
+                port: 2222,
+                user: "ops".into(),
+                auth: SshAuth::Agent { socket: None },
+                docker_socket: "/var/run/docker.sock".into(),
+                host_key_fingerprint: "SHA256:abc".into(),
+            },
+        };
+        let agents = [agent("a1", AgentStatus::Idle)];
+        let topology = build(&FleetSnapshot {
+            host: &vm,
+            broker: "redis",
+            store: "sqlite",
+            agents: &agents,
+            tasks: &[],
+            messages: &[],
+            window_seconds: 60,
+        });
+        let hosts: Vec<&Node> = topology
+            .nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::Host)
+            .collect();
+        assert_eq!(hosts.len(), 1);
+        assert_eq!(
+            (hosts[0].id.as_str(), hosts[0].label.as_str()),
+            ("host:vm1", "vm1")
+        );
+        assert_eq!(hosts[0].address.as_deref(), Some("ssh://ops@10.0.0.7:2222"));
+        assert!(topology
+            .edges
+            .iter()
+            .any(|e| e.kind == EdgeKind::Placement && e.source == "host:vm1" && e.target == "a1"));
+        assert!(topology
+            .nodes
+            .iter()
+            .all(|n| n.kind == NodeKind::Host || n.address.is_none()));
     }
 }

@@ -1,12 +1,13 @@
 //! Agent runtime processes and fresh Redis databases for the tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use myca_agents::protocol::AgentTask;
 use myca_orchestrator::broker::ResultConsumer;
 
+use crate::process::ChildGuard;
 use crate::{free_port, redis_url};
 
 /// The static `myca-agent` binary (see `.ci/test` for how it is built).
@@ -73,7 +74,7 @@ pub async fn fresh_redis_db() -> String {
 
 /// A `myca-agent` process, killed on drop if still running.
 pub struct AgentProcess {
-    child: Child,
+    child: ChildGuard,
     pub agent_id: String,
     pub port: u16,
 }
@@ -96,7 +97,7 @@ impl AgentProcess {
         for (name, value) in extra_env {
             command.env(name, value);
         }
-        let child = command.spawn().expect("myca-agent starts");
+        let child = ChildGuard::new(command.spawn().expect("myca-agent starts"));
         Self {
             child,
             agent_id: agent_id.to_owned(),
@@ -134,11 +135,7 @@ impl AgentProcess {
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} failed");
+        self.child.signal(signal);
     }
 
     pub async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
@@ -153,15 +150,6 @@ impl AgentProcess {
                 self.agent_id
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for AgentProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use myca_orchestrator::config::DatabaseTarget;
+use myca_orchestrator::health::DEFAULT_RESTART_RECOVERY;
 use myca_orchestrator::history::HistorySettings;
 use myca_orchestrator::hosts::{HostKind, HostProfile};
 use myca_orchestrator::pool::AgentNetwork;
@@ -14,7 +15,7 @@ use myca_orchestrator::service::{BrokerChoice, FleetService, ServiceConfig};
 use tokio::sync::oneshot;
 
 use crate::agent::{agent_binary, fresh_redis_db};
-use crate::{docker_socket, free_port};
+use crate::{docker_socket, free_port, unique_instance};
 
 pub const API_KEY: &str = "test-api-key-0123456789";
 
@@ -27,7 +28,8 @@ pub struct ApiServer {
 }
 
 /// A service configuration on the test engine and Redis, agents on the
-/// host network (the test Redis listens on loopback).
+/// host network (the test Redis listens on loopback), in a fleet instance of
+/// its own.
 pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
     ServiceConfig {
         database,
@@ -44,6 +46,8 @@ pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
         stop_grace: Duration::from_secs(10),
         stats_interval: Duration::from_secs(2),
         health_interval: Duration::from_secs(1),
+        restart_recovery: DEFAULT_RESTART_RECOVERY,
+        instance: unique_instance(),
         history: HistorySettings::default(),
     }
 }

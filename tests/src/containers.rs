@@ -3,6 +3,8 @@
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use bollard::Docker;
 
+use crate::cleanup::run_to_completion;
+
 pub struct ContainerGuard {
     docker: Docker,
     names: Vec<String>,
@@ -25,21 +27,11 @@ impl Drop for ContainerGuard {
     fn drop(&mut self) {
         let docker = self.docker.clone();
         let names = std::mem::take(&mut self.names);
-        // Drop cannot await, and the test's runtime may be shutting down.
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async {
-                for name in names {
-                    let options = RemoveContainerOptionsBuilder::new().force(true).build();
-                    let _ = docker.remove_container(&name, Some(options)).await;
-                }
-            });
-        })
-        .join();
+        run_to_completion(async move {
+            for name in names {
+                let options = RemoveContainerOptionsBuilder::new().force(true).build();
+                let _ = docker.remove_container(&name, Some(options)).await;
+            }
+        });
     }
 }

@@ -1,12 +1,13 @@
 //! Drives the real desktop binary through tauri-driver and WebKitWebDriver.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
 use serde_json::json;
 
+use crate::process::ChildGuard;
 use crate::{free_port, service_env};
 
 /// The app binary `cargo build -p myca-desktop` produced.
@@ -36,7 +37,7 @@ pub fn screenshot_dir() -> PathBuf {
 /// A tauri-driver on its own ports, stopped with SIGTERM on drop (SIGKILL
 /// would leak its WebKitWebDriver child, which keeps the port).
 pub struct TauriDriver {
-    child: Child,
+    _child: ChildGuard,
     port: u16,
     _one_window_at_a_time: std::fs::File,
 }
@@ -88,7 +89,7 @@ impl TauriDriver {
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start tauri-driver {driver}: {error}"));
         let driver = Self {
-            child,
+            _child: ChildGuard::terminated(child, Duration::from_secs(10)),
             port,
             _one_window_at_a_time: display_lock,
         };
@@ -122,22 +123,5 @@ impl TauriDriver {
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await
             .expect("tauri-driver starts a session with the desktop app")
-    }
-}
-
-impl Drop for TauriDriver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -58,6 +58,17 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}_{}_{nanos}", std::process::id())
 }
 
+/// A fleet instance of its own, so the test's pool or service never sees,
+/// stops or restarts another test's agents on the shared engine.
+pub fn unique_instance() -> myca_orchestrator::pool::FleetInstance {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!("test-{}-{nanos}", std::process::id());
+    myca_orchestrator::pool::FleetInstance::parse(&name).expect("a valid instance name")
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -73,9 +84,12 @@ pub fn closed_port() -> u16 {
 
 pub mod agent;
 pub mod api;
+pub mod cleanup;
 pub mod containers;
 pub mod desktop;
+pub mod images;
 pub mod locks;
 pub mod pool;
+pub mod process;
 pub mod redis_server;
 pub mod stores;

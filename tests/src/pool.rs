@@ -7,10 +7,10 @@ use myca_orchestrator::docker::connect_local;
 use myca_orchestrator::pool::{AgentNetwork, AgentPool, PoolSettings};
 
 use crate::agent::agent_binary;
-use crate::{docker_socket, free_port};
+use crate::{docker_socket, free_port, unique_instance};
 
 /// A pool whose agents share the host's network (the test Redis listens on
-/// loopback only), built from our own image.
+/// loopback only), built from our own image, in a fleet instance of its own.
 pub async fn local_pool(redis_url: &str) -> AgentPool {
     let docker = connect_local(&docker_socket())
         .await
@@ -24,6 +24,7 @@ pub async fn local_pool(redis_url: &str) -> AgentPool {
         network: AgentNetwork::Host,
         first_port: free_port(),
         stop_grace: Duration::from_secs(10),
+        instance: unique_instance(),
     };
     AgentPool::open(docker, settings).await.expect("pool opens")
 }

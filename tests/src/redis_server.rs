@@ -1,13 +1,14 @@
 //! A private redis-server the test can crash and restart.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::free_port;
+use crate::process::ChildGuard;
 
 pub struct RedisServer {
-    child: Option<Child>,
+    child: Option<ChildGuard>,
     pub address: String,
     pub port: u16,
     dir: tempfile::TempDir,
@@ -49,7 +50,7 @@ impl RedisServer {
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| panic!("Redis: cannot start {}: {error}", binary.display()));
-        self.child = Some(child);
+        self.child = Some(ChildGuard::new(child));
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect((self.address.as_str(), self.port)).is_err() {
             assert!(
@@ -63,16 +64,8 @@ impl RedisServer {
 
     /// Kills it the hard way, as a crash would.
     pub fn crash(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.crash();
+        // Dropping the guard kills and reaps it.
+        self.child = None;
     }
 }
 

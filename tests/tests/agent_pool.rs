@@ -258,6 +258,7 @@ async fn a_missing_image_says_how_to_provide_one() {
         network: myca_orchestrator::pool::AgentNetwork::Host,
         first_port: myca_e2e::free_port(),
         stop_grace: Duration::from_secs(5),
+        instance: myca_e2e::unique_instance(),
     };
     let pool = myca_orchestrator::pool::AgentPool::open(docker, settings)
         .await

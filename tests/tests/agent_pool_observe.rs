@@ -41,9 +41,10 @@ async fn events_logs_and_metrics_of_a_live_agent() {
     let pool = local_pool(&redis).await;
     let bus = EventBus::default();
     let mut events = bus.subscribe();
-    let watcher = watch_events(pool.docker().clone(), bus.clone());
+    let watcher = watch_events(pool.docker().clone(), pool.instance().clone(), bus.clone());
     let sampler = start_sampler(
         pool.docker().clone(),
+        pool.instance().clone(),
         bus.clone(),
         Duration::from_millis(300),
     );

@@ -1,6 +1,7 @@
 //! `myca serve`'s service on the "remote VM", reached only over SSH: a
 //! managed broker there (reached through the SSH link), an agent spawned with
-//! the seed's body and a task completed, all over HTTP.
+//! the seed's body and a task completed, all over HTTP; the topology places
+//! the agent on the VM, not on `local`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -9,12 +10,12 @@ use myca_agents::protocol::names::container_name;
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::locks::vm_link_exclusive;
+use myca_e2e::locks::vm_link_shared;
 use myca_e2e::redis_server::which_redis;
 use myca_e2e::service_env;
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::hosts::{HostKind, HostProfile};
-use myca_orchestrator::pool::AgentNetwork;
+use myca_orchestrator::pool::{broker_container, AgentNetwork};
 use myca_orchestrator::service::BrokerChoice;
 use myca_orchestrator::ssh::{fingerprint_of_openssh_public_key, SshAuth};
 use reqwest::Method;
@@ -24,8 +25,9 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn the_service_runs_its_fleet_on_a_remote_host_over_ssh() {
-    // Alone on the VM: its broker's result stream is not shared with other tests.
-    let _link = vm_link_exclusive();
+    // Its fleet instance has a managed broker of its own on the VM, so it
+    // can share the VM with other tests.
+    let _link = vm_link_shared();
     let public_key = std::fs::read_to_string(service_env(
         "MYCA_TEST_VM_HOST_PUBKEY",
         "remote VM (netns sshd)",
@@ -57,6 +59,7 @@ async fn the_service_runs_its_fleet_on_a_remote_host_over_ssh() {
         api.service.broker_url
     );
     let mut guard = ContainerGuard::new(api.service.pool.docker());
+    guard.watch(broker_container(api.service.pool.instance()));
     let id = unique_agent_id("remote-http");
     guard.watch(container_name(&id));
 
@@ -100,6 +103,30 @@ async fn the_service_runs_its_fleet_on_a_remote_host_over_ssh() {
         assert!(Instant::now() < deadline, "not completed: {task}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    let topology: Value = api
+        .request(Method::GET, "/api/dashboard/topology")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let nodes = topology["nodes"].as_array().unwrap();
+    let hosts: Vec<&Value> = nodes.iter().filter(|n| n["kind"] == "host").collect();
+    assert_eq!(hosts.len(), 1, "{topology}");
+    assert_eq!(hosts[0]["id"], "host:test-vm");
+    assert_eq!(hosts[0]["label"], "test-vm");
+    let vm_address = format!(
+        "ssh://root@{}:22",
+        service_env("MYCA_TEST_VM_SSH_HOST", "remote VM (netns sshd)")
+    );
+    assert_eq!(hosts[0]["address"], json!(vm_address));
+    let placed_on_vm = topology["edges"].as_array().unwrap().iter().any(|e| {
+        e["kind"] == "placement" && e["source"] == "host:test-vm" && e["target"] == json!(id)
+    });
+    assert!(placed_on_vm, "the agent is placed on the VM: {topology}");
+
     api.service.pool.remove(&id).await.unwrap();
     api.stop().await;
 }

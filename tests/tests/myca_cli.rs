@@ -8,6 +8,7 @@ use myca_agents::protocol::names::container_name;
 use myca_e2e::agent::{agent_binary, fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::free_port;
+use myca_e2e::process::ChildGuard;
 use myca_orchestrator::docker::connect_local;
 
 const KEY: &str = "cli-test-key-0123456789";
@@ -41,28 +42,30 @@ async fn myca_serve_and_its_client_commands() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let mut serve = Command::new(myca())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--database-url")
-        .arg(format!("sqlite:{}/myca.db", dir.path().display()))
-        .args([
-            "--redis-url",
-            &fresh_redis_db().await,
-            "--agent-network",
-            "host",
-        ])
-        .arg("--agent-binary")
-        .arg(agent_binary())
-        .args([
-            "--api-key",
-            KEY,
-            "--first-agent-port",
-            &free_port().to_string(),
-        ])
-        .env("MYCA_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("myca serve starts");
+    let mut serve = ChildGuard::new(
+        Command::new(myca())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--database-url")
+            .arg(format!("sqlite:{}/myca.db", dir.path().display()))
+            .args([
+                "--redis-url",
+                &fresh_redis_db().await,
+                "--agent-network",
+                "host",
+            ])
+            .arg("--agent-binary")
+            .arg(agent_binary())
+            .args([
+                "--api-key",
+                KEY,
+                "--first-agent-port",
+                &free_port().to_string(),
+            ])
+            .env("MYCA_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("myca serve starts"),
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     while reqwest::get(format!("{url}/health"))
         .await
@@ -116,9 +119,7 @@ async fn myca_serve_and_its_client_commands() {
     );
 
     // Interrupted, it stops cleanly.
-    let _ = Command::new("kill")
-        .args(["-INT", &serve.id().to_string()])
-        .status();
+    serve.signal("INT");
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = serve.try_wait().unwrap() {

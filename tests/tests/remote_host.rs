@@ -10,9 +10,10 @@ use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig, AgentTask, TaskStatus};
 use myca_e2e::agent::{agent_binary, collect_results, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
+use myca_e2e::images::TagGuard;
 use myca_e2e::locks::{vm_link_exclusive, vm_link_shared};
 use myca_e2e::redis_server::RedisServer;
-use myca_e2e::{docker_socket, free_port, service_env};
+use myca_e2e::{docker_socket, free_port, service_env, unique_instance};
 use myca_orchestrator::agent_image::ensure_agent_image;
 use myca_orchestrator::broker::Broker;
 use myca_orchestrator::broker_image::ensure_broker_image;
@@ -20,7 +21,7 @@ use myca_orchestrator::docker::connect_local;
 use myca_orchestrator::hosts::{connect, test_connection, HostError, HostKind, HostProfile};
 use myca_orchestrator::image_shipping::ensure_image_on;
 use myca_orchestrator::pool::{
-    ensure_managed_broker, AgentNetwork, AgentPool, PoolSettings, BROKER_CONTAINER,
+    broker_container, ensure_managed_broker, AgentNetwork, AgentPool, PoolSettings,
 };
 use myca_orchestrator::ssh::{fingerprint_of_openssh_public_key, SshAuth, SshError};
 use serde_json::json;
@@ -100,16 +101,13 @@ async fn the_agent_image_is_shipped_once_and_agents_run_there() {
         .unwrap()
         .docker
         .clone();
-    let _ = remote
-        .remove_image(
-            &image.tag,
-            None::<bollard::query_parameters::RemoveImageOptions>,
-            None,
-        )
-        .await;
+    // A tag of this test's own is absent from the VM for sure, and removing
+    // it afterwards cannot pull the image from under other tests using it.
+    let mut ours = TagGuard::new(&local, &image.tag, "myca-ship-test").await;
+    ours.reaches(&remote);
 
     let mut seen = Vec::new();
-    let shipped = ensure_image_on(&local, &remote, &image.tag, |p| seen.push(p))
+    let shipped = ensure_image_on(&local, &remote, &ours.tag, |p| seen.push(p))
         .await
         .unwrap();
     assert!(shipped);
@@ -117,12 +115,13 @@ async fn the_agent_image_is_shipped_once_and_agents_run_there() {
     assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
     assert!(seen.last().unwrap().bytes_done >= seen.last().unwrap().bytes_total);
     let mut again = 0;
-    assert!(
-        !ensure_image_on(&local, &remote, &image.tag, |_| again += 1)
-            .await
-            .unwrap()
-    );
+    assert!(!ensure_image_on(&local, &remote, &ours.tag, |_| again += 1)
+        .await
+        .unwrap());
     assert_eq!(again, 0, "nothing sent the second time");
+    ensure_image_on(&local, &remote, &image.tag, |_| {})
+        .await
+        .unwrap();
 
     // A broker the VM reaches: on the host's end of its link.
     let redis = RedisServer::start_on(&service_env("MYCA_TEST_VM_HOST_ADDR", "remote VM link"));
@@ -132,6 +131,7 @@ async fn the_agent_image_is_shipped_once_and_agents_run_there() {
         network: AgentNetwork::Host,
         first_port: free_port(),
         stop_grace: Duration::from_secs(10),
+        instance: unique_instance(),
     };
     let pool = AgentPool::open(remote.clone(), settings).await.unwrap();
     let id = unique_agent_id("remote");
@@ -213,19 +213,27 @@ async fn a_remote_pool_runs_its_own_broker_reached_through_the_ssh_link() {
     }
 
     let network = "mas-network";
-    let broker = ensure_managed_broker(&host.docker, network, &broker_image.tag)
+    let instance = unique_instance();
+    let mut guard = ContainerGuard::new(&host.docker);
+    guard.watch(broker_container(&instance));
+    let broker = ensure_managed_broker(&host.docker, network, &broker_image.tag, &instance)
         .await
         .unwrap();
-    let again = ensure_managed_broker(&host.docker, network, &broker_image.tag)
+    let again = ensure_managed_broker(&host.docker, network, &broker_image.tag, &instance)
         .await
         .unwrap();
     assert_eq!(
         again.container_id, broker.container_id,
         "one broker per pool"
     );
+    assert_eq!(broker.name, format!("mas-redis-{instance}"));
+    assert_eq!(
+        broker.agent_url,
+        format!("redis://mas-redis-{instance}:6379/0")
+    );
     let published = host
         .docker
-        .inspect_container(BROKER_CONTAINER, None)
+        .inspect_container(&broker.name, None)
         .await
         .unwrap()
         .host_config
@@ -241,13 +249,13 @@ async fn a_remote_pool_runs_its_own_broker_reached_through_the_ssh_link() {
         network: AgentNetwork::Bridge(network.to_owned()),
         first_port: 8080,
         stop_grace: Duration::from_secs(10),
+        instance,
     };
     let pool = AgentPool::open(host.docker.clone(), settings)
         .await
         .unwrap();
 
     let id = unique_agent_id("bridged");
-    let mut guard = ContainerGuard::new(&host.docker);
     guard.watch(container_name(&id));
     pool.spawn(&AgentConfig::new(&id, "test-agent", AgentCategory::Core))
         .await

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use myca_e2e::process::ChildGuard;
 use myca_e2e::service_env;
 use myca_orchestrator::ssh::{
     discover_host_fingerprint, fingerprint_of_openssh_public_key, SshAuth, SshError, SshSession,
@@ -126,12 +127,14 @@ async fn a_key_held_in_the_os_keyring_authenticates() {
 async fn keys_offered_by_an_ssh_agent_authenticate() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("agent.sock");
-    let mut agent = std::process::Command::new("ssh-agent")
-        .args(["-D", "-a"])
-        .arg(&socket)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("ssh-agent (openssh-client) is installed");
+    let _agent = ChildGuard::new(
+        std::process::Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent (openssh-client) is installed"),
+    );
     for _ in 0..100 {
         if socket.exists() {
             break;
@@ -154,6 +157,4 @@ async fn keys_offered_by_an_ssh_agent_authenticate() {
         socket: Some(socket.clone()),
     };
     run_echo(&target).await;
-    let _ = agent.kill();
-    let _ = agent.wait();
 }

@@ -267,7 +267,7 @@ pub async fn topology(
     let broker = crate::redact::redact_url(&service.broker_url);
     let store = service.store.backend().to_string();
     Ok(Json(build(&FleetSnapshot {
-        host: "local",
+        host: &service.host_profile,
         broker: &broker,
         store: &store,
         agents: &agents,

@@ -106,6 +106,7 @@ impl From<PoolError> for ApiError {
         match error {
             PoolError::InvalidConfig(_) => ApiError::Unprocessable(error.to_string()),
             PoolError::UnknownAgent(_) => ApiError::NotFound(error.to_string()),
+            PoolError::NameTaken { .. } => ApiError::Conflict(error.to_string()),
             // The host lacks what the request names: the client can ship it.
             PoolError::ImageMissing { .. } => ApiError::Conflict(error.to_string()),
             PoolError::BrokerUnreachable(_) => ApiError::Unavailable(error.to_string()),

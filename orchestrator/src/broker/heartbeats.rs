@@ -1,4 +1,6 @@
 //! The last heartbeat of every agent, kept current from `orchestrator:heartbeats`.
+//! Pub/sub spans Redis databases, so other fleets' heartbeats arrive here
+//! too: the service prunes the map to its own fleet on every health check.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -65,6 +67,15 @@ impl HeartbeatTracker {
             .unwrap_or_default()
     }
 
+    /// Forgets the agents `keep` rejects, unless their last heartbeat
+    /// arrived after `listed_at`: the fleet was listed then, and an agent
+    /// spawned since is not on the list yet.
+    pub fn retain(&self, listed_at: DateTime<Utc>, keep: impl Fn(&str) -> bool) {
+        if let Ok(mut map) = self.latest.lock() {
+            map.retain(|agent_id, record| keep(agent_id) || record.received_at > listed_at);
+        }
+    }
+
     /// Waits until a heartbeat of `agent_id` satisfies `condition`.
     pub async fn wait_for(
         &self,
@@ -90,5 +101,54 @@ impl HeartbeatTracker {
 impl Drop for HeartbeatTracker {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use myca_agents::protocol::AgentStatus;
+
+    use super::*;
+
+    fn record(agent_id: &str, received_at: DateTime<Utc>) -> (String, HeartbeatRecord) {
+        let heartbeat = Heartbeat {
+            agent_id: agent_id.to_owned(),
+            agent_type: "test-agent".to_owned(),
+            status: AgentStatus::Idle,
+            timestamp: received_at,
+            uptime_seconds: 1,
+            current_tasks: 0,
+            tasks_completed: 0,
+            tasks_failed: 0,
+            tasks_timed_out: 0,
+        };
+        let record = HeartbeatRecord {
+            received_at,
+            heartbeat,
+        };
+        (agent_id.to_owned(), record)
+    }
+
+    #[tokio::test]
+    async fn pruning_keeps_the_fleet_and_agents_newer_than_the_listing() {
+        let listed_at = Utc::now();
+        let before = listed_at - Duration::seconds(5);
+        let after = listed_at + Duration::seconds(1);
+        let latest = HashMap::from([
+            record("listed", before),
+            record("removed", before),
+            record("other-fleet", before),
+            record("spawned-since", after),
+        ]);
+        let tracker = HeartbeatTracker {
+            latest: Arc::new(Mutex::new(latest)),
+            changed: watch::channel(0).1,
+            task: tokio::spawn(async {}),
+        };
+        tracker.retain(listed_at, |agent_id| agent_id == "listed");
+        let mut left: Vec<String> = tracker.all().into_keys().collect();
+        left.sort();
+        assert_eq!(left, ["listed", "spawned-since"]);
     }
 }

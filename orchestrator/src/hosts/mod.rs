@@ -51,6 +51,22 @@ pub enum HostKind {
     },
 }
 
+impl HostProfile {
+    /// Where the engine is, as a URL whose scheme says how it is reached:
+    /// `unix:///var/run/docker.sock` or `ssh://user@host:port`.
+    pub fn address(&self) -> String {
+        match &self.kind {
+            HostKind::Local { socket } => format!("unix://{}", socket.display()),
+            HostKind::Ssh {
+                host, port, user, ..
+            } if host.contains(':') => format!("ssh://{user}@[{host}]:{port}"),
+            HostKind::Ssh {
+                host, port, user, ..
+            } => format!("ssh://{user}@{host}:{port}"),
+        }
+    }
+}
+
 fn default_socket() -> PathBuf {
     PathBuf::from(DEFAULT_DOCKER_SOCKET)
 }

@@ -1,4 +1,7 @@
 //! The pool's inventory, read from the engine by label.
+//! Containers of other fleet instances are filtered here, on our side:
+//! Docker's label filter cannot match the unlabelled containers the default
+//! instance adopts.
 
 use std::collections::HashMap;
 
@@ -9,6 +12,7 @@ use myca_agents::protocol::names::{
 };
 use serde::Serialize;
 
+use super::instance::FleetInstance;
 use super::spec::LABEL_AGENT_PORT;
 use super::PoolError;
 
@@ -30,7 +34,12 @@ impl PooledAgent {
     }
 }
 
-pub(super) async fn list(docker: &Docker) -> Result<Vec<PooledAgent>, PoolError> {
+/// The agent containers of `instance`, or of every instance on the engine
+/// (for what the engine's host shares, such as ports).
+pub(super) async fn list(
+    docker: &Docker,
+    instance: Option<&FleetInstance>,
+) -> Result<Vec<PooledAgent>, PoolError> {
     let filters = HashMap::from([("label".to_owned(), vec![format!("{LABEL_AGENT}=true")])]);
     let options = ListContainersOptionsBuilder::new()
         .all(true)
@@ -41,6 +50,9 @@ pub(super) async fn list(docker: &Docker) -> Result<Vec<PooledAgent>, PoolError>
         .into_iter()
         .filter_map(|container| {
             let labels = container.labels.unwrap_or_default();
+            if instance.is_some_and(|instance| !instance.owns(&labels)) {
+                return None;
+            }
             let label = |name: &str| labels.get(name).cloned().unwrap_or_default();
             Some(PooledAgent {
                 agent_id: labels.get(LABEL_AGENT_ID)?.clone(),

@@ -1,9 +1,10 @@
 //! A pool of agent containers on one Docker engine: spawn, stop, restart,
 //! remove and scale, with the engine itself as the inventory (every
-//! container labelled `mas.agent=true` belongs to the pool, so dropping and
-//! recreating the pool adopts what runs).
+//! container labelled `mas.agent=true` and with the pool's fleet instance
+//! belongs to the pool, so dropping and recreating the pool adopts what runs).
 
 mod broker;
+mod instance;
 mod inventory;
 mod logs;
 mod spec;
@@ -26,7 +27,8 @@ use tokio::sync::Mutex;
 
 use crate::scrub::{is_secret_key, Scrubber};
 
-pub use broker::{ensure_managed_broker, ManagedBroker, BROKER_CONTAINER};
+pub use broker::{broker_container, ensure_managed_broker, ManagedBroker, BROKER_CONTAINER};
+pub use instance::{FleetInstance, InvalidInstance, DEFAULT_INSTANCE, LABEL_INSTANCE};
 pub use inventory::PooledAgent;
 pub use logs::{logs, LogLine, LogQuery, LogStream};
 pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_CONFIG, LABEL_AGENT_PORT};
@@ -39,6 +41,11 @@ pub enum PoolError {
     InvalidConfig(#[from] ProtocolError),
     #[error("no agent {0:?} in this pool")]
     UnknownAgent(String),
+    #[error(
+        "agent {agent_id:?} cannot be created here: its container name is taken by fleet \
+         instance {instance:?} on this engine; choose another agent id"
+    )]
+    NameTaken { agent_id: String, instance: String },
     #[error("Docker engine: {0}")]
     Engine(#[from] DockerError),
     #[error("the managed broker is not reachable: {0}")]
@@ -79,6 +86,8 @@ pub struct PoolSettings {
     pub first_port: u16,
     /// How long a graceful stop waits before the engine kills the agent.
     pub stop_grace: Duration,
+    /// The fleet this pool's containers belong to; others' are never touched.
+    pub instance: FleetInstance,
 }
 
 pub struct AgentPool {
@@ -127,9 +136,13 @@ impl AgentPool {
         self.host_cpus
     }
 
-    /// Every agent container on the engine, running or not.
+    pub fn instance(&self) -> &FleetInstance {
+        &self.settings.instance
+    }
+
+    /// Every agent container of this pool's instance, running or not.
     pub async fn agents(&self) -> Result<Vec<PooledAgent>, PoolError> {
-        inventory::list(&self.docker).await
+        inventory::list(&self.docker, Some(&self.settings.instance)).await
     }
 
     pub async fn agent(&self, agent_id: &str) -> Result<Option<PooledAgent>, PoolError> {
@@ -163,13 +176,14 @@ impl AgentPool {
             let _placing = self.placement.lock().await;
             if self.agent(&config.agent_id).await?.is_none() {
                 let port = self.next_port().await?;
-                let body = container_body(
+                let mut body = container_body(
                     config,
                     &self.settings.image,
                     &self.settings.redis_url,
                     &self.settings.network,
                     port,
                 );
+                self.settings.instance.claim(&mut body);
                 let options = CreateContainerOptions {
                     name: Some(name.clone()),
                     ..Default::default()
@@ -178,8 +192,11 @@ impl AgentPool {
                     Ok(_) => {
                         tracing::info!(agent_id = %config.agent_id, port, "agent container created")
                     }
-                    // Created meanwhile by another orchestrator: adopt it.
-                    Err(error) if status_code(&error) == Some(409) => {}
+                    // Created meanwhile by another orchestrator: adopt it
+                    // if it is of this fleet.
+                    Err(error) if status_code(&error) == Some(409) => {
+                        self.refuse_foreign(&name, &config.agent_id).await?
+                    }
                     Err(error) => {
                         return Err(missing_image(
                             error,
@@ -194,6 +211,24 @@ impl AgentPool {
         self.agent(&config.agent_id)
             .await?
             .ok_or_else(|| PoolError::UnknownAgent(config.agent_id.clone()))
+    }
+
+    /// Fails when the container `name` belongs to another fleet instance.
+    async fn refuse_foreign(&self, name: &str, agent_id: &str) -> Result<(), PoolError> {
+        let labels = self
+            .docker
+            .inspect_container(name, None)
+            .await?
+            .config
+            .and_then(|config| config.labels)
+            .unwrap_or_default();
+        if self.settings.instance.owns(&labels) {
+            return Ok(());
+        }
+        Err(PoolError::NameTaken {
+            agent_id: agent_id.to_owned(),
+            instance: instance::owner(&labels).to_owned(),
+        })
     }
 
     async fn start(&self, name: &str) -> Result<(), PoolError> {
@@ -310,12 +345,17 @@ impl AgentPool {
     }
 
     /// On the host network, the lowest port at or above `first_port` that no
-    /// agent container of this engine claims; elsewhere the default 8080.
+    /// agent container of this engine claims, whatever its fleet instance;
+    /// elsewhere the default 8080.
     async fn next_port(&self) -> Result<u16, PoolError> {
         if self.settings.network != AgentNetwork::Host {
             return Ok(myca_agents::protocol::names::DEFAULT_AGENT_PORT);
         }
-        let taken: Vec<u16> = self.agents().await?.iter().filter_map(|a| a.port).collect();
+        let taken: Vec<u16> = inventory::list(&self.docker, None)
+            .await?
+            .iter()
+            .filter_map(|a| a.port)
+            .collect();
         Ok((self.settings.first_port..=u16::MAX)
             .find(|port| !taken.contains(port))
             .unwrap_or(self.settings.first_port))

@@ -11,7 +11,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use myca_agents::protocol::names::container_name;
 
-use super::{inventory, PoolError};
+use super::{inventory, FleetInstance, PoolError};
 use crate::events::{Event, EventBus};
 
 /// Cumulative CPU counters; a percentage needs two of them.
@@ -64,18 +64,21 @@ fn memory_mb(stats: &ContainerStatsResponse) -> f64 {
     usage as f64 / (1024.0 * 1024.0)
 }
 
-/// Samples every running agent each `interval` and publishes `Metrics`
-/// events, until the returned task is aborted.
+/// Samples every running agent of `instance` each `interval` and publishes
+/// `Metrics` events, until the returned task is aborted.
 pub fn start_sampler(
     docker: Docker,
+    instance: FleetInstance,
     bus: EventBus,
     interval: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut previous: HashMap<String, CpuCounters> = HashMap::new();
         loop {
-            match inventory::list(&docker).await {
+            match inventory::list(&docker, Some(&instance)).await {
                 Ok(agents) => {
+                    // Counters of agents gone since the last round go too.
+                    previous.retain(|id, _| agents.iter().any(|a| &a.agent_id == id));
                     for agent in agents.into_iter().filter(|a| a.is_running()) {
                         let Ok(stats) = one_shot(&docker, &agent.agent_id).await else {
                             continue;

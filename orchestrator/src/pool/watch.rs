@@ -1,4 +1,5 @@
-//! Docker's events for agent containers, as typed events on the bus.
+//! Docker's events for one fleet instance's agent containers, as typed
+//! events on the bus.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,13 +11,19 @@ use chrono::{TimeZone, Utc};
 use futures_util::StreamExt;
 use myca_agents::protocol::names::{LABEL_AGENT, LABEL_AGENT_ID};
 
+use super::FleetInstance;
 use crate::events::{ContainerChange, Event, EventBus};
 
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// Follows the engine's event stream until the returned task is aborted,
-/// reconnecting when the stream ends (engine restart, link lost).
-pub fn watch_events(docker: Docker, bus: EventBus) -> tokio::task::JoinHandle<()> {
+/// reconnecting when the stream ends (engine restart, link lost). Events of
+/// other instances' agents are dropped.
+pub fn watch_events(
+    docker: Docker,
+    instance: FleetInstance,
+    bus: EventBus,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let filters = HashMap::from([
@@ -31,7 +38,7 @@ pub fn watch_events(docker: Docker, bus: EventBus) -> tokio::task::JoinHandle<()
             while let Some(message) = events.next().await {
                 match message {
                     Ok(message) => {
-                        if let Some(event) = to_event(&message) {
+                        if let Some(event) = to_event(&message, &instance) {
                             bus.record(event).await;
                         }
                     }
@@ -46,9 +53,10 @@ pub fn watch_events(docker: Docker, bus: EventBus) -> tokio::task::JoinHandle<()
     })
 }
 
-fn to_event(message: &EventMessage) -> Option<Event> {
+fn to_event(message: &EventMessage, instance: &FleetInstance) -> Option<Event> {
     let actor = message.actor.as_ref()?;
-    let attributes = actor.attributes.as_ref()?;
+    // A container event's attributes carry the container's labels.
+    let attributes = actor.attributes.as_ref().filter(|a| instance.owns(a))?;
     let action = message.action.as_deref()?;
     let change = match action {
         "start" => ContainerChange::Started,
@@ -103,6 +111,7 @@ mod tests {
 
     #[test]
     fn docker_actions_become_typed_changes() {
+        let to_event = |message: &EventMessage| to_event(message, &FleetInstance::default());
         let died = to_event(&message(
             "die",
             &[("mas.agent_id", "a1"), ("exitCode", "137")],
@@ -122,5 +131,20 @@ mod tests {
         );
         assert!(to_event(&message("attach", &[("mas.agent_id", "a1")])).is_none());
         assert!(to_event(&message("start", &[])).is_none(), "not an agent");
+    }
+
+    #[test]
+    fn other_instances_events_are_dropped() {
+        let blue = FleetInstance::parse("blue").unwrap();
+        let own = message("start", &[("mas.agent_id", "a1"), ("mas.instance", "blue")]);
+        let foreign = message(
+            "start",
+            &[("mas.agent_id", "a1"), ("mas.instance", "green")],
+        );
+        let unlabelled = message("start", &[("mas.agent_id", "a1")]);
+        assert!(to_event(&own, &blue).is_some());
+        assert!(to_event(&foreign, &blue).is_none());
+        assert!(to_event(&unlabelled, &blue).is_none());
+        assert!(to_event(&unlabelled, &FleetInstance::default()).is_some());
     }
 }

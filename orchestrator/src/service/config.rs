@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::config::DatabaseTarget;
 use crate::history::HistorySettings;
 use crate::hosts::HostProfile;
-use crate::pool::AgentNetwork;
+use crate::pool::{AgentNetwork, FleetInstance};
 
 /// Where the fleet's Redis comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,5 +32,11 @@ pub struct ServiceConfig {
     pub stats_interval: Duration,
     /// How often the health monitor looks at every agent.
     pub health_interval: Duration,
+    /// How long an agent must stay healthy before the health monitor's
+    /// budget of restarts for it is whole again.
+    pub restart_recovery: Duration,
+    /// The fleet this service runs: it sees and touches only containers
+    /// labelled with it, so several services can share one engine.
+    pub instance: FleetInstance,
     pub history: HistorySettings,
 }

@@ -15,9 +15,9 @@ use crate::broker::{serve_knowledge, Broker, BrokerError, HeartbeatTracker};
 use crate::broker_image::ensure_broker_image;
 use crate::events::EventBus;
 use crate::gaps::GapFactory;
-use crate::health::start_health_monitor;
+use crate::health::{start_health_monitor, MonitorSettings};
 use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
-use crate::hosts::{connect, Host, HostError};
+use crate::hosts::{connect, Host, HostError, HostProfile};
 use crate::ledger::{start_ledger, TaskLedger};
 use crate::messaging::MessageRouter;
 use crate::pool::{
@@ -61,6 +61,8 @@ pub struct FleetService {
     pub started_at: DateTime<Utc>,
     /// The URL the orchestrator reaches the broker at (for status reports).
     pub broker_url: String,
+    /// The Docker host the fleet runs on, as configured.
+    pub host_profile: HostProfile,
     /// Keeps the SSH link (and its forwards) of a remote host open.
     _host: Host,
     history: Option<HistoryWriter>,
@@ -80,7 +82,8 @@ impl FleetService {
                     return Err(ServiceError::ManagedBrokerOnHostNetwork);
                 };
                 let image = ensure_broker_image(&docker, redis_server).await?;
-                let managed = ensure_managed_broker(&docker, network, &image.tag).await?;
+                let managed =
+                    ensure_managed_broker(&docker, network, &image.tag, &config.instance).await?;
                 // On a remote host: through an SSH forward, never a published port.
                 let reached = host.reach(&managed.ip, managed.port).await?;
                 (format!("redis://{reached}/0"), managed.agent_url)
@@ -97,6 +100,7 @@ impl FleetService {
                 network: config.agent_network.clone(),
                 first_port: config.first_agent_port,
                 stop_grace: config.stop_grace,
+                instance: config.instance.clone(),
             },
         )
         .await?
@@ -115,8 +119,13 @@ impl FleetService {
             messages.clone().start(consumer.clone()),
             start_ledger(ledger.clone(), broker.clone(), consumer.clone()),
             serve_knowledge(broker.client().clone(), store.clone(), scrubber, consumer),
-            watch_events(docker.clone(), bus.clone()),
-            start_sampler(docker, bus.clone(), config.stats_interval),
+            watch_events(docker.clone(), config.instance.clone(), bus.clone()),
+            start_sampler(
+                docker,
+                config.instance.clone(),
+                bus.clone(),
+                config.stats_interval,
+            ),
             start_retention(
                 store.clone(),
                 HistoryRetention::default(),
@@ -127,7 +136,11 @@ impl FleetService {
         let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
         let heartbeats = broker.heartbeats().await?;
         let gaps = GapFactory::new(store.clone(), Arc::clone(&pool));
-        tracing::info!(broker = %crate::redact::redact_url(&broker_url), "orchestrator service started");
+        tracing::info!(
+            broker = %crate::redact::redact_url(&broker_url),
+            instance = %config.instance,
+            "orchestrator service started"
+        );
         let service = Arc::new(Self {
             store,
             bus,
@@ -140,12 +153,19 @@ impl FleetService {
             heartbeats,
             started_at: Utc::now(),
             broker_url,
+            host_profile: config.host.clone(),
             _host: host,
             history: Some(history),
             background,
             monitor: std::sync::Mutex::new(None),
         });
-        let monitor = start_health_monitor(Arc::downgrade(&service), config.health_interval);
+        let monitor = start_health_monitor(
+            Arc::downgrade(&service),
+            MonitorSettings {
+                interval: config.health_interval,
+                restart_recovery: config.restart_recovery,
+            },
+        );
         *service.monitor.lock().unwrap_or_else(|p| p.into_inner()) = Some(monitor);
         Ok(service)
     }

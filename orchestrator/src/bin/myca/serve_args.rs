@@ -9,9 +9,10 @@ use clap::Args;
 use myca_orchestrator::config::{
     default_data_dir, parse_docker_host, DatabaseTarget, DEFAULT_DOCKER_SOCKET,
 };
+use myca_orchestrator::health::DEFAULT_RESTART_RECOVERY;
 use myca_orchestrator::history::HistorySettings;
 use myca_orchestrator::hosts::{HostKind, HostProfile};
-use myca_orchestrator::pool::AgentNetwork;
+use myca_orchestrator::pool::{AgentNetwork, FleetInstance, DEFAULT_INSTANCE};
 use myca_orchestrator::serve::DEFAULT_BIND;
 use myca_orchestrator::service::{BrokerChoice, ServiceConfig};
 use myca_orchestrator::ssh::SshAuth;
@@ -55,6 +56,14 @@ pub struct ServeArgs {
     /// First agent HTTP port on the host network.
     #[arg(long, env = "MYCA_FIRST_AGENT_PORT", default_value_t = 18080)]
     first_agent_port: u16,
+    /// The fleet instance this service runs: it sees and touches only the
+    /// containers labelled with it, so several can share one Docker engine.
+    #[arg(long, env = "MYCA_INSTANCE", default_value = DEFAULT_INSTANCE)]
+    instance: FleetInstance,
+    /// Seconds an agent must stay healthy before the health monitor may
+    /// again restart it up to its max_restarts.
+    #[arg(long, env = "MYCA_RESTART_RECOVERY_SECONDS", default_value_t = DEFAULT_RESTART_RECOVERY.as_secs())]
+    restart_recovery_seconds: u64,
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
@@ -165,6 +174,8 @@ impl ServeArgs {
             stop_grace: Duration::from_secs(10),
             stats_interval: Duration::from_secs(10),
             health_interval: Duration::from_secs(5),
+            restart_recovery: Duration::from_secs(self.restart_recovery_seconds),
+            instance: self.instance.clone(),
             history: HistorySettings::default(),
         })
     }
@@ -236,5 +247,15 @@ mod tests {
             .contains("--host-key-fingerprint"));
         let no_user = parse(&["--docker-host", "ssh://vm1"]).host_profile();
         assert!(no_user.unwrap_err().to_string().contains("ssh://user@host"));
+    }
+
+    #[test]
+    fn the_fleet_instance_defaults_to_default_and_must_be_a_valid_name() {
+        assert_eq!(parse(&[]).instance, FleetInstance::default());
+        assert_eq!(parse(&[]).restart_recovery_seconds, 600);
+        assert_eq!(parse(&["--instance", "ci-7"]).instance.as_str(), "ci-7");
+        let invalid = Harness::try_parse_from(["myca", "--instance", "Not_Valid"]);
+        let error = invalid.err().expect("refused").to_string();
+        assert!(error.contains("fleet instance name"), "{error}");
     }
 }

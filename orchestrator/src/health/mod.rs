@@ -3,9 +3,11 @@
 //! an agent in error is restarted when its policy allows. Every change of
 //! status is a typed event on the bus.
 
-use std::collections::HashMap;
+mod budget;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::Weak;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use myca_agents::protocol::AgentStatus;
@@ -15,6 +17,10 @@ use tokio::task::JoinHandle;
 use crate::events::Event;
 use crate::pool::PoolError;
 use crate::service::FleetService;
+use crate::store::AgentAction;
+
+use budget::RestartBudgets;
+pub use budget::DEFAULT_RESTART_RECOVERY;
 
 /// Heartbeats this many intervals late make an agent overdue.
 pub const OVERDUE_INTERVALS: i64 = 3;
@@ -68,19 +74,35 @@ impl FleetService {
     }
 }
 
+/// How the health monitor runs.
+#[derive(Debug, Clone, Copy)]
+pub struct MonitorSettings {
+    /// How often it looks at every agent.
+    pub interval: Duration,
+    /// How long an agent must stay healthy before its restart budget is
+    /// whole again.
+    pub restart_recovery: Duration,
+}
+
 /// Checks every `interval`, publishing transitions and restarting agents in
-/// error whose policy allows it (auto_restart, fewer than max_restarts); on
-/// the same beat fills gaps when the requirements ask for auto-creation.
-/// Holds the service weakly: it ends when the service is dropped.
-pub fn start_health_monitor(service: Weak<FleetService>, interval: Duration) -> JoinHandle<()> {
+/// error whose policy allows it (auto_restart, fewer than max_restarts since
+/// the last healthy stretch of `restart_recovery`); on the same beat fills
+/// gaps when the requirements ask for auto-creation. Only the service's own
+/// fleet instance is looked at. Holds the service weakly: it ends when the
+/// service is dropped.
+pub fn start_health_monitor(
+    service: Weak<FleetService>,
+    settings: MonitorSettings,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut last: HashMap<String, AgentStatus> = HashMap::new();
-        let mut restarts: HashMap<String, u32> = HashMap::new();
+        let mut budgets = RestartBudgets::new(settings.restart_recovery);
         loop {
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep(settings.interval).await;
             let Some(service) = service.upgrade() else {
                 return;
             };
+            let listed_at = Utc::now();
             let report = match service.health().await {
                 Ok(report) => report,
                 Err(error) => {
@@ -88,6 +110,13 @@ pub fn start_health_monitor(service: Weak<FleetService>, interval: Duration) -> 
                     continue;
                 }
             };
+            // What belongs to agents gone (or to other instances) goes too.
+            let present: HashSet<&str> = report.iter().map(|h| h.agent_id.as_str()).collect();
+            last.retain(|agent_id, _| present.contains(agent_id.as_str()));
+            budgets.retain(|agent_id| present.contains(agent_id));
+            service
+                .heartbeats
+                .retain(listed_at, |agent_id| present.contains(agent_id));
             if let Err(error) = service.gaps.auto_fill().await {
                 tracing::warn!(%error, "gaps not filled");
             }
@@ -106,33 +135,47 @@ pub fn start_health_monitor(service: Weak<FleetService>, interval: Duration) -> 
                         })
                         .await;
                 }
+                budgets.observe(&health.agent_id, health.is_healthy(), Instant::now());
                 if health.heartbeat_overdue {
-                    restart_if_allowed(&service, &health.agent_id, &mut restarts).await;
+                    restart_if_allowed(&service, &health.agent_id, &mut budgets).await;
                 }
             }
         }
     })
 }
 
-async fn restart_if_allowed(
-    service: &FleetService,
-    agent_id: &str,
-    restarts: &mut HashMap<String, u32>,
-) {
+impl AgentHealth {
+    fn is_healthy(&self) -> bool {
+        !self.heartbeat_overdue
+            && matches!(
+                self.status,
+                AgentStatus::Active | AgentStatus::Busy | AgentStatus::Idle
+            )
+    }
+}
+
+/// Restarts the agent if its policy and budget allow, and records the
+/// attempt in its history as `health_restart`.
+async fn restart_if_allowed(service: &FleetService, agent_id: &str, budgets: &mut RestartBudgets) {
     let Ok(Some(config)) = service.pool.spawn_config(agent_id).await else {
         return;
     };
-    let done = restarts.entry(agent_id.to_owned()).or_default();
-    if !config.auto_restart || *done >= config.max_restarts {
+    if !config.auto_restart {
         return;
     }
-    *done += 1;
-    tracing::warn!(
-        agent_id,
-        attempt = *done,
-        "heartbeat overdue; restarting the agent"
-    );
-    if let Err(error) = service.pool.restart(agent_id).await {
+    let Some(attempt) = budgets.take(agent_id, config.max_restarts) else {
+        return;
+    };
+    tracing::warn!(agent_id, attempt, "heartbeat overdue; restarting the agent");
+    let outcome = service.pool.restart(agent_id).await;
+    if let Err(error) = &outcome {
         tracing::warn!(%error, agent_id, "restart failed");
     }
+    let mut action = AgentAction::new(agent_id, "health_restart", outcome.is_ok());
+    action.input_summary = Some(format!(
+        "heartbeat overdue; restart {attempt} of {}",
+        config.max_restarts
+    ));
+    action.output_summary = outcome.err().map(|error| error.to_string());
+    service.bus.record(Event::Action { action }).await;
 }
