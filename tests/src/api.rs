@@ -12,6 +12,7 @@ use myca_orchestrator::hosts::{HostKind, HostProfile};
 use myca_orchestrator::pool::AgentNetwork;
 use myca_orchestrator::serve::serve;
 use myca_orchestrator::service::{BrokerChoice, FleetService, ServiceConfig};
+use myca_orchestrator::StoredAction;
 use tokio::sync::oneshot;
 
 use crate::agent::{agent_binary, fresh_redis_db};
@@ -94,6 +95,26 @@ impl ApiServer {
         self.client
             .request(method, self.url(path))
             .header("X-API-Key", API_KEY)
+    }
+
+    /// Waits until the agent's history holds an action of `action_type`
+    /// (history is written in batches, a moment after the event).
+    pub async fn wait_for_action(&self, agent_id: &str, action_type: &str) -> StoredAction {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let actions = self.service.store.actions(agent_id, 1000).await.unwrap();
+            if let Some(found) = actions
+                .into_iter()
+                .find(|a| a.action.action_type == action_type)
+            {
+                return found;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {action_type} in the history of {agent_id}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Stops serving and waits until the server is down.

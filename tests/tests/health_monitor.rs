@@ -139,6 +139,8 @@ async fn lag_is_shown_and_a_silent_agent_is_restarted() {
             .any(|a| a.action.action_type == "health:error"),
         "{actions:?}"
     );
+    let restart = api.wait_for_action(&id, "health_restart").await;
+    assert!(restart.action.success, "{restart:?}");
     api.service.pool.remove(&id).await.unwrap();
     api.stop().await;
 }
