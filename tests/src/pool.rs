@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use myca_orchestrator::agent_image::ensure_agent_image;
 use myca_orchestrator::docker::connect_local;
-use myca_orchestrator::pool::{AgentNetwork, AgentPool, PoolSettings};
+use myca_orchestrator::pool::{AgentNetwork, AgentPool, FleetInstance, PoolSettings};
 
 use crate::agent::agent_binary;
 use crate::{docker_socket, free_port, unique_instance};
@@ -12,6 +12,11 @@ use crate::{docker_socket, free_port, unique_instance};
 /// A pool whose agents share the host's network (the test Redis listens on
 /// loopback only), built from our own image, in a fleet instance of its own.
 pub async fn local_pool(redis_url: &str) -> AgentPool {
+    local_pool_of(redis_url, unique_instance()).await
+}
+
+/// A pool of `instance`: a second one adopts the first one's agents.
+pub async fn local_pool_of(redis_url: &str, instance: FleetInstance) -> AgentPool {
     let docker = connect_local(&docker_socket())
         .await
         .expect("Docker Engine reachable");
@@ -24,7 +29,7 @@ pub async fn local_pool(redis_url: &str) -> AgentPool {
         network: AgentNetwork::Host,
         first_port: free_port(),
         stop_grace: Duration::from_secs(10),
-        instance: unique_instance(),
+        instance,
     };
     AgentPool::open(docker, settings).await.expect("pool opens")
 }

@@ -9,7 +9,7 @@ use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig, AgentTask, TaskStatus};
 use myca_e2e::agent::{collect_results, fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::pool::{local_pool, wait_healthy};
+use myca_e2e::pool::{local_pool, local_pool_of, wait_healthy};
 use myca_orchestrator::broker::Broker;
 use myca_orchestrator::pool::{PoolError, AGENT_USER};
 use serde_json::json;
@@ -135,9 +135,11 @@ async fn parallel_spawns_get_their_own_ports_and_a_new_pool_adopts_them() {
         wait_healthy(*port, PATIENCE).await;
     }
 
-    // A new pool object (as after an orchestrator restart) finds them all, once.
+    // A new pool object of the same instance (as after an orchestrator
+    // restart) finds them all, once.
+    let instance = pool.instance().clone();
     drop(pool);
-    let adopted = local_pool(&redis).await;
+    let adopted = local_pool_of(&redis, instance).await;
     let found = adopted.agents().await.unwrap();
     for id in &ids {
         assert_eq!(
