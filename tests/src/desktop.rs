@@ -125,3 +125,28 @@ impl TauriDriver {
             .expect("tauri-driver starts a session with the desktop app")
     }
 }
+
+/// Lets the page paint what its DOM holds: a screenshot is the last frame
+/// WebKit painted, which lags the DOM, so one taken right after an assertion
+/// on the DOM can still show the state before it.
+async fn wait_for_paint(client: &Client) {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await
+        .expect("the page paints a frame");
+}
+
+/// Saves a screenshot of what the window shows once the page has painted
+/// its current DOM; call it only after asserting the state it is named for.
+pub async fn save_screenshot(client: &Client, name: &str) {
+    wait_for_paint(client).await;
+    let png = client.screenshot().await.expect("screenshot of the window");
+    assert!(png.starts_with(b"\x89PNG"), "WebDriver returned a PNG");
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}

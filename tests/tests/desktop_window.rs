@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use myca_e2e::desktop::{desktop_binary, screenshot_dir, TauriDriver};
+use myca_e2e::desktop::{desktop_binary, save_screenshot, TauriDriver};
 use myca_e2e::{closed_port, redis_url};
 
 const FIRST_LOAD: Duration = Duration::from_secs(60);
@@ -24,14 +24,6 @@ async fn row_state(client: &Client, service: &str) -> String {
         .await
         .unwrap_or_else(|_| panic!("row for {service}"));
     row.attr("data-state").await.unwrap().unwrap_or_default()
-}
-
-async fn save_screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.expect("screenshot of the window");
-    assert!(png.starts_with(b"\x89PNG"), "WebDriver returned a PNG");
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), png).unwrap();
 }
 
 /// The app's view of the world, isolated from the user's own data dirs.
