@@ -3,6 +3,7 @@
 //! then dead-lettered, and what Redis or a restarted orchestrator lost is
 //! queued again from SQL — each task completed once.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use myca_agents::protocol::{AgentTask, TaskStatus};
@@ -20,7 +21,13 @@ const PATIENCE: Duration = Duration::from_secs(40);
 
 async fn ledger_on(store: &Store, redis: &str) -> (TaskLedger, tokio::task::JoinHandle<()>) {
     let broker = Broker::connect(redis).await.unwrap();
-    let ledger = TaskLedger::new(store.clone(), broker.clone(), EventBus::default());
+    let heartbeats = Arc::new(broker.heartbeats().await.unwrap());
+    let ledger = TaskLedger::new(
+        store.clone(),
+        broker.clone(),
+        EventBus::default(),
+        heartbeats,
+    );
     let worker = start_ledger(ledger.clone(), broker, "ledger-test".into());
     (ledger, worker)
 }

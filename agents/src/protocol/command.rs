@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::AgentStatus;
 
@@ -14,6 +15,10 @@ pub enum AgentCommand {
     Stop,
     /// Publish a snapshot of state, config, pending tasks and memory.
     Snapshot,
+    /// Drop this task: abort its handler if it runs, never record it as done.
+    Cancel {
+        task_id: Uuid,
+    },
 }
 
 /// What an agent publishes on `orchestrator:heartbeats` every interval.
@@ -28,6 +33,9 @@ pub struct Heartbeat {
     pub tasks_completed: u64,
     pub tasks_failed: u64,
     pub tasks_timed_out: u64,
+    /// Tasks dropped on a `cancel` command.
+    #[serde(default)]
+    pub tasks_cancelled: u64,
 }
 
 /// The body of an agent's `GET /health` (HTTP 200 when healthy, else 503).

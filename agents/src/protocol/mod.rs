@@ -39,4 +39,4 @@ pub use priority::TaskPriority;
 pub use snapshot::AgentSnapshot;
 pub use state::AgentState;
 pub use status::AgentStatus;
-pub use task::{AgentTask, TaskStatus};
+pub use task::{AgentTask, TaskStatus, DEFAULT_TASK_TIMEOUT_SECONDS};

@@ -61,6 +61,11 @@ pub const CONVERSATION_TTL_SECONDS: u64 = 24 * 3600;
 pub fn task_done_key(task_id: &uuid::Uuid) -> String {
     format!("mas:task:{task_id}:done")
 }
+/// Set when a task is cancelled, so an agent that fetched it drops it
+/// instead of running it, even if it missed the `cancel` command.
+pub fn task_cancelled_key(task_id: &uuid::Uuid) -> String {
+    format!("mas:task:{task_id}:cancelled")
+}
 /// The consumer group agents read task streams with.
 pub const AGENTS_GROUP: &str = "mas-agents";
 /// The consumer group the orchestrator reads results with.

@@ -30,12 +30,28 @@ impl TaskStatus {
     fn may_become(self, next: TaskStatus) -> bool {
         use TaskStatus::*;
         match (self, next) {
-            (Pending, Queued | Running | Cancelled) => true,
-            (Queued, Running | Cancelled | DeadLettered) => true,
+            // Failed before running: no live agent took it before its wait deadline.
+            (Pending, Queued | Running | Failed | Cancelled) => true,
+            (Queued, Running | Failed | Cancelled | DeadLettered) => true,
             (Running, Completed | Failed | TimedOut | Cancelled | Queued) => true,
-            // A failed or timed-out attempt is retried (queued again) or given up on.
-            (Failed | TimedOut, Queued | DeadLettered) => true,
+            // A failed or timed-out attempt is retried (queued again), given
+            // up on, or cancelled while it waits for its retry.
+            (Failed | TimedOut, Queued | DeadLettered | Cancelled) => true,
             _ => false,
+        }
+    }
+
+    /// One step of the task state machine: `Ok(next)` when `self` may become
+    /// `next`, else [`ProtocolError::IllegalTransition`].
+    pub fn step(self, task_id: Uuid, next: TaskStatus) -> Result<TaskStatus, ProtocolError> {
+        if self.may_become(next) {
+            Ok(next)
+        } else {
+            Err(ProtocolError::IllegalTransition {
+                task_id,
+                from: self,
+                to: next,
+            })
         }
     }
 }
@@ -110,15 +126,10 @@ impl AgentTask {
         }
     }
 
-    fn transition(&mut self, next: TaskStatus) -> Result<(), ProtocolError> {
-        if !self.status.may_become(next) {
-            return Err(ProtocolError::IllegalTransition {
-                task_id: self.id,
-                from: self.status,
-                to: next,
-            });
-        }
-        self.status = next;
+    /// Moves the task to `next` if the state machine allows it; every status
+    /// change of a task goes through here.
+    pub fn transition(&mut self, next: TaskStatus) -> Result<(), ProtocolError> {
+        self.status = self.status.step(self.id, next)?;
         Ok(())
     }
 

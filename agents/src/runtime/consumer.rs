@@ -158,6 +158,16 @@ impl Consumer {
             .await?;
         for stream in self.all_streams() {
             streams::ensure_group(&mut connection, stream, AGENTS_GROUP).await?;
+            // Listed by XINFO CONSUMERS before its first delivery (a read
+            // alone does not register it): how the orchestrator tells that
+            // this agent takes work on this broker.
+            let _: i64 = redis::cmd("XGROUP")
+                .arg("CREATECONSUMER")
+                .arg(stream)
+                .arg(AGENTS_GROUP)
+                .arg(&self.shared.config.agent_id)
+                .query_async(&mut connection)
+                .await?;
         }
         Ok(connection)
     }

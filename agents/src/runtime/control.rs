@@ -65,7 +65,7 @@ async fn touch_in_flight(shared: &Shared, redis: &mut ConnectionManager) {
     }
 }
 
-/// Obeys pause / resume / stop / snapshot published on `agent:{id}`,
+/// Obeys pause / resume / stop / snapshot / cancel published on `agent:{id}`,
 /// resubscribing after a Redis outage.
 pub async fn commands(
     shared: Arc<Shared>,
@@ -124,6 +124,13 @@ async fn obey(
         AgentCommand::Resume => shared.paused.store(false, Ordering::Relaxed),
         AgentCommand::Stop => {
             let _ = stop.send(true);
+        }
+        AgentCommand::Cancel { task_id } => {
+            if !shared.cancellations.cancel(&task_id) {
+                // Not held here (finished, or never fetched): the ledger's
+                // cancel key stops any later delivery.
+                info!(%task_id, "cancel for a task this agent does not hold");
+            }
         }
         AgentCommand::Snapshot => {
             if let Err(error) =

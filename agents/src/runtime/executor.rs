@@ -1,6 +1,7 @@
 //! Runs one task: dispatch to its handler under the task's timeout, then
 //! record the outcome and acknowledge the entry in one atomic step.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use super::backoff::Backoff;
 use super::handlers::{Registry, TaskContext};
 use super::memory::Memory;
 use super::state::{Outcome, Shared};
-use crate::protocol::names::{task_done_key, AGENTS_GROUP, RESULTS_STREAM};
+use crate::protocol::names::{task_cancelled_key, task_done_key, AGENTS_GROUP, RESULTS_STREAM};
 use crate::protocol::{AgentTask, TaskStatus};
 use crate::streams::{Delivery, TASK_FIELD};
 
@@ -48,11 +49,12 @@ pub async fn execute(
         entry_id,
         mut task,
     } = delivery;
-    let done: bool = redis::cmd("EXISTS")
-        .arg(task_done_key(&task.id))
+    let (done, cancelled): (bool, bool) = redis::pipe()
+        .exists(task_done_key(&task.id))
+        .exists(task_cancelled_key(&task.id))
         .query_async(&mut redis)
         .await
-        .unwrap_or(false);
+        .unwrap_or((false, false));
     if done {
         info!(task_id = %task.id, "task already recorded by an earlier delivery; acknowledging only");
         record(&shared, &mut redis, &stream, &entry_id, &task).await;
@@ -65,8 +67,13 @@ pub async fn execute(
     task.status = TaskStatus::Running;
     // A task taken from its type's shared stream names the replica that ran it.
     task.agent_id.clone_from(&shared.config.agent_id);
-    info!(task_id = %task.id, task_type = %task.task_type, priority = task.priority.value(), "task started");
-    let outcome = run_handler(&shared, &registry, memory, &task).await;
+    let outcome = if cancelled {
+        RunOutcome::Cancelled
+    } else {
+        info!(task_id = %task.id, task_type = %task.task_type, priority = task.priority.value(), "task started");
+        let signal = shared.cancellations.signal(&task.id);
+        run_handler(&shared, &registry, memory, &task, signal.notified()).await
+    };
     let now = Utc::now();
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let kind = match outcome {
@@ -85,6 +92,13 @@ pub async fn execute(
             task.error = Some(format!("timed out after {} s", limit.as_secs_f64()));
             Outcome::TimedOut
         }
+        RunOutcome::Cancelled => {
+            // Recorded like any outcome, so the entry is acknowledged and a
+            // redelivery only acknowledges; the ledger already says cancelled.
+            task.status = TaskStatus::Cancelled;
+            task.error = Some("cancelled".into());
+            Outcome::Cancelled
+        }
     };
     task.completed_at = Some(now);
     info!(task_id = %task.id, status = %task.status, duration_ms, "task finished");
@@ -98,13 +112,17 @@ pub(super) enum RunOutcome {
     Completed(Value),
     Failed(String),
     TimedOut(Duration),
+    Cancelled,
 }
 
+/// Runs the task's handler until it ends, its timeout passes or `cancel`
+/// resolves; a handler still running then is aborted.
 pub(super) async fn run_handler(
     shared: &Shared,
     registry: &Registry,
     memory: Memory,
     task: &AgentTask,
+    cancel: impl Future<Output = ()>,
 ) -> RunOutcome {
     let Some(handler) = registry.handler(&task.task_type) else {
         return RunOutcome::Failed(format!(
@@ -128,13 +146,20 @@ pub(super) async fn run_handler(
     // Its own task, so a panicking handler fails the task, not the agent, and
     // a timed-out one is really stopped.
     let mut running = tokio::spawn(handler(context));
-    match tokio::time::timeout(limit, &mut running).await {
-        Ok(Ok(Ok(result))) => RunOutcome::Completed(result),
-        Ok(Ok(Err(error))) => RunOutcome::Failed(error),
-        Ok(Err(join_error)) => RunOutcome::Failed(format!("handler crashed: {join_error}")),
-        Err(_) => {
+    tokio::select! {
+        finished = tokio::time::timeout(limit, &mut running) => match finished {
+            Ok(Ok(Ok(result))) => RunOutcome::Completed(result),
+            Ok(Ok(Err(error))) => RunOutcome::Failed(error),
+            Ok(Err(join_error)) => RunOutcome::Failed(format!("handler crashed: {join_error}")),
+            Err(_) => {
+                running.abort();
+                RunOutcome::TimedOut(limit)
+            }
+        },
+        () = cancel => {
             running.abort();
-            RunOutcome::TimedOut(limit)
+            info!(task_id = %task.id, "task cancelled: handler aborted");
+            RunOutcome::Cancelled
         }
     }
 }

@@ -149,12 +149,23 @@ impl Inbox {
         );
         task.timeout = 0;
         task.requester_agent = Some(request.from_agent.clone());
-        match run_handler(&self.shared, &self.registry, self.memory.clone(), &task).await {
+        // A request is not a ledger task: nothing can cancel it.
+        let never = std::future::pending();
+        match run_handler(
+            &self.shared,
+            &self.registry,
+            self.memory.clone(),
+            &task,
+            never,
+        )
+        .await
+        {
             RunOutcome::Completed(result) => json!({ "result": result }),
             RunOutcome::Failed(error) => json!({ "error": error }),
             RunOutcome::TimedOut(limit) => {
                 json!({ "error": format!("timed out after {} s", limit.as_secs()) })
             }
+            RunOutcome::Cancelled => json!({ "error": "cancelled" }),
         }
     }
 }

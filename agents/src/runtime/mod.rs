@@ -1,6 +1,7 @@
 //! The agent runtime: what runs as PID 1 in every agent container.
 
 mod backoff;
+mod cancel;
 pub mod config;
 mod consumer;
 mod control;

@@ -8,6 +8,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::cancel::Cancellations;
 use super::config::RuntimeConfig;
 use crate::protocol::{AgentMetrics, AgentState, AgentStatus, AgentTask, Heartbeat};
 use crate::streams::Delivery;
@@ -24,11 +25,13 @@ pub struct Shared {
     completed: AtomicU64,
     failed: AtomicU64,
     timed_out: AtomicU64,
+    cancelled: AtomicU64,
     total_duration_ms: AtomicU64,
     errors: AtomicU64,
     last_error: Mutex<Option<String>>,
     /// Tasks fetched from Redis and not yet recorded: waiting for a slot or running.
     in_flight: Mutex<HashMap<Uuid, Delivery>>,
+    pub cancellations: Cancellations,
 }
 
 /// How a task ended, for the counters.
@@ -37,6 +40,7 @@ pub enum Outcome {
     Completed,
     Failed,
     TimedOut,
+    Cancelled,
 }
 
 impl Shared {
@@ -52,10 +56,12 @@ impl Shared {
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
             total_duration_ms: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             last_error: Mutex::new(None),
             in_flight: Mutex::new(HashMap::new()),
+            cancellations: Cancellations::default(),
         }
     }
 
@@ -70,12 +76,14 @@ impl Shared {
         if in_flight.contains_key(&delivery.task.id) {
             return false;
         }
+        self.cancellations.register(delivery.task.id);
         in_flight.insert(delivery.task.id, delivery);
         true
     }
 
     pub fn release(&self, task_id: &Uuid) {
         self.lock_in_flight().remove(task_id);
+        self.cancellations.forget(task_id);
     }
 
     pub fn in_flight(&self) -> Vec<Delivery> {
@@ -98,10 +106,14 @@ impl Shared {
             Outcome::Completed => &self.completed,
             Outcome::Failed => &self.failed,
             Outcome::TimedOut => &self.timed_out,
+            Outcome::Cancelled => &self.cancelled,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        self.total_duration_ms
-            .fetch_add(duration_ms, Ordering::Relaxed);
+        // The average duration is over finished work; a dropped task did not finish.
+        if outcome != Outcome::Cancelled {
+            self.total_duration_ms
+                .fetch_add(duration_ms, Ordering::Relaxed);
+        }
     }
 
     pub fn note_error(&self, error: impl std::fmt::Display) {
@@ -187,6 +199,7 @@ impl Shared {
             tasks_completed: self.completed.load(Ordering::Relaxed),
             tasks_failed: self.failed.load(Ordering::Relaxed),
             tasks_timed_out: self.timed_out.load(Ordering::Relaxed),
+            tasks_cancelled: self.cancelled.load(Ordering::Relaxed),
         }
     }
 }

@@ -117,18 +117,26 @@ impl From<PoolError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::Unavailable(error.to_string())
+        match error {
+            // A change the task's state does not allow (now): the client's to reconsider.
+            StoreError::IllegalTransition(_) | StoreError::TaskChanged { .. } => {
+                ApiError::Conflict(error.to_string())
+            }
+            _ => ApiError::Unavailable(error.to_string()),
+        }
     }
 }
 
 impl From<LedgerError> for ApiError {
     fn from(error: LedgerError) -> Self {
         match error {
-            LedgerError::Duplicate(_) => ApiError::Conflict(error.to_string()),
+            LedgerError::Duplicate(_)
+            | LedgerError::Settled { .. }
+            | LedgerError::IllegalTransition(_) => ApiError::Conflict(error.to_string()),
+            LedgerError::NotFound(_) => ApiError::NotFound(error.to_string()),
             LedgerError::Routing(_) => ApiError::Unprocessable(error.to_string()),
-            LedgerError::Store(_) | LedgerError::Broker(_) => {
-                ApiError::Unavailable(error.to_string())
-            }
+            LedgerError::Store(store) => store.into(),
+            LedgerError::Broker(_) => ApiError::Unavailable(error.to_string()),
         }
     }
 }

@@ -82,6 +82,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         .route("/tasks", get(tasks::list).post(tasks::submit))
         .route("/tasks/dead-letters", get(tasks::dead_letters))
         .route("/tasks/{id}", get(tasks::one))
+        .route("/tasks/{id}/cancel", post(tasks::cancel))
         .route("/api/dashboard/agents", get(dashboard::agents))
         .route("/api/dashboard/agents/{id}", get(dashboard::agent))
         .route(

@@ -123,6 +123,14 @@ pub async fn one(
         .ok_or_else(|| ApiError::NotFound(format!("no task {id}")))
 }
 
+/// Queued or running → cancelled; 409 when the task has settled already.
+pub async fn cancel(
+    State(state): State<ApiState>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<LedgerEntry>, ApiError> {
+    Ok(Json(state.service.ledger.cancel(id).await?))
+}
+
 pub async fn list(
     State(state): State<ApiState>,
     Query(mut filter): Query<TaskFilter>,

@@ -6,6 +6,7 @@ mod heartbeats;
 mod knowledge;
 mod results;
 mod subscription;
+mod task_control;
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ pub use heartbeats::{HeartbeatRecord, HeartbeatTracker};
 pub use knowledge::serve_knowledge;
 pub use results::{ResultConsumer, TaskResult};
 pub use subscription::{subscribe, ChannelMessage};
+pub use task_control::Withdrawal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -133,28 +135,12 @@ impl Broker {
     /// Entries on an agent's own task streams not yet completed: waiting to
     /// be read (the group's lag) plus read and not acknowledged (pending).
     pub async fn queue_lag(&self, agent_id: &str) -> Result<u64, BrokerError> {
-        let mut total = 0;
-        for priority in myca_agents::protocol::TaskPriority::ALL {
-            let stream = agent_task_stream(agent_id, priority);
-            let groups: redis::RedisResult<Vec<std::collections::HashMap<String, redis::Value>>> =
-                redis::cmd("XINFO")
-                    .arg("GROUPS")
-                    .arg(&stream)
-                    .query_async(&mut self.redis.clone())
-                    .await;
-            // No stream yet: nothing queued.
-            let Ok(groups) = groups else { continue };
-            for group in groups.iter().filter(|g| {
-                matches!(g.get("name"), Some(redis::Value::BulkString(name)) if name == AGENTS_GROUP.as_bytes())
-            }) {
-                for field in ["pending", "lag"] {
-                    if let Some(redis::Value::Int(n)) = group.get(field) {
-                        total += u64::try_from(*n).unwrap_or(0);
-                    }
-                }
-            }
-        }
-        Ok(total)
+        self.streams_lag(
+            myca_agents::protocol::TaskPriority::ALL
+                .into_iter()
+                .map(|p| agent_task_stream(agent_id, p)),
+        )
+        .await
     }
 
     /// The agent holding a delivered, unacknowledged entry (None when it

@@ -1,40 +1,67 @@
 //! The task ledger: every task is written to SQL before its submitter gets
 //! an answer, queued on Redis, and followed to its end from the agents'
 //! results — retried with exponential backoff, dead-lettered after
-//! `max_retries`, and queued again when Redis lost it.
+//! `max_retries`, and queued again when Redis lost it. A task no live agent
+//! can take says why, and fails once its wait deadline passes. Every status
+//! change goes through the task state machine of `myca-agents`.
 
+mod cancel;
+mod change;
+mod fleet;
 mod recovery;
 mod routing;
+mod waiting;
 mod worker;
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use myca_agents::protocol::{AgentTask, TaskStatus};
+use myca_agents::protocol::{AgentTask, ProtocolError, TaskStatus};
 use uuid::Uuid;
 
-use crate::broker::{Broker, BrokerError};
+use crate::broker::{Broker, BrokerError, HeartbeatTracker};
 use crate::events::{Event, EventBus};
 use crate::store::{LedgerEntry, Route, Store, StoreError};
 
+use change::Change;
+pub use fleet::LiveFleet;
 pub use recovery::RedisIdentity;
-pub use routing::{resolve, RoutingError};
+pub use routing::{Placement, Routing, RoutingError};
 pub use worker::start_ledger;
 
 /// First retry delay; each further retry waits twice as long, up to [`RETRY_MAX`].
 pub const RETRY_FIRST: Duration = Duration::from_secs(1);
 pub const RETRY_MAX: Duration = Duration::from_secs(300);
+/// How long one look at the live fleet serves routing decisions.
+const FLEET_FRESH_FOR: Duration = Duration::from_secs(1);
+/// A compare-and-set that lost to another writer is tried again on the
+/// fresh state at most this often.
+const CONTENDED_WRITES: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("a task with id {0} exists already")]
     Duplicate(Uuid),
+    #[error("no task {0}")]
+    NotFound(Uuid),
+    #[error("task {task_id} is already {status}")]
+    Settled { task_id: Uuid, status: TaskStatus },
+    #[error(transparent)]
+    IllegalTransition(ProtocolError),
     #[error(transparent)]
     Routing(#[from] RoutingError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Broker(#[from] BrokerError),
+}
+
+impl LedgerError {
+    /// Another writer changed the task first (the compare-and-set missed).
+    fn is_contended(&self) -> bool {
+        matches!(self, LedgerError::Store(StoreError::TaskChanged { .. }))
+    }
 }
 
 /// How long attempt `retries + 1` waits after attempt `retries` failed.
@@ -49,16 +76,74 @@ pub struct TaskLedger {
     store: Store,
     broker: Broker,
     bus: EventBus,
+    heartbeats: Arc<HeartbeatTracker>,
+    fleet: Arc<Mutex<Option<(Instant, LiveFleet)>>>,
 }
 
 impl TaskLedger {
-    pub fn new(store: Store, broker: Broker, bus: EventBus) -> Self {
-        Self { store, broker, bus }
+    pub fn new(
+        store: Store,
+        broker: Broker,
+        bus: EventBus,
+        heartbeats: Arc<HeartbeatTracker>,
+    ) -> Self {
+        Self {
+            store,
+            broker,
+            bus,
+            heartbeats,
+            fleet: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// The live fleet, looked at again when the last look is over a second
+    /// old. When Redis cannot say, the last look stands (none: no one is live).
+    pub async fn live_fleet(&self) -> LiveFleet {
+        let cached = self.fleet.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some((at, fleet)) = &cached {
+            if at.elapsed() < FLEET_FRESH_FOR {
+                return fleet.clone();
+            }
+        }
+        match LiveFleet::observe(&self.heartbeats, &self.broker).await {
+            Ok(fleet) => {
+                *self.fleet.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((Instant::now(), fleet.clone()));
+                fleet
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot look at the live fleet; using the last look");
+                cached.map(|(_, fleet)| fleet).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Where a task on `route` goes now and whether it waits there.
+    pub async fn routing(&self, route: &Route, fleet: &LiveFleet) -> Result<Routing, LedgerError> {
+        let capability = match route {
+            Route::Agent(agent_id) => return Ok(routing::to_agent(agent_id, fleet)),
+            Route::Type(agent_type) => return Ok(routing::to_type(agent_type, fleet)),
+            Route::Capability(capability) => capability,
+        };
+        let kinds = routing::live_kinds(capability, fleet)?;
+        // One live kind needs no comparison.
+        let compare = kinds.len() > 1;
+        let mut live = Vec::with_capacity(kinds.len());
+        for (kind, replicas) in kinds {
+            let lag = if compare {
+                self.broker.type_queue_lag(kind).await?
+            } else {
+                0
+            };
+            live.push((kind, replicas, lag));
+        }
+        Ok(routing::by_capability(capability, &live))
     }
 
     /// Records the task, then queues it. When Redis cannot take it now the
-    /// task stays `pending` in the ledger and recovery queues it later; the
-    /// submitter's answer does not depend on Redis.
+    /// task stays `pending` in the ledger and is queued later; the
+    /// submitter's answer does not depend on Redis. A capability no kind
+    /// can run is refused before anything is stored.
     pub async fn submit(
         &self,
         mut task: AgentTask,
@@ -67,101 +152,184 @@ impl TaskLedger {
         if self.store.task(task.id).await?.is_some() {
             return Err(LedgerError::Duplicate(task.id));
         }
+        let fleet = self.live_fleet().await;
+        let routing = self.routing(&route, &fleet).await?;
         task.status = TaskStatus::Pending;
         if let Route::Agent(agent_id) = &route {
             task.agent_id = agent_id.clone();
         }
-        let mut entry = LedgerEntry {
+        let now = Utc::now();
+        let mut change = Change::of(LedgerEntry {
             task,
             route,
             stream: None,
             entry_id: None,
             next_attempt_at: None,
-            updated_at: Utc::now(),
-        };
+            updated_at: now,
+            waiting_reason: None,
+            wait_deadline: None,
+        });
+        change.wait_for(routing.waiting.clone(), now);
+        let entry = change.entry;
         self.store.insert_task(&entry).await?;
-        if let Err(error) = self.enqueue(&mut entry).await {
-            tracing::warn!(%error, task_id = %entry.task.id, "task kept pending: not queued yet");
+        match self.place(entry.clone(), &routing.placement).await {
+            Ok(queued) => Ok(queued),
+            // Placed by the ledger's own watcher meanwhile.
+            Err(error) if error.is_contended() => {
+                Ok(self.store.task(entry.task.id).await?.unwrap_or(entry))
+            }
+            Err(error) => {
+                tracing::warn!(%error, task_id = %entry.task.id, "task kept pending: not queued yet");
+                Ok(entry)
+            }
         }
-        Ok(entry)
     }
 
-    /// Queues the entry on its route's stream and records where.
-    async fn enqueue(&self, entry: &mut LedgerEntry) -> Result<(), LedgerError> {
-        let agent_type = resolve(&entry.route)?;
-        let submitted = match &agent_type {
-            None => self.broker.submit_to_agent(&entry.task).await?,
-            Some(agent_type) => self.broker.submit_to_type(agent_type, &entry.task).await?,
+    /// Queues the entry on `placement`'s stream and records where.
+    async fn place(
+        &self,
+        entry: LedgerEntry,
+        placement: &Placement,
+    ) -> Result<LedgerEntry, LedgerError> {
+        let submitted = match placement {
+            Placement::Agent(_) => self.broker.submit_to_agent(&entry.task).await?,
+            Placement::Type(agent_type) => {
+                self.broker.submit_to_type(agent_type, &entry.task).await?
+            }
         };
-        entry.task.status = TaskStatus::Queued;
-        entry.stream = Some(submitted.stream);
-        entry.entry_id = Some(submitted.entry_id);
-        entry.next_attempt_at = None;
-        entry.updated_at = Utc::now();
-        self.store.save_task(entry).await?;
-        Ok(())
+        let mut change = Change::of(entry);
+        if change.status() != TaskStatus::Queued {
+            change.to(TaskStatus::Queued)?;
+        }
+        change.entry.stream = Some(submitted.stream.clone());
+        change.entry.entry_id = Some(submitted.entry_id.clone());
+        change.entry.next_attempt_at = None;
+        let saved = change.save(&self.store).await;
+        if let Err(error) = &saved {
+            // Not recorded: another writer placed or settled it first, so
+            // this entry must not stay behind for an agent to run.
+            if let Err(withdraw_error) = self
+                .broker
+                .withdraw(&submitted.stream, &submitted.entry_id)
+                .await
+            {
+                tracing::warn!(%error, %withdraw_error, "an unrecorded task entry stays queued");
+            }
+        }
+        saved
+    }
+
+    /// Routes the entry afresh (its waiting reason with it) and queues it.
+    async fn enqueue(&self, entry: LedgerEntry) -> Result<LedgerEntry, LedgerError> {
+        let fleet = self.live_fleet().await;
+        let routing = self.routing(&entry.route, &fleet).await?;
+        let mut change = Change::of(entry);
+        change.wait_for(routing.waiting, Utc::now());
+        self.place(change.entry, &routing.placement).await
     }
 
     /// The task as the ledger knows it. A queued task an agent has taken
     /// (its entry pending on that agent's consumer) is recorded as running.
     pub async fn task(&self, id: Uuid) -> Result<Option<LedgerEntry>, LedgerError> {
-        let Some(mut entry) = self.store.task(id).await? else {
+        let Some(entry) = self.store.task(id).await? else {
             return Ok(None);
         };
-        if entry.task.status == TaskStatus::Queued {
-            if let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) {
-                if let Ok(Some(agent_id)) = self.broker.holder(stream, entry_id).await {
-                    entry.task.status = TaskStatus::Running;
-                    entry.task.agent_id = agent_id;
-                    entry.updated_at = Utc::now();
-                    self.store.save_task(&entry).await?;
-                }
-            }
+        if entry.task.status != TaskStatus::Queued {
+            return Ok(Some(entry));
         }
-        Ok(Some(entry))
+        let holder = match (&entry.stream, &entry.entry_id) {
+            (Some(stream), Some(entry_id)) => {
+                self.broker.holder(stream, entry_id).await.ok().flatten()
+            }
+            _ => None,
+        };
+        let Some(agent_id) = holder else {
+            return Ok(Some(entry));
+        };
+        match self.taken(entry, agent_id).await {
+            Ok(running) => Ok(Some(running)),
+            // Settled meanwhile: the fresh state is the answer.
+            Err(error) if error.is_contended() => Ok(self.store.task(id).await?),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Records that `agent_id` took the queued task: running, no longer waiting.
+    async fn taken(
+        &self,
+        entry: LedgerEntry,
+        agent_id: String,
+    ) -> Result<LedgerEntry, LedgerError> {
+        let mut change = Change::of(entry);
+        change.to(TaskStatus::Running)?;
+        change.entry.task.agent_id = agent_id;
+        change.wait_for(None, Utc::now());
+        change.save(&self.store).await
     }
 
     /// Applies an agent's reported outcome; returns the ledger's new state
-    /// (`None` for a task the ledger never had, which is ignored).
+    /// (`None` for a task the ledger never had). A result the task's state
+    /// cannot take — a settled or cancelled task's late result — is logged
+    /// and ignored, never written.
     pub async fn record_result(
         &self,
         reported: AgentTask,
     ) -> Result<Option<LedgerEntry>, LedgerError> {
-        let Some(mut entry) = self.store.task(reported.id).await? else {
-            tracing::warn!(task_id = %reported.id, "result for a task not in the ledger");
-            return Ok(None);
-        };
-        if entry.task.status.is_final() {
-            // A redelivered result of a task already settled.
-            return Ok(Some(entry));
-        }
-        let now = Utc::now();
-        entry.task.agent_id = reported.agent_id.clone();
-        entry.task.started_at = reported.started_at;
-        entry.task.completed_at = reported.completed_at.or(Some(now));
-        entry.task.result = reported.result.clone();
-        entry.task.error = reported.error.clone();
-        entry.task.status = match reported.status {
-            TaskStatus::Completed => TaskStatus::Completed,
-            TaskStatus::Failed | TaskStatus::TimedOut
-                if entry.task.retries >= entry.task.max_retries =>
-            {
-                TaskStatus::DeadLettered
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(entry) = self.store.task(reported.id).await? else {
+                tracing::warn!(task_id = %reported.id, "result for a task not in the ledger");
+                return Ok(None);
+            };
+            if entry.task.status.is_final() {
+                tracing::info!(task_id = %reported.id, status = %entry.task.status, reported = %reported.status, "late result of a settled task ignored");
+                return Ok(Some(entry));
             }
-            TaskStatus::TimedOut => TaskStatus::TimedOut,
-            _ => TaskStatus::Failed,
-        };
-        entry.next_attempt_at =
-            matches!(entry.task.status, TaskStatus::Failed | TaskStatus::TimedOut).then(|| {
-                now + chrono::Duration::from_std(retry_delay(entry.task.retries))
-                    .unwrap_or_default()
-            });
-        entry.updated_at = now;
-        self.store.save_task(&entry).await?;
-        self.bus
-            .record(Event::TaskFinished { task: reported })
-            .await;
-        Ok(Some(entry))
+            match self.apply_result(entry.clone(), &reported).await {
+                Ok(settled) => {
+                    self.bus
+                        .record(Event::TaskFinished { task: reported })
+                        .await;
+                    return Ok(Some(settled));
+                }
+                // Changed meanwhile (cancelled, taken): decide again on the fresh state.
+                Err(error) if error.is_contended() && attempt < CONTENDED_WRITES => {}
+                Err(LedgerError::IllegalTransition(error)) => {
+                    tracing::warn!(%error, "result does not fit the task's state; ignored");
+                    return Ok(Some(entry));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn apply_result(
+        &self,
+        entry: LedgerEntry,
+        reported: &AgentTask,
+    ) -> Result<LedgerEntry, LedgerError> {
+        let now = Utc::now();
+        let mut change = Change::of(entry);
+        if matches!(change.status(), TaskStatus::Pending | TaskStatus::Queued) {
+            // Taken and finished between two looks of the ledger.
+            change.to(TaskStatus::Running)?;
+        }
+        change.wait_for(None, now);
+        let task = &mut change.entry.task;
+        task.agent_id.clone_from(&reported.agent_id);
+        task.started_at = reported.started_at;
+        task.completed_at = reported.completed_at.or(Some(now));
+        task.result.clone_from(&reported.result);
+        task.error.clone_from(&reported.error);
+        let error = reported.error.clone().unwrap_or_default();
+        match reported.status {
+            TaskStatus::Completed => change.to(TaskStatus::Completed)?,
+            TaskStatus::Cancelled => change.to(TaskStatus::Cancelled)?,
+            TaskStatus::TimedOut => change.fail(TaskStatus::TimedOut, error, now)?,
+            _ => change.fail(TaskStatus::Failed, error, now)?,
+        }
+        change.save(&self.store).await
     }
 
     /// Queues every failed attempt whose retry is due; returns how many.
@@ -172,7 +340,12 @@ impl TaskLedger {
             entry.task.result = None;
             // The agent skips a task whose done marker exists; this attempt must run.
             self.broker.forget_done(&entry.task.id).await?;
-            self.enqueue(&mut entry).await?;
+            match self.enqueue(entry).await {
+                Err(error) if error.is_contended() => {}
+                other => {
+                    other?;
+                }
+            }
         }
         Ok(due.len())
     }

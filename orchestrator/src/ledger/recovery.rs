@@ -33,7 +33,7 @@ impl TaskLedger {
     pub async fn recover(&self) -> Result<usize, LedgerError> {
         let mut requeued = 0;
         for status in [TaskStatus::Pending, TaskStatus::Queued, TaskStatus::Running] {
-            for mut entry in self.store.tasks_in(status).await? {
+            for entry in self.store.tasks_in(status).await? {
                 let still_queued = match (&entry.stream, &entry.entry_id) {
                     (Some(stream), Some(entry_id)) if status != TaskStatus::Pending => {
                         self.broker.entry_exists(stream, entry_id).await?
@@ -43,8 +43,12 @@ impl TaskLedger {
                 if still_queued || self.broker.is_done(&entry.task.id).await? {
                     continue;
                 }
-                self.enqueue(&mut entry).await?;
-                requeued += 1;
+                match self.enqueue(entry).await {
+                    Ok(_) => requeued += 1,
+                    // Settled or taken meanwhile: nothing to put back.
+                    Err(error) if error.is_contended() => {}
+                    Err(error) => return Err(error),
+                }
             }
         }
         if requeued > 0 {

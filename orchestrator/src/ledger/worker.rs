@@ -1,5 +1,5 @@
-//! The ledger's background work: results in, retries out, and recovery
-//! whenever Redis comes back as a new server.
+//! The ledger's background work: results in, retries out, waiting tasks
+//! watched, and recovery whenever Redis comes back as a new server.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use crate::broker::{Broker, ResultConsumer};
 
 const RESULTS_BATCH: usize = 256;
 const RESULTS_WAIT: Duration = Duration::from_millis(500);
-/// How often due retries and the Redis identity are checked.
+/// How often due retries, waiting tasks and the Redis identity are checked.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
@@ -86,5 +86,8 @@ async fn housekeeping(
     }
     if let Err(error) = ledger.retry_due().await {
         tracing::warn!(%error, "due retries not queued yet");
+    }
+    if let Err(error) = ledger.watch_waiting().await {
+        tracing::warn!(%error, "waiting tasks not looked at this round");
     }
 }

@@ -57,7 +57,7 @@ pub struct FleetService {
     pub messages: MessageRouter,
     pub gaps: GapFactory,
     pub snapshots: SnapshotManager,
-    pub heartbeats: HeartbeatTracker,
+    pub heartbeats: Arc<HeartbeatTracker>,
     pub started_at: DateTime<Utc>,
     /// The URL the orchestrator reaches the broker at (for status reports).
     pub broker_url: String,
@@ -110,7 +110,13 @@ impl FleetService {
         let (bus, recorded) = EventBus::recorded(config.history.queue);
         let history =
             HistoryWriter::start(store.clone(), recorded, scrubber.clone(), config.history);
-        let ledger = TaskLedger::new(store.clone(), broker.clone(), bus.clone());
+        let heartbeats = Arc::new(broker.heartbeats().await?);
+        let ledger = TaskLedger::new(
+            store.clone(),
+            broker.clone(),
+            bus.clone(),
+            Arc::clone(&heartbeats),
+        );
         // A stable name: a restarted orchestrator finishes what it had read.
         let consumer = "orchestrator".to_owned();
         let messages =
@@ -134,7 +140,6 @@ impl FleetService {
             ),
         ];
         let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
-        let heartbeats = broker.heartbeats().await?;
         let gaps = GapFactory::new(store.clone(), Arc::clone(&pool));
         tracing::info!(
             broker = %crate::redact::redact_url(&broker_url),

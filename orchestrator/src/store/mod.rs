@@ -74,6 +74,15 @@ pub enum StoreError {
     Corrupt { table: &'static str, detail: String },
     #[error("SQL error: {0}")]
     Sql(#[from] sqlx::Error),
+    /// A write the task state machine forbids; nothing was written.
+    #[error(transparent)]
+    IllegalTransition(myca_agents::protocol::ProtocolError),
+    /// The compare-and-set missed: another writer changed the task first.
+    #[error("task {task_id} is no longer {expected}: it changed meanwhile")]
+    TaskChanged {
+        task_id: uuid::Uuid,
+        expected: myca_agents::protocol::TaskStatus,
+    },
 }
 
 #[derive(Debug, Clone)]

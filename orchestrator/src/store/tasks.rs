@@ -1,7 +1,7 @@
 //! `tasks`: the task ledger, the source of truth for every task.
 
 use chrono::{DateTime, Utc};
-use myca_agents::protocol::{AgentTask, TaskPriority, TaskStatus};
+use myca_agents::protocol::{AgentTask, ProtocolError, TaskPriority, TaskStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -51,6 +51,12 @@ pub struct LedgerEntry {
     /// When a failed attempt is tried again.
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Why no agent is taking the task (`no agent with id …`); null once
+    /// a live agent can take it.
+    pub waiting_reason: Option<String>,
+    /// When the attempt fails if the reason still holds (set with the
+    /// reason: then + the task's `timeout`).
+    pub wait_deadline: Option<DateTime<Utc>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -76,11 +82,14 @@ struct Row {
     updated_at: DateTime<Utc>,
     started_at: Option<DateTime<Utc>>,
     completed_at: Option<DateTime<Utc>>,
+    waiting_reason: Option<String>,
+    wait_deadline: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "CAST(id AS TEXT) AS id, route_kind, route_target, agent_id, task_type, \
     payload, priority, status, result, error, retries, max_retries, timeout, requester_agent, \
-    stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at";
+    stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at, \
+    waiting_reason, wait_deadline";
 
 impl TryFrom<Row> for LedgerEntry {
     type Error = StoreError;
@@ -119,6 +128,8 @@ impl TryFrom<Row> for LedgerEntry {
             entry_id: row.entry_id,
             next_attempt_at: row.next_attempt_at,
             updated_at: row.updated_at,
+            waiting_reason: row.waiting_reason,
+            wait_deadline: row.wait_deadline,
         })
     }
 }
@@ -144,9 +155,10 @@ impl Store {
             sqlx::query(
                 "INSERT INTO tasks (id, route_kind, route_target, agent_id, task_type, payload, \
                  priority, status, result, error, retries, max_retries, timeout, requester_agent, \
-                 stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at) \
+                 stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at, \
+                 waiting_reason, wait_deadline) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20, $21)",
+                 $17, $18, $19, $20, $21, $22, $23)",
             )
             .bind(d::uuid(task.id))
             .bind(kind)
@@ -169,20 +181,36 @@ impl Store {
             .bind(entry.updated_at)
             .bind(task.started_at)
             .bind(task.completed_at)
+            .bind(&entry.waiting_reason)
+            .bind(entry.wait_deadline)
             .execute(pool)
             .await?;
         });
         Ok(())
     }
 
-    /// Writes a task's changed state (status, result, attempts, placement).
-    pub async fn save_task(&self, entry: &LedgerEntry) -> Result<(), StoreError> {
+    /// Writes a task's changed state (status, result, attempts, placement,
+    /// waiting reason). `path` is the statuses it went through: the one the
+    /// store holds first, `entry`'s last; every step must be one the task
+    /// state machine allows (a path of one status changes only fields, and
+    /// never of a settled task). The write is a compare-and-set on the first
+    /// status, so of two writers racing from the same status one wins and
+    /// the other gets [`StoreError::TaskChanged`].
+    pub async fn update_task(
+        &self,
+        entry: &LedgerEntry,
+        path: &[TaskStatus],
+    ) -> Result<(), StoreError> {
         let task = &entry.task;
-        on_store!(self, pool, d => {
+        let expected = check_path(task.id, path, task.status).inspect_err(|error| {
+            tracing::warn!(%error, ?path, "task update refused");
+        })?;
+        let updated = on_store!(self, pool, d => {
             sqlx::query(
                 "UPDATE tasks SET agent_id = $2, status = $3, result = $4, error = $5, \
                  retries = $6, stream = $7, entry_id = $8, next_attempt_at = $9, updated_at = $10, \
-                 started_at = $11, completed_at = $12 WHERE id = $1",
+                 started_at = $11, completed_at = $12, waiting_reason = $13, wait_deadline = $14 \
+                 WHERE id = $1 AND status = $15",
             )
             .bind(d::uuid(task.id))
             .bind(&task.agent_id)
@@ -196,9 +224,19 @@ impl Store {
             .bind(entry.updated_at)
             .bind(task.started_at)
             .bind(task.completed_at)
+            .bind(&entry.waiting_reason)
+            .bind(entry.wait_deadline)
+            .bind(expected.as_str())
             .execute(pool)
-            .await?;
+            .await?
+            .rows_affected()
         });
+        if updated == 0 {
+            return Err(StoreError::TaskChanged {
+                task_id: task.id,
+                expected,
+            });
+        }
         Ok(())
     }
 
@@ -249,6 +287,20 @@ impl Store {
         }))
     }
 
+    /// Tasks no agent has taken yet (pending or queued), oldest first: the
+    /// ones that may be waiting for an agent.
+    pub async fn untaken_tasks(&self) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows: Vec<Row> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM tasks WHERE status IN ('pending', 'queued') \
+                 ORDER BY created_at"
+            ))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(LedgerEntry::try_from).collect()
+    }
+
     /// Failed or timed-out tasks whose next attempt is due.
     pub async fn due_retries(&self, now: DateTime<Utc>) -> Result<Vec<LedgerEntry>, StoreError> {
         let rows: Vec<Row> = on_store!(self, pool, d => {
@@ -261,5 +313,78 @@ impl Store {
             .await?
         });
         rows.into_iter().map(LedgerEntry::try_from).collect()
+    }
+}
+
+/// The status the store must hold for a write along `path` to `current`:
+/// every step checked by the task state machine.
+fn check_path(
+    task_id: Uuid,
+    path: &[TaskStatus],
+    current: TaskStatus,
+) -> Result<TaskStatus, StoreError> {
+    let (&expected, _) =
+        path.split_first()
+            .ok_or(StoreError::IllegalTransition(ProtocolError::InvalidField {
+                field: "path",
+                reason: "a task update names the status it starts from".into(),
+            }))?;
+    if path.last() != Some(&current) {
+        return Err(StoreError::IllegalTransition(ProtocolError::InvalidField {
+            field: "path",
+            reason: format!("ends at {:?}, the task is {current}", path.last()),
+        }));
+    }
+    if path.len() == 1 && current.is_final() {
+        return Err(StoreError::IllegalTransition(
+            ProtocolError::IllegalTransition {
+                task_id,
+                from: current,
+                to: current,
+            },
+        ));
+    }
+    for step in path.windows(2) {
+        step[0]
+            .step(task_id, step[1])
+            .map_err(StoreError::IllegalTransition)?;
+    }
+    Ok(expected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskStatus::*;
+
+    #[test]
+    fn writes_follow_the_task_state_machine() {
+        let id = Uuid::new_v4();
+        assert_eq!(check_path(id, &[Queued], Queued).unwrap(), Queued);
+        assert_eq!(
+            check_path(id, &[Queued, Running, Failed, DeadLettered], DeadLettered).unwrap(),
+            Queued
+        );
+        assert_eq!(
+            check_path(id, &[Queued, Cancelled], Cancelled).unwrap(),
+            Queued
+        );
+        for (path, current) in [
+            (&[Completed][..], Completed),
+            (&[Cancelled, Completed][..], Completed),
+            (&[Queued, Completed][..], Completed),
+            (&[DeadLettered, Queued][..], Queued),
+        ] {
+            let error = check_path(id, path, current).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    StoreError::IllegalTransition(ProtocolError::IllegalTransition { .. })
+                ),
+                "{path:?}: {error}"
+            );
+        }
+        assert!(check_path(id, &[], Queued).is_err());
+        assert!(check_path(id, &[Queued, Running], Completed).is_err());
     }
 }

@@ -57,6 +57,7 @@ pub const ROUTES: &[Route] = &[
     route!("post" "/tasks", "Submit a task (to an agent, a type or a capability)", query: &[], body: Some("TaskRequest"), answer: "TaskSubmitted", errors: &[404, 409, 503]),
     route!("get" "/tasks/dead-letters", "Tasks given up on", query: &[("limit", "Limit")], body: None, answer: "TaskList", errors: &[422, 503]),
     route!("get" "/tasks/{id}", "A task's state and result", query: &[], body: None, answer: "Task", errors: &[400, 404, 503]),
+    route!("post" "/tasks/{id}/cancel", "Cancel a task that has not settled (409 once it has)", query: &[], body: None, answer: "Task", errors: &[400, 404, 409, 503]),
     route!("get" "/messages", "An agent's messages (?agent_id=, paged) or the replies to one (?correlation_id=)", query: &[("agent_id", "AgentId"), ("correlation_id", "Uuid"), ("limit", "Limit"), ("cursor", "Cursor")], body: None, answer: "MessagePage", errors: &[422, 503]),
     route!("post" "/messages", "Send an agent-to-agent message", query: &[], body: Some("MessageRequest"), answer: "MessageSent", errors: &[404, 503]),
     route!("get" "/messages/{id}", "One message", query: &[], body: None, answer: "Object", errors: &[400, 404, 503]),

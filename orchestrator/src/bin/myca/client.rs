@@ -38,12 +38,18 @@ pub enum ClientCommand {
         #[arg(long, default_value_t = 512)]
         memory_limit: u32,
     },
-    /// Submit a task to an agent and wait for its result.
+    /// Submit a task to an agent and wait for its result; `myca task cancel
+    /// TASK_ID` cancels one.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Task {
         #[command(flatten)]
         connection: Connection,
-        agent_id: String,
-        task_type: String,
+        #[command(subcommand)]
+        action: Option<TaskAction>,
+        #[arg(required = true)]
+        agent_id: Option<String>,
+        #[arg(required = true)]
+        task_type: Option<String>,
         /// JSON payload.
         #[arg(long, default_value = "{}")]
         payload: String,
@@ -57,10 +63,24 @@ pub enum ClientCommand {
     },
 }
 
+#[derive(Subcommand)]
+pub enum TaskAction {
+    /// Cancel a queued or running task (an error once it has settled).
+    Cancel {
+        #[command(flatten)]
+        connection: Connection,
+        task_id: String,
+    },
+}
+
 impl ClientCommand {
     fn connection(&self) -> &Connection {
         match self {
-            ClientCommand::Agents { connection }
+            ClientCommand::Task {
+                action: Some(TaskAction::Cancel { connection, .. }),
+                ..
+            }
+            | ClientCommand::Agents { connection }
             | ClientCommand::Spawn { connection, .. }
             | ClientCommand::Task { connection, .. }
             | ClientCommand::Gaps { connection } => connection,
@@ -146,8 +166,25 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             );
         }
         ClientCommand::Task {
-            agent_id,
-            task_type,
+            action: Some(TaskAction::Cancel { task_id, .. }),
+            ..
+        } => {
+            let task = client
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/tasks/{task_id}/cancel"),
+                    None,
+                )
+                .await?;
+            println!(
+                "{} {}",
+                task["id"].as_str().unwrap_or_default(),
+                task["status"].as_str().unwrap_or_default()
+            );
+        }
+        ClientCommand::Task {
+            agent_id: Some(agent_id),
+            task_type: Some(task_type),
             payload,
             wait_seconds,
             ..
@@ -172,6 +209,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                         "task {id} failed: {}",
                         task["error"].as_str().unwrap_or_default()
                     ),
+                    "cancelled" => bail!("task {id} was cancelled"),
                     _ if Instant::now() > deadline => {
                         bail!("task {id} not done after {wait_seconds} s")
                     }
@@ -179,6 +217,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        ClientCommand::Task { .. } => bail!("give AGENT_ID and TASK_TYPE, or `cancel TASK_ID`"),
         ClientCommand::Gaps { .. } => {
             let body = client.call(reqwest::Method::GET, "/gaps", None).await?;
             for gap in body["gaps"].as_array().into_iter().flatten() {

@@ -1,0 +1,6 @@
+-- Why a task waits and until when: while no live agent can take a task the
+-- ledger records the reason, and fails the attempt once wait_deadline passes.
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS waiting_reason TEXT,
+                  ADD COLUMN IF NOT EXISTS wait_deadline TIMESTAMPTZ;
+CREATE INDEX IF NOT EXISTS idx_tasks_wait_deadline ON tasks (wait_deadline)
+    WHERE wait_deadline IS NOT NULL;

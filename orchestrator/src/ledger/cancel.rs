@@ -1,0 +1,76 @@
+//! Cancelling a task: `cancelled` in the ledger (final), taken back from
+//! its stream if nobody has read it, and dropped by the agent that holds it.
+
+use chrono::Utc;
+use myca_agents::protocol::{AgentCommand, TaskStatus};
+use uuid::Uuid;
+
+use super::change::Change;
+use super::{LedgerError, TaskLedger, CONTENDED_WRITES};
+use crate::broker::Withdrawal;
+use crate::store::LedgerEntry;
+
+impl TaskLedger {
+    /// Cancels a task that has not settled; a settled one is
+    /// [`LedgerError::Settled`]. A result the agent reports later is ignored.
+    pub async fn cancel(&self, task_id: Uuid) -> Result<LedgerEntry, LedgerError> {
+        let mut marked = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let entry = self
+                .store
+                .task(task_id)
+                .await?
+                .ok_or(LedgerError::NotFound(task_id))?;
+            if entry.task.status.is_final() {
+                return Err(LedgerError::Settled {
+                    task_id,
+                    status: entry.task.status,
+                });
+            }
+            if !marked {
+                // First, so an agent about to start it drops it instead.
+                self.broker.mark_cancelled(&task_id).await?;
+                marked = true;
+            }
+            self.stop_delivery(&entry).await?;
+            let mut change = Change::of(entry);
+            change.to(TaskStatus::Cancelled)?;
+            let now = Utc::now();
+            change.wait_for(None, now);
+            change.entry.next_attempt_at = None;
+            change.entry.task.error = Some("cancelled".into());
+            change.entry.task.completed_at = Some(now);
+            match change.save(&self.store).await {
+                Ok(cancelled) => {
+                    tracing::info!(%task_id, "task cancelled");
+                    return Ok(cancelled);
+                }
+                // Changed meanwhile (taken, settled): decide again on the fresh state.
+                Err(error) if error.is_contended() && attempt < CONTENDED_WRITES => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Takes the task's entry back, or tells the agent holding it to drop it.
+    async fn stop_delivery(&self, entry: &LedgerEntry) -> Result<(), LedgerError> {
+        let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) else {
+            return Ok(());
+        };
+        if let Withdrawal::Held(agent_id) = self.broker.withdraw(stream, entry_id).await? {
+            let heard = self
+                .broker
+                .send_command(
+                    &agent_id,
+                    AgentCommand::Cancel {
+                        task_id: entry.task.id,
+                    },
+                )
+                .await?;
+            tracing::info!(task_id = %entry.task.id, %agent_id, heard, "told the agent to drop the task");
+        }
+        Ok(())
+    }
+}

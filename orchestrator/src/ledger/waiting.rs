@@ -1,0 +1,121 @@
+//! Tasks no agent has taken yet: their waiting reason kept current against
+//! the live fleet, moved to a live kind when one appears, and failed (then
+//! retried or dead-lettered as any failure) once their wait deadline passes.
+
+use chrono::{DateTime, Utc};
+use myca_agents::protocol::TaskStatus;
+
+use super::change::Change;
+use super::{LedgerError, LiveFleet, Routing, TaskLedger};
+use crate::broker::Withdrawal;
+use crate::store::LedgerEntry;
+
+impl TaskLedger {
+    /// Looks at every pending or queued task once; returns how many changed.
+    pub async fn watch_waiting(&self) -> Result<usize, LedgerError> {
+        let fleet = self.live_fleet().await;
+        let now = Utc::now();
+        let mut changed = 0;
+        for entry in self.store.untaken_tasks().await? {
+            match self.reconsider(entry, &fleet, now).await {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                // Moved on meanwhile (taken, settled, cancelled): next look.
+                Err(error) if error.is_contended() => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(changed)
+    }
+
+    async fn reconsider(
+        &self,
+        entry: LedgerEntry,
+        fleet: &LiveFleet,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        let routing = self.routing(&entry.route, fleet).await?;
+        if let Some(reason) = &routing.waiting {
+            if entry.wait_deadline.is_some_and(|deadline| deadline <= now) {
+                return self.expire(entry, reason.clone(), now).await;
+            }
+        }
+        let target = routing.placement.stream(entry.task.priority);
+        if entry.task.status == TaskStatus::Pending {
+            // Redis was away when it was submitted.
+            let mut change = Change::of(entry);
+            change.wait_for(routing.waiting, now);
+            self.place(change.entry, &routing.placement).await?;
+            return Ok(true);
+        }
+        if entry.stream.as_deref() != Some(target.as_str()) && routing.waiting.is_none() {
+            return self.reroute(entry, routing, now).await;
+        }
+        if entry.waiting_reason == routing.waiting {
+            return Ok(false);
+        }
+        let mut change = Change::of(entry);
+        change.wait_for(routing.waiting, now);
+        change.save(&self.store).await?;
+        Ok(true)
+    }
+
+    /// Fails the attempt of a task nobody took in time, with the reason as
+    /// its error — unless an agent took it at the last moment.
+    async fn expire(
+        &self,
+        entry: LedgerEntry,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        if let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) {
+            match self.broker.withdraw(stream, entry_id).await? {
+                Withdrawal::Withdrawn => {}
+                Withdrawal::Held(agent_id) => {
+                    self.taken(entry, agent_id).await?;
+                    return Ok(true);
+                }
+                // Recorded by an agent: its result settles the task.
+                Withdrawal::Gone if self.broker.is_done(&entry.task.id).await? => return Ok(false),
+                Withdrawal::Gone => {}
+            }
+        }
+        let mut change = Change::of(entry);
+        change.fail(TaskStatus::Failed, reason.clone(), now)?;
+        let failed = change.save(&self.store).await?;
+        tracing::info!(
+            task_id = %failed.task.id,
+            %reason,
+            status = %failed.task.status,
+            retries = failed.task.retries,
+            "nobody took the task before its wait deadline"
+        );
+        Ok(true)
+    }
+
+    /// Moves a capability task queued for a kind with no live agent to the
+    /// kind that has one now.
+    async fn reroute(
+        &self,
+        entry: LedgerEntry,
+        routing: Routing,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) else {
+            return Ok(false);
+        };
+        match self.broker.withdraw(stream, entry_id).await? {
+            Withdrawal::Withdrawn => {
+                let mut change = Change::of(entry);
+                change.wait_for(None, now);
+                self.place(change.entry, &routing.placement).await?;
+                Ok(true)
+            }
+            Withdrawal::Held(agent_id) => {
+                self.taken(entry, agent_id).await?;
+                Ok(true)
+            }
+            Withdrawal::Gone => Ok(false),
+        }
+    }
+}
