@@ -233,3 +233,50 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Harness {
+        #[command(subcommand)]
+        command: ClientCommand,
+    }
+
+    fn parse(args: &[&str]) -> Result<ClientCommand, clap::Error> {
+        Harness::try_parse_from(std::iter::once("myca").chain(args.iter().copied()))
+            .map(|harness| harness.command)
+    }
+
+    #[test]
+    fn task_submits_or_cancels() {
+        let Ok(ClientCommand::Task {
+            action: None,
+            agent_id: Some(agent_id),
+            task_type: Some(task_type),
+            ..
+        }) = parse(&["task", "a1", "echo", "--payload", "{}"])
+        else {
+            panic!("task AGENT_ID TASK_TYPE submits");
+        };
+        assert_eq!((agent_id.as_str(), task_type.as_str()), ("a1", "echo"));
+        let Ok(ClientCommand::Task {
+            action:
+                Some(TaskAction::Cancel {
+                    task_id,
+                    connection,
+                }),
+            ..
+        }) = parse(&["task", "cancel", "8d6f3c1e", "--url", "http://127.0.0.1:9"])
+        else {
+            panic!("task cancel TASK_ID cancels");
+        };
+        assert_eq!(task_id, "8d6f3c1e");
+        assert_eq!(connection.url, "http://127.0.0.1:9");
+        assert!(parse(&["task", "a1"]).is_err(), "a task type is required");
+        assert!(parse(&["task", "cancel"]).is_err(), "a task id is required");
+    }
+}
