@@ -191,16 +191,16 @@ impl TaskLedger {
         entry: LedgerEntry,
         placement: &Placement,
     ) -> Result<LedgerEntry, LedgerError> {
-        let submitted = match placement {
-            Placement::Agent(_) => self.broker.submit_to_agent(&entry.task).await?,
-            Placement::Type(agent_type) => {
-                self.broker.submit_to_type(agent_type, &entry.task).await?
-            }
-        };
         let mut change = Change::of(entry);
         if change.status() != TaskStatus::Queued {
             change.to(TaskStatus::Queued)?;
         }
+        // The stream's copy says queued, as the ledger will.
+        let task = &change.entry.task;
+        let submitted = match placement {
+            Placement::Agent(_) => self.broker.submit_to_agent(task).await?,
+            Placement::Type(agent_type) => self.broker.submit_to_type(agent_type, task).await?,
+        };
         change.entry.stream = Some(submitted.stream.clone());
         change.entry.entry_id = Some(submitted.entry_id.clone());
         change.entry.next_attempt_at = None;

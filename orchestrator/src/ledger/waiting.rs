@@ -2,13 +2,15 @@
 //! the live fleet, moved to a live kind when one appears, and failed (then
 //! retried or dead-lettered as any failure) once their wait deadline passes.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use myca_agents::protocol::TaskStatus;
 
 use super::change::Change;
-use super::{LedgerError, LiveFleet, Routing, TaskLedger};
+use super::{LedgerError, Routing, TaskLedger};
 use crate::broker::Withdrawal;
-use crate::store::LedgerEntry;
+use crate::store::{LedgerEntry, Route};
 
 impl TaskLedger {
     /// Looks at every pending or queued task once; returns how many changed.
@@ -16,8 +18,21 @@ impl TaskLedger {
         let fleet = self.live_fleet().await;
         let now = Utc::now();
         let mut changed = 0;
+        // Tasks on one route share one decision per look.
+        let mut routes: HashMap<Route, Routing> = HashMap::new();
         for entry in self.store.untaken_tasks().await? {
-            match self.reconsider(entry, &fleet, now).await {
+            let routing = match routes.get(&entry.route) {
+                Some(routing) => routing.clone(),
+                None => match self.routing(&entry.route, &fleet).await {
+                    Ok(routing) => routes.entry(entry.route.clone()).or_insert(routing).clone(),
+                    Err(LedgerError::Routing(error)) => {
+                        tracing::warn!(%error, task_id = %entry.task.id, "task cannot be routed");
+                        continue;
+                    }
+                    Err(error) => return Err(error),
+                },
+            };
+            match self.reconsider(entry, routing, now).await {
                 Ok(true) => changed += 1,
                 Ok(false) => {}
                 // Moved on meanwhile (taken, settled, cancelled): next look.
@@ -31,10 +46,9 @@ impl TaskLedger {
     async fn reconsider(
         &self,
         entry: LedgerEntry,
-        fleet: &LiveFleet,
+        routing: Routing,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
-        let routing = self.routing(&entry.route, fleet).await?;
         if let Some(reason) = &routing.waiting {
             if entry.wait_deadline.is_some_and(|deadline| deadline <= now) {
                 return self.expire(entry, reason.clone(), now).await;

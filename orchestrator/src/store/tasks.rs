@@ -12,7 +12,7 @@ use super::{Store, StoreError};
 
 /// Where a task goes: one agent, any replica of a type, or any agent able
 /// to run a capability.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "target", rename_all = "snake_case")]
 pub enum Route {
     Agent(String),
