@@ -29,8 +29,9 @@ impl TaskLedger {
                     status: entry.task.status,
                 });
             }
-            if !marked {
-                // First, so an agent about to start it drops it instead.
+            // First, so an agent about to start it drops it instead; a task
+            // never queued (Redis was away) has no agent to tell.
+            if !marked && entry.stream.is_some() {
                 self.broker.mark_cancelled(&task_id).await?;
                 marked = true;
             }
