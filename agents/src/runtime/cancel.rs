@@ -44,3 +44,21 @@ impl Cancellations {
         self.signals.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cancel_reaches_only_held_tasks_even_before_their_wait() {
+        let cancellations = Cancellations::default();
+        let held = Uuid::new_v4();
+        assert!(!cancellations.cancel(&held), "not held yet");
+        cancellations.register(held);
+        // Cancelled before the executor waits: the wait still ends.
+        assert!(cancellations.cancel(&held));
+        cancellations.signal(&held).notified().await;
+        cancellations.forget(&held);
+        assert!(!cancellations.cancel(&held), "released");
+    }
+}
