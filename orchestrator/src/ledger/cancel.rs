@@ -35,7 +35,7 @@ impl TaskLedger {
                 self.broker.mark_cancelled(&task_id).await?;
                 marked = true;
             }
-            self.stop_delivery(&entry).await?;
+            let holder = self.take_back(&entry).await?;
             let mut change = Change::of(entry);
             change.to(TaskStatus::Cancelled)?;
             let now = Utc::now();
@@ -46,6 +46,13 @@ impl TaskLedger {
             match change.save(&self.store).await {
                 Ok(cancelled) => {
                     tracing::info!(%task_id, "task cancelled");
+                    // Only now: the agent's answer must find the task cancelled.
+                    if let Some(agent_id) = holder {
+                        if let Err(error) = self.tell_to_drop(&agent_id, task_id).await {
+                            // Cancelled all the same: whatever it reports is ignored.
+                            tracing::warn!(%error, %task_id, %agent_id, "the agent holding the task was not told");
+                        }
+                    }
                     return Ok(cancelled);
                 }
                 // Changed meanwhile (taken, settled): decide again on the fresh state.
@@ -55,23 +62,24 @@ impl TaskLedger {
         }
     }
 
-    /// Takes the task's entry back, or tells the agent holding it to drop it.
-    async fn stop_delivery(&self, entry: &LedgerEntry) -> Result<(), LedgerError> {
+    /// Takes the task's entry back unless an agent has read it; returns
+    /// the agent holding it, if one does.
+    async fn take_back(&self, entry: &LedgerEntry) -> Result<Option<String>, LedgerError> {
         let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) else {
-            return Ok(());
+            return Ok(None);
         };
-        if let Withdrawal::Held(agent_id) = self.broker.withdraw(stream, entry_id).await? {
-            let heard = self
-                .broker
-                .send_command(
-                    &agent_id,
-                    AgentCommand::Cancel {
-                        task_id: entry.task.id,
-                    },
-                )
-                .await?;
-            tracing::info!(task_id = %entry.task.id, %agent_id, heard, "told the agent to drop the task");
-        }
+        Ok(match self.broker.withdraw(stream, entry_id).await? {
+            Withdrawal::Held(agent_id) => Some(agent_id),
+            Withdrawal::Withdrawn | Withdrawal::Gone => None,
+        })
+    }
+
+    async fn tell_to_drop(&self, agent_id: &str, task_id: Uuid) -> Result<(), LedgerError> {
+        let heard = self
+            .broker
+            .send_command(agent_id, AgentCommand::Cancel { task_id })
+            .await?;
+        tracing::info!(%task_id, %agent_id, heard, "told the agent to drop the task");
         Ok(())
     }
 }
