@@ -70,10 +70,14 @@ async fn results_settle_tasks_and_failures_retry_then_dead_letter() {
         )
         .await
         .unwrap();
-    assert_eq!(
-        echo.task.status,
-        TaskStatus::Queued,
-        "queued before the answer"
+    // Queued before the answer; a fast agent may have finished it already,
+    // and the answer then says so (its result is never overwritten).
+    assert!(
+        matches!(
+            echo.task.status,
+            TaskStatus::Queued | TaskStatus::Running | TaskStatus::Completed
+        ),
+        "queued before the answer: {echo:?}"
     );
     assert_eq!(echo.task.agent_id, id);
     let by_capability = ledger

@@ -163,6 +163,14 @@ pub const LINKS: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("post", "/tasks", "get", "/tasks/{id}", "id", "/task_id"),
     (
         "post",
+        "/tasks",
+        "post",
+        "/tasks/{id}/cancel",
+        "id",
+        "/task_id",
+    ),
+    (
+        "post",
         "/messages",
         "get",
         "/messages/{id}",
