@@ -72,7 +72,7 @@ pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<i128>>(
 mod tests {
     use serde::Deserialize;
 
-    #[derive(Deserialize)]
+    #[derive(Debug, Deserialize)]
     struct Fields {
         #[serde(deserialize_with = "super::exact")]
         port: u16,
