@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::config::RuntimeConfig;
+use super::credentials::Credentials;
 use crate::protocol::{AgentMetrics, AgentState, AgentStatus, AgentTask, Heartbeat};
 use crate::streams::Delivery;
 
@@ -29,6 +30,8 @@ pub struct Shared {
     last_error: Mutex<Option<String>>,
     /// Tasks fetched from Redis and not yet recorded: waiting for a slot or running.
     in_flight: Mutex<HashMap<Uuid, Delivery>>,
+    /// Set once the agent holds what it needs (at once when it needs none).
+    credentials: OnceLock<Credentials>,
 }
 
 /// How a task ended, for the counters.
@@ -41,7 +44,12 @@ pub enum Outcome {
 
 impl Shared {
     pub fn new(config: RuntimeConfig) -> Self {
+        let credentials = OnceLock::new();
+        if config.bootstrap_token.is_none() {
+            let _ = credentials.set(Credentials::default());
+        }
         Self {
+            credentials,
             config,
             started: Instant::now(),
             started_at: Utc::now(),
@@ -57,6 +65,20 @@ impl Shared {
             last_error: Mutex::new(None),
             in_flight: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The credentials handlers see (none until they arrived).
+    pub fn credentials(&self) -> Credentials {
+        self.credentials.get().cloned().unwrap_or_default()
+    }
+
+    pub fn set_credentials(&self, credentials: Credentials) {
+        let _ = self.credentials.set(credentials);
+    }
+
+    /// Whether the agent holds its credentials and may take tasks.
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.get().is_some()
     }
 
     pub fn uptime_seconds(&self) -> u64 {
@@ -115,6 +137,9 @@ impl Shared {
         }
         if self.paused.load(Ordering::Relaxed) {
             return AgentStatus::Paused;
+        }
+        if !self.has_credentials() {
+            return AgentStatus::Spawning;
         }
         if !self.redis_healthy.load(Ordering::Relaxed) {
             // Not ready yet is not an error until something went wrong.

@@ -4,6 +4,7 @@
 mod consume;
 mod heartbeats;
 mod knowledge;
+mod reply;
 mod results;
 mod subscription;
 
@@ -19,6 +20,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 pub use consume::consume_forever;
 pub use heartbeats::{HeartbeatRecord, HeartbeatTracker};
 pub use knowledge::serve_knowledge;
+pub use reply::push_reply;
 pub use results::{ResultConsumer, TaskResult};
 pub use subscription::{subscribe, ChannelMessage};
 
