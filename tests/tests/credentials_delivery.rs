@@ -56,10 +56,16 @@ async fn credential_report(server: &ApiServer, agent_id: &str, name: &str) -> Va
             Some("dead_lettered" | "failed") => panic!("credential task failed: {task}"),
             _ => {}
         }
-        assert!(
-            Instant::now() < deadline,
-            "credential task never finished: {task}"
-        );
+        if Instant::now() > deadline {
+            let logs = call(
+                server,
+                Method::GET,
+                &format!("/api/dashboard/agents/{agent_id}/logs?tail=40"),
+                None,
+            )
+            .await;
+            panic!("credential task never finished: {task}\nagent logs: {logs}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -3,7 +3,7 @@
 //! an `environment` that would override a managed variable (naming it) —
 //! over HTTP and through the `myca spawn` command.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use bollard::query_parameters::InspectContainerOptions;
 use bollard::Docker;
@@ -15,8 +15,9 @@ use myca_e2e::stores::{Backend, TestStore};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// `myca` sits beside the test binaries' `deps` directory.
-fn myca(server: &ApiServer, args: &[&str]) -> Output {
+/// `myca` sits beside the test binaries' `deps` directory. Awaited, so the
+/// in-process server on this runtime can answer it.
+async fn myca(server: &ApiServer, args: &[&str]) -> Output {
     let exe = std::env::current_exe().unwrap();
     let path = exe
         .parent()
@@ -24,10 +25,11 @@ fn myca(server: &ApiServer, args: &[&str]) -> Output {
         .unwrap()
         .join("myca");
     assert!(path.is_file(), "myca not built at {}", path.display());
-    Command::new(path)
+    tokio::process::Command::new(path)
         .args(args)
         .args(["--url", &server.url(""), "--api-key", API_KEY])
         .output()
+        .await
         .expect("myca runs")
 }
 
@@ -76,7 +78,8 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
     let cli = myca(
         &server,
         &["spawn", &id, "--type", "ceo-agent", "--memory-limit", "64"],
-    );
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&cli.stderr);
     assert!(!cli.status.success(), "{cli:?}");
     assert!(
@@ -108,7 +111,8 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
             "--env",
             "AGENT_TYPE=custom",
         ],
-    );
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&cli.stderr);
     assert!(!cli.status.success(), "{cli:?}");
     assert!(
