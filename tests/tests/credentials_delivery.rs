@@ -8,7 +8,8 @@
 use std::time::{Duration, Instant};
 
 use bollard::query_parameters::InspectContainerOptions;
-use myca_agents::protocol::names::container_name;
+use myca_agents::protocol::names::{container_name, RESULTS_STREAM};
+use myca_agents::protocol::{AgentTask, TaskStatus};
 use myca_agents::sealing::sha256_hex;
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
@@ -38,8 +39,15 @@ async fn call(server: &ApiServer, method: Method, path: &str, body: Option<Value
     body
 }
 
-/// Runs the test agent's `credential` task: `{present, sha256}`.
-async fn credential_report(server: &ApiServer, agent_id: &str, name: &str) -> Value {
+/// Runs the test agent's `credential` task: `{present, sha256}`. Submitted
+/// through the API; its outcome read from the results stream as the agent
+/// recorded it.
+async fn credential_report(
+    server: &ApiServer,
+    redis_url: &str,
+    agent_id: &str,
+    name: &str,
+) -> Value {
     let submitted = call(
         server,
         Method::POST,
@@ -48,30 +56,42 @@ async fn credential_report(server: &ApiServer, agent_id: &str, name: &str) -> Va
     )
     .await;
     let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+    let client = redis::Client::open(redis_url).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let task = call(server, Method::GET, &format!("/tasks/{task_id}"), None).await;
-        match task["status"].as_str() {
-            Some("completed") => return task["result"].clone(),
-            Some("dead_lettered" | "failed") => panic!("credential task failed: {task}"),
-            _ => {}
+        let entries: Vec<(String, Vec<String>)> = redis::cmd("XRANGE")
+            .arg(RESULTS_STREAM)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        let reported = entries
+            .iter()
+            .filter_map(|(_, fields)| fields.get(1))
+            .filter_map(|json| serde_json::from_str::<AgentTask>(json).ok())
+            .find(|task| task.id.to_string() == task_id);
+        if let Some(task) = reported {
+            assert_eq!(task.status, TaskStatus::Completed, "{task:?}");
+            return task.result.unwrap_or_default();
         }
-        if Instant::now() > deadline {
-            let logs = call(
-                server,
-                Method::GET,
-                &format!("/api/dashboard/agents/{agent_id}/logs?tail=40"),
-                None,
-            )
-            .await;
-            panic!("credential task never finished: {task}\nagent logs: {logs}");
-        }
+        assert!(
+            Instant::now() < deadline,
+            "no result for the credential task {task_id}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-async fn assert_holds(server: &ApiServer, agent_id: &str, name: &str, secret: &str) {
-    let report = credential_report(server, agent_id, name).await;
+async fn assert_holds(
+    server: &ApiServer,
+    redis_url: &str,
+    agent_id: &str,
+    name: &str,
+    secret: &str,
+) {
+    let report = credential_report(server, redis_url, agent_id, name).await;
     assert_eq!(report["present"], json!(true), "{name}: {report}");
     assert_eq!(
         report["sha256"],
@@ -219,9 +239,9 @@ async fn credentials_reach_the_agent_sealed_and_nowhere_else() {
     .await;
     let port = u16::try_from(spawned["port"].as_u64().expect("a port")).unwrap();
     wait_healthy(port, PATIENCE).await;
-    assert_holds(&server, &id, "SERVICE_API_KEY", &inline).await;
-    assert_holds(&server, &id, "GITHUB_TOKEN", &referenced).await;
-    let absent = credential_report(&server, &id, "REGION").await;
+    assert_holds(&server, &redis_url, &id, "SERVICE_API_KEY", &inline).await;
+    assert_holds(&server, &redis_url, &id, "GITHUB_TOKEN", &referenced).await;
+    let absent = credential_report(&server, &redis_url, &id, "REGION").await;
     assert_eq!(
         absent["present"],
         json!(false),
@@ -237,8 +257,8 @@ async fn credentials_reach_the_agent_sealed_and_nowhere_else() {
     )
     .await;
     wait_healthy(port, PATIENCE).await;
-    assert_holds(&server, &id, "SERVICE_API_KEY", &inline).await;
-    assert_holds(&server, &id, "GITHUB_TOKEN", &referenced).await;
+    assert_holds(&server, &redis_url, &id, "SERVICE_API_KEY", &inline).await;
+    assert_holds(&server, &redis_url, &id, "GITHUB_TOKEN", &referenced).await;
     let snapshot = call(
         &server,
         Method::POST,
