@@ -3,4 +3,5 @@
 
 pub mod protocol;
 pub mod runtime;
+pub mod sealing;
 pub mod streams;

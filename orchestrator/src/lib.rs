@@ -19,9 +19,7 @@ pub mod ledger;
 pub mod messaging;
 pub mod orchestrator;
 pub mod pool;
-pub mod redact;
 pub mod scratch_image;
-pub mod scrub;
 pub mod secrets;
 pub mod serve;
 pub mod service;
@@ -32,7 +30,9 @@ pub mod store;
 pub mod topology;
 
 pub use config::{ConfigError, DatabaseTarget, OrchestratorConfig};
+// Their room is `secrets/`; the short paths stay for every caller.
 pub use orchestrator::Orchestrator;
+pub use secrets::{redact, scrub};
 pub use status::{DockerInfo, Probe, RedisInfo, ServiceStatus, StoreInfo, SystemStatus};
 pub use store::{
     ActivitySummary, AgentAction, HistoryRetention, KnowledgeEntry, LedgerEntry, RecentError,

@@ -84,6 +84,7 @@ pub fn closed_port() -> u16 {
 
 pub mod agent;
 pub mod api;
+pub mod captured_logs;
 pub mod cleanup;
 pub mod containers;
 pub mod desktop;

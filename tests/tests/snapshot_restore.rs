@@ -1,18 +1,22 @@
 //! Snapshots on the real engine, Redis and SQL store: an agent's snapshot
 //! carries its pending tasks and memory but no secret; after its container is
 //! killed a restore into a new container completes that work and has the
-//! memory back; a graceful stop stores a snapshot by itself.
+//! memory back (and its credentials, which travel by reference); a graceful
+//! stop stores a snapshot by itself.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig, AgentTask, TaskStatus};
+use myca_agents::sealing::sha256_hex;
 use myca_e2e::agent::{collect_results, fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::pool::{local_pool, wait_healthy};
 use myca_e2e::stores::{Backend, TestStore};
 use myca_orchestrator::broker::{serve_knowledge, Broker, ResultConsumer};
+use myca_orchestrator::secrets::credentials::inline_source;
+use myca_orchestrator::secrets::serve_credentials;
 use myca_orchestrator::snapshots::SnapshotManager;
 use myca_orchestrator::store::{MessageFilter, Page};
 use serde_json::{json, Value};
@@ -41,6 +45,11 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
         store.clone(),
         pool.scrubber().clone(),
         "knowledge-test".into(),
+    );
+    let credentials = serve_credentials(
+        broker.client().clone(),
+        Arc::clone(&pool),
+        "credentials-test".into(),
     );
     let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
     let mut results = broker.results("snapshot-test").await.unwrap();
@@ -125,7 +134,8 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
     assert_eq!(restored.conversation_restored, 1);
     let mut missing = restored.secrets_to_provide.clone();
     missing.sort();
-    assert_eq!(missing, ["OPENAI_API_KEY", "api_token"]);
+    // The inline key became a keyring credential the restored agent references too.
+    assert_eq!(missing, ["api_token"]);
     wait_healthy(restored.agent.port.unwrap(), PATIENCE).await;
 
     let ids: Vec<_> = pending.iter().map(|t| t.id).collect();
@@ -155,6 +165,20 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
         .map(|e| e["text"].clone())
         .collect();
     assert_eq!(kept, [json!("hello"), json!("again")]);
+    let held = run_one(
+        &broker,
+        &mut results,
+        AgentTask::new(
+            &restored_id,
+            "credential",
+            json!({"name": "OPENAI_API_KEY"}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        held.result.unwrap()["sha256"],
+        json!(sha256_hex(PLANTED.as_bytes()))
+    );
 
     // A graceful stop stores the agent's final snapshot by itself.
     pool.stop(&restored_id, false).await.unwrap();
@@ -201,7 +225,12 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
     );
 
     knowledge.abort();
+    credentials.abort();
     drop(snapshots);
     pool.remove(&restored_id).await.unwrap();
+    pool.credentials()
+        .delete(&inline_source(&id, "OPENAI_API_KEY"))
+        .await
+        .unwrap();
     test_store.finish().await;
 }

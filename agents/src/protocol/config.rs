@@ -3,7 +3,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{integral, validate_kind, AgentCategory, ProtocolError};
+use super::names::env;
+use super::{integral, validate_kind, AgentCategory, CredentialRef, ProtocolError};
 
 /// How an agent is configured; the seed's spawn body (`agent_id`,
 /// `agent_type`, `category`, `display_name`, `cpu_limit`, `memory_limit`) is
@@ -35,9 +36,15 @@ pub struct AgentConfig {
     pub dependencies: Vec<String>,
     #[serde(default)]
     pub settings: Map<String, Value>,
-    /// Extra, non-secret environment for the container.
+    /// Extra, non-secret environment for the container; no managed variable
+    /// (`names::env::MANAGED`). A secret-named value given here is moved to
+    /// the OS keyring at spawn and delivered like a credential.
     #[serde(default)]
     pub environment: BTreeMap<String, String>,
+    /// Credentials the agent needs, by reference: their values stay in the
+    /// OS keyring and reach the agent sealed at start, never in its container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<CredentialRef>,
     #[serde(
         default = "defaults::max_concurrent_tasks",
         deserialize_with = "integral::exact"
@@ -136,6 +143,7 @@ impl AgentConfig {
             dependencies: Vec::new(),
             settings: Map::new(),
             environment: BTreeMap::new(),
+            credentials: Vec::new(),
             max_concurrent_tasks: defaults::max_concurrent_tasks(),
             task_timeout: defaults::task_timeout(),
             heartbeat_interval: defaults::heartbeat_interval(),
@@ -169,6 +177,21 @@ impl AgentConfig {
                     reason: format!("must be {} to {}", range.start(), range.end()),
                 });
             }
+        }
+        if let Some(managed) = self
+            .environment
+            .keys()
+            .find(|name| env::MANAGED.contains(&name.as_str()))
+        {
+            return Err(ProtocolError::ManagedVariable(managed.clone()));
+        }
+        self.credentials
+            .iter()
+            .try_for_each(CredentialRef::validate)?;
+        let mut names: Vec<&str> = self.credentials.iter().map(CredentialRef::name).collect();
+        names.sort_unstable();
+        if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+            return invalid("credentials", &format!("{:?} is named twice", twice[0]));
         }
         Ok(())
     }
@@ -213,5 +236,34 @@ pub fn validate_agent_id(id: &str) -> Result<(), ProtocolError> {
         Ok(())
     } else {
         Err(ProtocolError::InvalidAgentId(id.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn managed_variables_and_doubled_credentials_are_refused() {
+        let mut config = AgentConfig::new("a1", "custom", AgentCategory::Core);
+        config
+            .environment
+            .insert("REDIS_URL".into(), "redis://elsewhere".into());
+        let error = config.validate().unwrap_err();
+        assert_eq!(error, ProtocolError::ManagedVariable("REDIS_URL".into()));
+        assert!(error.to_string().contains("REDIS_URL"), "{error}");
+
+        let mut config = AgentConfig::new("a1", "custom", AgentCategory::Core);
+        config.environment.insert("REGION".into(), "eu".into());
+        config.credentials = vec![
+            CredentialRef::Named("K".into()),
+            CredentialRef::Aliased {
+                name: "K".into(),
+                from: "other".into(),
+            },
+        ];
+        assert!(config.validate().is_err());
+        config.credentials.pop();
+        assert_eq!(config.validate(), Ok(()));
     }
 }

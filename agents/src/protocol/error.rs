@@ -14,6 +14,10 @@ pub enum ProtocolError {
          starting with a letter or digit"
     )]
     InvalidAgentId(String),
+    #[error("environment variable {0} is managed by the orchestrator and cannot be set in `environment`")]
+    ManagedVariable(String),
+    #[error("invalid credential reference {0:?}: names are 1 to 128 characters of A-Z, a-z, 0-9, '_', '-' and '.' (a keyring source may also use '/')")]
+    InvalidCredential(String),
     #[error("invalid {field}: {reason}")]
     InvalidField { field: &'static str, reason: String },
     #[error("task {task_id} cannot go from {from} to {to}")]

@@ -9,6 +9,7 @@ mod string_enum;
 mod category;
 mod command;
 mod config;
+mod credentials;
 mod error;
 mod identifiers;
 pub mod integral;
@@ -28,6 +29,7 @@ pub use config::{
     validate_agent_id, AgentConfig, MAX_CONCURRENT_TASKS, MAX_INTERVAL_SECONDS, MAX_RESTARTS,
     MAX_TIMEOUT_SECONDS, MIN_CPUS, MIN_MEMORY_MB,
 };
+pub use credentials::{CredentialBundle, CredentialRef, CredentialReply, CredentialRequest};
 pub use error::ProtocolError;
 pub use identifiers::{
     validate_kind, validate_task_type, AGENT_ID_PATTERN, KIND_PATTERN, TASK_TYPE_PATTERN,

@@ -48,6 +48,16 @@ pub fn knowledge_reply_key(request_id: &uuid::Uuid) -> String {
     format!("mas:knowledge:reply:{request_id}")
 }
 
+/// Agents' requests for their credentials, served by the orchestrator.
+pub const CREDENTIALS_REQUESTS_STREAM: &str = "mas:credentials:requests";
+/// The entry field holding a `CredentialRequest`.
+pub const CREDENTIALS_REQUEST_FIELD: &str = "request";
+
+/// Where the orchestrator pushes the (sealed) reply to one credentials request.
+pub fn credentials_reply_key(request_id: &uuid::Uuid) -> String {
+    format!("mas:credentials:reply:{request_id}")
+}
+
 /// An agent's short-term memory: its last conversation entries, newest first.
 pub fn conversation_key(agent_id: &str) -> String {
     format!("mas:memory:{agent_id}:conversation")
@@ -92,6 +102,25 @@ pub mod env {
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
     /// Seconds in-flight tasks may finish after SIGTERM (default 10).
     pub const SHUTDOWN_GRACE: &str = "SHUTDOWN_GRACE";
+    /// A random per-container token the agent proves itself with when it
+    /// asks for its credentials; set only for agents that have credentials.
+    pub const BOOTSTRAP_TOKEN: &str = "BOOTSTRAP_TOKEN";
+
+    /// Every variable the orchestrator or the runtime owns: a spawn's own
+    /// `environment` may not set them.
+    pub const MANAGED: [&str; 11] = [
+        AGENT_ID,
+        AGENT_TYPE,
+        AGENT_CATEGORY,
+        REDIS_URL,
+        HEARTBEAT_INTERVAL,
+        TASK_TIMEOUT,
+        MAX_CONCURRENT_TASKS,
+        AGENT_PORT,
+        LOG_LEVEL,
+        SHUTDOWN_GRACE,
+        BOOTSTRAP_TOKEN,
+    ];
 }
 
 /// The agent's HTTP port when AGENT_PORT is unset.

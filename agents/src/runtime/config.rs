@@ -31,6 +31,25 @@ pub struct RuntimeConfig {
     pub log_level: String,
     /// How long in-flight tasks may finish after SIGTERM before they are handed back.
     pub shutdown_grace: Duration,
+    /// Set when the agent has credentials to ask for at start.
+    pub bootstrap_token: Option<BootstrapToken>,
+}
+
+/// The container's bootstrap token: not a credential itself, but what proves
+/// a credentials request comes from this container, so never printed.
+#[derive(Clone)]
+pub struct BootstrapToken(String);
+
+impl BootstrapToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for BootstrapToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BootstrapToken([redacted])")
+    }
 }
 
 impl RuntimeConfig {
@@ -91,6 +110,9 @@ impl RuntimeConfig {
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| "info".to_owned()),
             shutdown_grace: Duration::from_secs(number(env::SHUTDOWN_GRACE, 10)?),
+            bootstrap_token: var(env::BOOTSTRAP_TOKEN)
+                .filter(|v| !v.is_empty())
+                .map(BootstrapToken),
         })
     }
 

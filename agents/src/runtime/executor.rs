@@ -142,6 +142,7 @@ pub(super) async fn run_handler(
         agent: shared.agent_state(),
         capabilities: registry.capabilities(),
         memory,
+        credentials: shared.credentials(),
     };
     // Its own task, so a panicking handler fails the task, not the agent, and
     // a timed-out one is really stopped.

@@ -22,8 +22,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn health(State(shared): State<Arc<Shared>>) -> (StatusCode, Json<HealthResponse>) {
-    // Healthy means ready: tasks are read and commands are heard.
-    let healthy = shared.redis_healthy.load(Ordering::Relaxed)
+    // Healthy means ready: credentials held, tasks are read and commands are heard.
+    let healthy = shared.has_credentials()
+        && shared.redis_healthy.load(Ordering::Relaxed)
         && shared.listening.load(Ordering::Relaxed)
         && !shared.stopping.load(Ordering::Relaxed);
     let body = HealthResponse {

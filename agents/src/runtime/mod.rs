@@ -5,6 +5,7 @@ mod cancel;
 pub mod config;
 mod consumer;
 mod control;
+pub mod credentials;
 mod executor;
 pub mod handlers;
 mod http;
@@ -37,9 +38,11 @@ pub enum RuntimeError {
     RedisUrl(redis::RedisError),
     #[error("cannot serve HTTP on port {port}: {source}")]
     Http { port: u16, source: std::io::Error },
-    #[error("stopped before Redis could be reached")]
-    StoppedWhileConnecting,
 }
+
+/// The final snapshot is best effort: a broker that does not take it by then
+/// does not hold up the stop.
+const FINAL_SNAPSHOT_WITHIN: Duration = Duration::from_millis(500);
 
 /// Runs the agent until SIGTERM, SIGINT or a `stop` command, then shuts
 /// down gracefully: no new tasks, in-flight ones get SHUTDOWN_GRACE to
@@ -67,9 +70,11 @@ pub async fn run(config: RuntimeConfig) -> Result<(), RuntimeError> {
         "agent starting"
     );
 
+    // A stop before the broker answered is still a clean stop: nothing was taken.
     let Some(redis) = connect(&client, &shared, shutdown.clone()).await else {
+        info!("stopped before Redis could be reached");
         let _ = http.await;
-        return Err(RuntimeError::StoppedWhileConnecting);
+        return Ok(());
     };
     let capabilities = registry.capabilities();
     tokio::spawn(control::heartbeats(
@@ -84,6 +89,16 @@ pub async fn run(config: RuntimeConfig) -> Result<(), RuntimeError> {
         capabilities.clone(),
         stop.clone(),
     ));
+    if let Some(token) = shared.config.bootstrap_token.clone() {
+        let Some(held) =
+            credentials::fetch(&client, &shared, token.expose(), shutdown.clone()).await
+        else {
+            info!("stopped before the credentials arrived");
+            let _ = http.await;
+            return Ok(());
+        };
+        shared.set_credentials(held);
+    }
     let inbox = inbox::Inbox {
         shared: shared.clone(),
         registry: registry.clone(),
@@ -113,9 +128,17 @@ pub async fn run(config: RuntimeConfig) -> Result<(), RuntimeError> {
         );
     }
     let mut redis = redis;
-    match control::publish_snapshot(&shared, &mut redis, &capabilities, "shutdown").await {
-        Ok(entry) => info!(%entry, "final snapshot published"),
-        Err(error) => warn!(%error, "final snapshot not published"),
+    let published = tokio::time::timeout(
+        FINAL_SNAPSHOT_WITHIN,
+        control::publish_snapshot(&shared, &mut redis, &capabilities, "shutdown"),
+    )
+    .await;
+    match published {
+        Ok(Ok(entry)) => info!(%entry, "final snapshot published"),
+        Ok(Err(error)) => warn!(%error, "final snapshot not published"),
+        Err(_) => {
+            warn!(within = ?FINAL_SNAPSHOT_WITHIN, "final snapshot not published: the broker did not take it in time")
+        }
     }
     let _ = http.await;
     info!("agent stopped");
@@ -136,7 +159,12 @@ async fn connect(
         if *shutdown.borrow() {
             return None;
         }
-        match ConnectionManager::new_with_config(client.clone(), config.clone()).await {
+        // The manager retries on its own for seconds: a stop must not wait for that.
+        let attempt = tokio::select! {
+            attempt = ConnectionManager::new_with_config(client.clone(), config.clone()) => attempt,
+            _ = shutdown.changed() => return None,
+        };
+        match attempt {
             Ok(manager) => return Some(manager),
             Err(error) => {
                 warn!(%error, "Redis not reachable yet; retrying");

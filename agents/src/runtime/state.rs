@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::cancel::Cancellations;
 use super::config::RuntimeConfig;
+use super::credentials::Credentials;
 use crate::protocol::{AgentMetrics, AgentState, AgentStatus, AgentTask, Heartbeat};
 use crate::streams::Delivery;
 
@@ -32,6 +33,8 @@ pub struct Shared {
     /// Tasks fetched from Redis and not yet recorded: waiting for a slot or running.
     in_flight: Mutex<HashMap<Uuid, Delivery>>,
     pub cancellations: Cancellations,
+    /// Set once the agent holds what it needs (at once when it needs none).
+    credentials: OnceLock<Credentials>,
 }
 
 /// How a task ended, for the counters.
@@ -45,7 +48,12 @@ pub enum Outcome {
 
 impl Shared {
     pub fn new(config: RuntimeConfig) -> Self {
+        let credentials = OnceLock::new();
+        if config.bootstrap_token.is_none() {
+            let _ = credentials.set(Credentials::default());
+        }
         Self {
+            credentials,
             config,
             started: Instant::now(),
             started_at: Utc::now(),
@@ -63,6 +71,20 @@ impl Shared {
             in_flight: Mutex::new(HashMap::new()),
             cancellations: Cancellations::default(),
         }
+    }
+
+    /// The credentials handlers see (none until they arrived).
+    pub fn credentials(&self) -> Credentials {
+        self.credentials.get().cloned().unwrap_or_default()
+    }
+
+    pub fn set_credentials(&self, credentials: Credentials) {
+        let _ = self.credentials.set(credentials);
+    }
+
+    /// Whether the agent holds its credentials and may take tasks.
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.get().is_some()
     }
 
     pub fn uptime_seconds(&self) -> u64 {
@@ -127,6 +149,9 @@ impl Shared {
         }
         if self.paused.load(Ordering::Relaxed) {
             return AgentStatus::Paused;
+        }
+        if !self.has_credentials() {
+            return AgentStatus::Spawning;
         }
         if !self.redis_healthy.load(Ordering::Relaxed) {
             // Not ready yet is not an error until something went wrong.

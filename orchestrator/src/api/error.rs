@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::ledger::LedgerError;
 use crate::pool::PoolError;
+use crate::secrets::CredentialError;
 use crate::snapshots::SnapshotError;
 use crate::store::StoreError;
 
@@ -104,7 +105,12 @@ impl From<QueryRejection> for ApiError {
 impl From<PoolError> for ApiError {
     fn from(error: PoolError) -> Self {
         match error {
-            PoolError::InvalidConfig(_) => ApiError::Unprocessable(error.to_string()),
+            PoolError::InvalidConfig(_)
+            | PoolError::UnknownKind(_)
+            | PoolError::Credential(CredentialError::Missing(_)) => {
+                ApiError::Unprocessable(error.to_string())
+            }
+            PoolError::Credential(_) => ApiError::Unavailable(error.to_string()),
             PoolError::UnknownAgent(_) => ApiError::NotFound(error.to_string()),
             PoolError::NameTaken { .. } => ApiError::Conflict(error.to_string()),
             // The host lacks what the request names: the client can ship it.

@@ -122,6 +122,7 @@ mod tests {
             tasks_completed: 0,
             tasks_failed: 0,
             tasks_timed_out: 0,
+            tasks_cancelled: 0,
         };
         let record = HeartbeatRecord {
             received_at,

@@ -11,11 +11,9 @@ use serde_json::{Map, Value};
 use tokio::task::JoinHandle;
 
 use super::consume::consume_forever;
+use super::reply::push_reply;
 use crate::scrub::Scrubber;
 use crate::store::{Store, StoreError};
-
-/// Replies nobody collected (the agent gave up) lapse after this long.
-const REPLY_TTL_SECONDS: u64 = 30;
 
 /// Answers knowledge requests until the task is aborted, reconnecting to
 /// Redis when the link drops.
@@ -53,21 +51,7 @@ async fn reply_to(client: &redis::Client, store: &Store, scrubber: &Scrubber, en
     };
     let key = knowledge_reply_key(&request.request_id);
     let json = serde_json::to_string(&reply).unwrap_or_default();
-    let sent = async {
-        let mut connection = client.get_multiplexed_async_connection().await?;
-        redis::pipe()
-            .cmd("LPUSH")
-            .arg(&key)
-            .arg(json)
-            .ignore()
-            .cmd("EXPIRE")
-            .arg(&key)
-            .arg(REPLY_TTL_SECONDS)
-            .ignore()
-            .query_async::<()>(&mut connection)
-            .await
-    };
-    if let Err(error) = sent.await {
+    if let Err(error) = push_reply(client, &key, json).await {
         tracing::warn!(%error, "knowledge reply not delivered");
     }
 }

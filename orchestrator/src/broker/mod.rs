@@ -4,6 +4,7 @@
 mod consume;
 mod heartbeats;
 mod knowledge;
+mod reply;
 mod results;
 mod subscription;
 mod task_control;
@@ -20,6 +21,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 pub use consume::consume_forever;
 pub use heartbeats::{HeartbeatRecord, HeartbeatTracker};
 pub use knowledge::serve_knowledge;
+pub use reply::push_reply;
 pub use results::{ResultConsumer, TaskResult};
 pub use subscription::{subscribe, ChannelMessage};
 pub use task_control::Withdrawal;

@@ -148,10 +148,9 @@ impl GapFactory {
         if !self.requirements().await?.auto_create {
             return Ok(Vec::new());
         }
-        let known = myca_agents::runtime::handlers::known_kinds();
         let mut done = Vec::new();
         for gap in self.gaps().await? {
-            if !known.contains(&gap.agent_type.as_str()) {
+            if myca_agents::runtime::handlers::ensure_known_kind(&gap.agent_type).is_err() {
                 continue;
             }
             match self.fill(&gap.agent_id, AUTO_FILLER).await {

@@ -2,7 +2,7 @@
 //! agent configuration passes before the factory creates it.
 
 use myca_agents::protocol::{validate_agent_id, AgentCategory, AgentConfig};
-use myca_agents::runtime::handlers::known_kinds;
+use myca_agents::runtime::handlers::{ensure_known_kind, UnknownAgentType};
 use serde::Serialize;
 
 /// A category's defaults for new agents.
@@ -155,11 +155,8 @@ pub enum TemplateError {
     AgentId(String),
     #[error("agent {0:?} exists already")]
     Exists(String),
-    #[error("unknown agent type {agent_type:?}: this runtime runs {known:?}")]
-    UnknownType {
-        agent_type: String,
-        known: Vec<&'static str>,
-    },
+    #[error(transparent)]
+    UnknownType(#[from] UnknownAgentType),
 }
 
 /// The factory's checks: id pattern, uniqueness, a kind the runtime runs.
@@ -169,13 +166,7 @@ pub fn validate_new(config: &AgentConfig, existing: &[String]) -> Result<(), Tem
     if existing.contains(&config.agent_id) {
         return Err(TemplateError::Exists(config.agent_id.clone()));
     }
-    let known = known_kinds();
-    if !known.contains(&config.agent_type.as_str()) {
-        return Err(TemplateError::UnknownType {
-            agent_type: config.agent_type.clone(),
-            known,
-        });
-    }
+    ensure_known_kind(&config.agent_type)?;
     Ok(())
 }
 
@@ -211,7 +202,7 @@ mod tests {
         let unknown = config_from_template("ceo-agent", "ceo", AgentCategory::Corporate);
         assert!(matches!(
             validate_new(&unknown, &[]),
-            Err(TemplateError::UnknownType { .. })
+            Err(TemplateError::UnknownType(_))
         ));
     }
 }

@@ -4,6 +4,7 @@
 //! belongs to the pool, so dropping and recreating the pool adopts what runs).
 
 mod broker;
+mod grant;
 mod instance;
 mod inventory;
 mod logs;
@@ -23,11 +24,14 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentConfig, ProtocolError};
+use myca_agents::runtime::handlers::{ensure_known_kind, UnknownAgentType};
 use tokio::sync::Mutex;
 
-use crate::scrub::{is_secret_key, Scrubber};
+use crate::scrub::{is_secret_variable, Scrubber};
+use crate::secrets::{CredentialError, Credentials};
 
 pub use broker::{broker_container, ensure_managed_broker, ManagedBroker, BROKER_CONTAINER};
+pub use grant::CredentialGrant;
 pub use instance::{FleetInstance, InvalidInstance, DEFAULT_INSTANCE, LABEL_INSTANCE};
 pub use inventory::PooledAgent;
 pub use logs::{logs, LogLine, LogQuery, LogStream};
@@ -39,6 +43,10 @@ pub use watch::watch_events;
 pub enum PoolError {
     #[error("invalid agent configuration: {0}")]
     InvalidConfig(#[from] ProtocolError),
+    #[error(transparent)]
+    UnknownKind(#[from] UnknownAgentType),
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
     #[error("no agent {0:?} in this pool")]
     UnknownAgent(String),
     #[error(
@@ -95,6 +103,8 @@ pub struct AgentPool {
     settings: PoolSettings,
     /// Learns every secret handed to an agent, so nothing stored repeats it.
     scrubber: Scrubber,
+    /// Where agents' credentials live (the OS keyring).
+    credentials: Credentials,
     /// Serialises choosing a name and a port with creating the container.
     placement: Mutex<()>,
     /// The engine's CPUs: no agent may be given more (Docker refuses it).
@@ -112,6 +122,7 @@ impl AgentPool {
             docker,
             settings,
             scrubber: Scrubber::default(),
+            credentials: Credentials::default(),
             placement: Mutex::new(()),
             host_cpus: info.ncpu.unwrap_or(1).max(1) as f64,
         })
@@ -125,6 +136,10 @@ impl AgentPool {
 
     pub fn scrubber(&self) -> &Scrubber {
         &self.scrubber
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     pub fn docker(&self) -> &Docker {
@@ -153,8 +168,6 @@ impl AgentPool {
             .find(|a| a.agent_id == agent_id))
     }
 
-    /// Creates and starts the agent; an agent that exists already is
-    /// returned (and started if it was stopped), never duplicated.
     /// A configuration this engine can run: valid, and within its CPUs.
     pub fn check(&self, config: &AgentConfig) -> Result<(), PoolError> {
         config.validate()?;
@@ -168,20 +181,27 @@ impl AgentPool {
         Ok(())
     }
 
+    /// Creates and starts the agent; an agent that exists already is
+    /// returned (and started if it was stopped), never duplicated. A kind
+    /// the runtime does not run, a managed variable in `environment` or a
+    /// credential the keyring lacks is refused before any container exists.
     pub async fn spawn(&self, config: &AgentConfig) -> Result<PooledAgent, PoolError> {
         self.check(config)?;
+        ensure_known_kind(&config.agent_type)?;
         self.scrubber.learn_from_config(config);
         let name = container_name(&config.agent_id);
         {
             let _placing = self.placement.lock().await;
             if self.agent(&config.agent_id).await?.is_none() {
+                let (config, bootstrap_token) = self.credentials.prepare(config).await?;
                 let port = self.next_port().await?;
                 let mut body = container_body(
-                    config,
+                    &config,
                     &self.settings.image,
                     &self.settings.redis_url,
                     &self.settings.network,
                     port,
+                    bootstrap_token.as_deref(),
                 );
                 self.settings.instance.claim(&mut body);
                 let options = CreateContainerOptions {
@@ -279,6 +299,7 @@ impl AgentPool {
         let name = self.existing(agent_id).await?;
         let options = RemoveContainerOptionsBuilder::new().force(true).build();
         self.docker.remove_container(&name, Some(options)).await?;
+        self.scrubber.forget_agent(agent_id);
         Ok(())
     }
 
@@ -326,8 +347,8 @@ impl AgentPool {
         let container = container.unwrap_or_default();
         for variable in container.env.iter().flatten() {
             if let Some((key, value)) = variable.split_once('=') {
-                if is_secret_key(key) {
-                    self.scrubber.learn(value);
+                if is_secret_variable(key) {
+                    self.scrubber.learn_for(agent_id, value);
                 }
             }
         }

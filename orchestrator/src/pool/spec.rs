@@ -9,7 +9,7 @@ use myca_agents::protocol::names::{
 };
 use myca_agents::protocol::AgentConfig;
 
-use crate::scrub::Scrubber;
+use crate::scrub::{is_secret_variable, Scrubber};
 
 /// Our own label: the agent's HTTP port, needed on the host network.
 pub const LABEL_AGENT_PORT: &str = "mas.agent_port";
@@ -32,12 +32,15 @@ pub enum AgentNetwork {
 }
 
 /// The container for `config`, given the pool's image, broker and network.
+/// `bootstrap_token` is set for an agent with credentials to ask for; the
+/// credentials themselves never enter the container's configuration.
 pub fn container_body(
     config: &AgentConfig,
     image: &str,
     redis_url: &str,
     network: &AgentNetwork,
     port: u16,
+    bootstrap_token: Option<&str>,
 ) -> ContainerCreateBody {
     let labels = HashMap::from([
         (LABEL_AGENT.to_owned(), "true".to_owned()),
@@ -67,7 +70,18 @@ pub fn container_body(
         ),
         format!("{}={}", env::AGENT_PORT, port),
     ];
-    environment.extend(config.environment.iter().map(|(k, v)| format!("{k}={v}")));
+    // Spawning moves secret-named values to the keyring and refuses managed
+    // names; neither can reach the container even if a caller skipped that.
+    environment.extend(
+        config
+            .environment
+            .iter()
+            .filter(|(name, _)| !is_secret_variable(name) && !env::MANAGED.contains(&name.as_str()))
+            .map(|(name, value)| format!("{name}={value}")),
+    );
+    if let Some(token) = bootstrap_token {
+        environment.push(format!("{}={token}", env::BOOTSTRAP_TOKEN));
+    }
     let network_mode = match network {
         AgentNetwork::Bridge(name) => name.clone(),
         AgentNetwork::Host => "host".to_owned(),
@@ -125,12 +139,16 @@ mod tests {
         config
             .environment
             .insert("DOCKER_TOKEN".into(), "planted-token-1".into());
+        config
+            .environment
+            .insert("AGENT_TYPE".into(), "something-else".into());
         let body = container_body(
             &config,
             "myca-agent:abc",
             "redis://r:6379/0",
             &AgentNetwork::Host,
             18080,
+            Some("bootstrap-1"),
         );
         let host = body.host_config.unwrap();
         assert_eq!(host.nano_cpus, Some(500_000_000));
@@ -146,6 +164,12 @@ mod tests {
         let recorded: AgentConfig = serde_json::from_str(&labels[LABEL_AGENT_CONFIG]).unwrap();
         assert_eq!(recorded.memory_limit, config.memory_limit);
         assert!(!labels[LABEL_AGENT_CONFIG].contains("planted"));
-        assert!(body.env.unwrap().contains(&"AGENT_PORT=18080".to_owned()));
+        let environment = body.env.unwrap();
+        assert!(environment.contains(&"AGENT_PORT=18080".to_owned()));
+        assert!(environment.contains(&"BOOTSTRAP_TOKEN=bootstrap-1".to_owned()));
+        assert!(environment.contains(&"AGENT_TYPE=docker-agent".to_owned()));
+        assert!(!environment
+            .iter()
+            .any(|v| v.contains("planted") || v.contains("something-else")));
     }
 }

@@ -26,6 +26,7 @@ use crate::pool::{
 };
 use crate::scratch_image::ImageError;
 use crate::scrub::Scrubber;
+use crate::secrets::{forget_removed_agents, serve_credentials};
 use crate::snapshots::SnapshotManager;
 use crate::store::{HistoryRetention, SnapshotRetention, Store, StoreError};
 
@@ -124,7 +125,14 @@ impl FleetService {
         let background = vec![
             messages.clone().start(consumer.clone()),
             start_ledger(ledger.clone(), broker.clone(), consumer.clone()),
-            serve_knowledge(broker.client().clone(), store.clone(), scrubber, consumer),
+            serve_knowledge(
+                broker.client().clone(),
+                store.clone(),
+                scrubber.clone(),
+                consumer.clone(),
+            ),
+            serve_credentials(broker.client().clone(), Arc::clone(&pool), consumer),
+            forget_removed_agents(&bus, scrubber),
             watch_events(docker.clone(), config.instance.clone(), bus.clone()),
             start_sampler(
                 docker,

@@ -11,15 +11,17 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::credentials::Credentials;
 use super::memory::Memory;
 use crate::protocol::{AgentState, AgentTask};
 
-/// What a handler sees: the task, the agent it runs in and its memory.
+/// What a handler sees: the task, the agent it runs in, its memory and its credentials.
 pub struct TaskContext {
     pub task: AgentTask,
     pub agent: AgentState,
     pub capabilities: Vec<String>,
     pub memory: Memory,
+    pub credentials: Credentials,
 }
 
 /// A handler's answer: the task's result, or why it failed.
@@ -42,6 +44,23 @@ pub fn known_kinds() -> Vec<&'static str> {
     KINDS.iter().map(|(kind, _)| *kind).collect()
 }
 
+/// Whether this runtime runs `agent_type`: the one check a spawn, a gap
+/// fill and the runtime itself make, so none starts a kind that cannot run.
+pub fn ensure_known_kind(agent_type: &str) -> Result<(), UnknownAgentType> {
+    kind_adder(agent_type).map(drop)
+}
+
+fn kind_adder(agent_type: &str) -> Result<AddKind, UnknownAgentType> {
+    KINDS
+        .iter()
+        .find(|(kind, _)| *kind == agent_type)
+        .map(|(_, add_kind)| *add_kind)
+        .ok_or_else(|| UnknownAgentType {
+            agent_type: agent_type.to_owned(),
+            known: known_kinds(),
+        })
+}
+
 /// The agent kinds that run tasks of `task_type`.
 pub fn kinds_running(task_type: &str) -> Vec<&'static str> {
     KINDS
@@ -51,7 +70,7 @@ pub fn kinds_running(task_type: &str) -> Vec<&'static str> {
         .collect()
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown agent type {agent_type:?}: this runtime runs {known:?}")]
 pub struct UnknownAgentType {
     pub agent_type: String,
@@ -64,13 +83,7 @@ pub struct Registry {
 
 impl Registry {
     pub fn for_agent_type(agent_type: &str) -> Result<Self, UnknownAgentType> {
-        let (_, add_kind) = KINDS
-            .iter()
-            .find(|(kind, _)| *kind == agent_type)
-            .ok_or_else(|| UnknownAgentType {
-                agent_type: agent_type.to_owned(),
-                known: known_kinds(),
-            })?;
+        let add_kind = kind_adder(agent_type)?;
         let mut registry = Self {
             handlers: BTreeMap::new(),
         };

@@ -65,6 +65,18 @@ async fn note(context: TaskContext) -> HandlerResult {
     Ok(json!({ "kept": kept }))
 }
 
+/// `{"name"}`: whether the agent holds that credential and the SHA-256 of
+/// its value, so a test can check delivery without the value ever travelling.
+async fn credential(context: TaskContext) -> HandlerResult {
+    let name = text(&context, "name")?;
+    let value = context.credentials.get(name);
+    Ok(json!({
+        "name": name,
+        "present": value.is_some(),
+        "sha256": value.map(|v| crate::sealing::sha256_hex(v.as_bytes())),
+    }))
+}
+
 pub(super) fn register(registry: &mut Registry) {
     // Returns its payload unchanged.
     registry.add("echo", |context| async move { Ok(context.task.payload) });
@@ -82,6 +94,7 @@ pub(super) fn register(registry: &mut Registry) {
     registry.add("remember", remember);
     registry.add("recall", recall);
     registry.add("note", note);
+    registry.add("credential", credential);
     // Fails with `{"message": "..."}`.
     registry.add("fail", |context| async move {
         Err(context

@@ -2,6 +2,7 @@
 //! every constraint the server checks (so a client knows what is valid
 //! before it asks), answers with the fields they always carry.
 
+use myca_agents::protocol::names::env;
 use myca_agents::protocol::{
     AgentCategory, MessageType, TaskStatus, AGENT_ID_PATTERN, KIND_PATTERN, MAX_CONCURRENT_TASKS,
     MAX_INTERVAL_SECONDS, MAX_RESTARTS, MAX_TIMEOUT_SECONDS, MIN_CPUS, MIN_MEMORY_MB,
@@ -109,6 +110,8 @@ fn parameters() -> Map<String, Value> {
 fn agent_config(fleet: &Fleet) -> Value {
     let text = json!({"type": "string"});
     let names = json!({"type": "array", "items": {"type": "string"}});
+    let credential_name = json!({"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$"});
+    let credential_source = json!({"type": "string", "pattern": "^[A-Za-z0-9_./-]{1,128}$"});
     json!({
         "type": "object",
         "required": ["agent_id", "agent_type", "category"],
@@ -121,7 +124,20 @@ fn agent_config(fleet: &Fleet) -> Value {
             "memory_limit": unsigned(u64::from(MIN_MEMORY_MB), u64::from(u32::MAX)),
             "capabilities": names, "dependencies": names,
             "settings": {"type": "object"},
-            "environment": {"type": "object", "additionalProperties": {"type": "string"}},
+            "environment": {
+                "type": "object", "additionalProperties": {"type": "string"},
+                "propertyNames": {"not": {"enum": env::MANAGED}},
+                "description": "Plain variables; a secret-named one moves to the OS keyring and is delivered as a credential"
+            },
+            "credentials": {
+                "type": "array",
+                "description": "Credentials from the OS keyring (item `credential:{from}`), delivered sealed at start",
+                "items": {"oneOf": [
+                    credential_name,
+                    {"type": "object", "required": ["name", "from"], "additionalProperties": false,
+                     "properties": {"name": credential_name, "from": credential_source}}
+                ]}
+            },
             "max_concurrent_tasks": unsigned(1, MAX_CONCURRENT_TASKS),
             "task_timeout": unsigned(1, MAX_TIMEOUT_SECONDS),
             "heartbeat_interval": unsigned(1, MAX_INTERVAL_SECONDS),

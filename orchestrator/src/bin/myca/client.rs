@@ -37,6 +37,13 @@ pub enum ClientCommand {
         category: String,
         #[arg(long, default_value_t = 512)]
         memory_limit: u32,
+        /// A variable for the agent's container, NAME=VALUE (repeatable). A
+        /// secret-named one goes to the OS keyring instead, as a credential.
+        #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_variable)]
+        environment: Vec<(String, String)>,
+        /// A credential from the OS keyring the agent needs (repeatable).
+        #[arg(long = "credential", value_name = "NAME")]
+        credentials: Vec<String>,
     },
     /// Submit a task to an agent and wait for its result; `myca task cancel
     /// TASK_ID` cancels one.
@@ -85,6 +92,13 @@ impl ClientCommand {
             | ClientCommand::Task { connection, .. }
             | ClientCommand::Gaps { connection } => connection,
         }
+    }
+}
+
+fn parse_variable(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, got {text:?}")),
     }
 }
 
@@ -153,9 +167,16 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             agent_type,
             category,
             memory_limit,
+            environment,
+            credentials,
             ..
         } => {
-            let body = json!({"agent_id": agent_id, "agent_type": agent_type, "category": category, "memory_limit": memory_limit});
+            let environment: serde_json::Map<String, Value> = environment
+                .into_iter()
+                .map(|(name, value)| (name, Value::String(value)))
+                .collect();
+            let body = json!({"agent_id": agent_id, "agent_type": agent_type, "category": category,
+                "memory_limit": memory_limit, "environment": environment, "credentials": credentials});
             let agent = client
                 .call(reqwest::Method::POST, "/agents/spawn", Some(body))
                 .await?;

@@ -2,8 +2,8 @@
 //! messages and snapshots. A value is secret when its key says so (api_key,
 //! token, password…) or when it is a value already known to be secret.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use myca_agents::protocol::AgentConfig;
 use serde_json::Value;
@@ -39,55 +39,113 @@ pub fn is_secret_key(key: &str) -> bool {
         .any(|part| normalized.contains(part))
 }
 
+/// Whether an environment variable named `name` holds a secret: a secret
+/// name as for any key, or the `*_KEY` convention of environment variables
+/// (`OPENAI_API_KEY`, `SSH_KEY`) — too broad for JSON members like `sort_key`.
+pub fn is_secret_variable(name: &str) -> bool {
+    is_secret_key(name)
+        || name
+            .rsplit_once('_')
+            .is_some_and(|(head, last)| !head.is_empty() && last.eq_ignore_ascii_case("key"))
+}
+
+/// What the scrubber knows, kept per agent so it shrinks when agents go.
+#[derive(Default)]
+struct Known {
+    /// Secrets of no particular agent (the operator's own).
+    shared: BTreeSet<String>,
+    by_agent: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Known {
+    fn all(&self) -> impl Iterator<Item = &String> {
+        self.shared.iter().chain(self.by_agent.values().flatten())
+    }
+}
+
 #[derive(Clone, Default)]
 pub struct Scrubber {
-    known: Arc<RwLock<BTreeSet<String>>>,
+    known: Arc<RwLock<Known>>,
 }
 
 impl Scrubber {
-    /// Remembers `secret`, so it is masked wherever it turns up later.
+    /// Remembers `secret`, of no agent in particular, so it is masked
+    /// wherever it turns up later.
     pub fn learn(&self, secret: &str) {
-        if secret.len() >= MIN_KNOWN_LEN && secret != REDACTED {
-            self.known
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        if learnable(secret) {
+            self.write().shared.insert(secret.to_owned());
+        }
+    }
+
+    /// Remembers a secret of `agent_id`'s, until that agent is forgotten.
+    pub fn learn_for(&self, agent_id: &str, secret: &str) {
+        if learnable(secret) {
+            self.write()
+                .by_agent
+                .entry(agent_id.to_owned())
+                .or_default()
                 .insert(secret.to_owned());
         }
     }
 
-    /// Learns every secret-named value of an agent's configuration.
-    pub fn learn_from_config(&self, config: &AgentConfig) {
-        for (key, value) in &config.environment {
-            if is_secret_key(key) {
-                self.learn(value);
-            }
-        }
-        self.learn_from_value(None, &Value::Object(config.settings.clone()));
+    /// Drops what was learned of a removed agent: the set stays as large as the fleet.
+    pub fn forget_agent(&self, agent_id: &str) {
+        self.write().by_agent.remove(agent_id);
     }
 
-    fn learn_from_value(&self, key: Option<&str>, value: &Value) {
+    /// How many agents' secrets are known.
+    pub fn agents_known(&self) -> usize {
+        self.read().by_agent.len()
+    }
+
+    /// Learns every secret-named value of an agent's configuration.
+    pub fn learn_from_config(&self, config: &AgentConfig) {
+        for (name, value) in &config.environment {
+            if is_secret_variable(name) {
+                self.learn_for(&config.agent_id, value);
+            }
+        }
+        self.learn_from_value(
+            &config.agent_id,
+            None,
+            &Value::Object(config.settings.clone()),
+        );
+    }
+
+    fn learn_from_value(&self, agent_id: &str, key: Option<&str>, value: &Value) {
         match value {
-            Value::String(text) if key.is_some_and(is_secret_key) => self.learn(text),
+            Value::String(text) if key.is_some_and(is_secret_key) => self.learn_for(agent_id, text),
             Value::Object(map) => map
                 .iter()
-                .for_each(|(k, v)| self.learn_from_value(Some(k), v)),
-            Value::Array(items) => items.iter().for_each(|v| self.learn_from_value(key, v)),
+                .for_each(|(k, v)| self.learn_from_value(agent_id, Some(k), v)),
+            Value::Array(items) => items
+                .iter()
+                .for_each(|v| self.learn_from_value(agent_id, key, v)),
             _ => {}
         }
     }
 
     /// `text` with every known secret masked.
     pub fn text(&self, text: &str) -> String {
-        let known = self
-            .known
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        known
-            .iter()
+        self.read()
+            .all()
             .filter(|secret| text.contains(secret.as_str()))
             .fold(text.to_owned(), |masked, secret| {
                 masked.replace(secret.as_str(), REDACTED)
             })
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Known> {
+        // A panic while holding the lock leaves the sets themselves consistent.
+        self.known
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Known> {
+        self.known
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// `value` with secret-named members and known secrets masked.
@@ -115,7 +173,7 @@ impl Scrubber {
     pub fn config(&self, config: &AgentConfig) -> AgentConfig {
         let mut safe = config.clone();
         for (key, value) in &mut safe.environment {
-            *value = if is_secret_key(key) {
+            *value = if is_secret_variable(key) {
                 REDACTED.to_owned()
             } else {
                 self.text(value)
@@ -127,6 +185,10 @@ impl Scrubber {
         safe.description = self.text(&safe.description);
         safe
     }
+}
+
+fn learnable(secret: &str) -> bool {
+    secret.len() >= MIN_KNOWN_LEN && secret != REDACTED
 }
 
 #[cfg(test)]
@@ -181,6 +243,38 @@ mod tests {
             payload,
             json!({"note": [format!("x {REDACTED}")], "password": REDACTED})
         );
+    }
+
+    #[test]
+    fn variables_named_like_keys_are_secret_but_json_members_are_not() {
+        for name in ["OPENAI_API_KEY", "SSH_KEY", "stripe_key", "DB_PASSWORD"] {
+            assert!(is_secret_variable(name), "{name}");
+        }
+        for name in ["KEY", "_KEY", "KEYBOARD", "REGION"] {
+            assert!(!is_secret_variable(name), "{name}");
+        }
+        assert!(!is_secret_key("sort_key"));
+    }
+
+    #[test]
+    fn a_removed_agents_secrets_are_dropped() {
+        let scrubber = Scrubber::default();
+        for n in 0..100 {
+            let mut config = AgentConfig::new(format!("a{n}"), "custom", AgentCategory::Core);
+            config
+                .environment
+                .insert("SSH_KEY".into(), format!("planted-{n:03}"));
+            scrubber.learn_from_config(&config);
+        }
+        scrubber.learn("operator-secret");
+        assert_eq!(scrubber.agents_known(), 100);
+        assert_eq!(scrubber.text("planted-007"), REDACTED);
+        for n in 0..100 {
+            scrubber.forget_agent(&format!("a{n}"));
+        }
+        assert_eq!(scrubber.agents_known(), 0);
+        assert_eq!(scrubber.text("planted-007"), "planted-007");
+        assert_eq!(scrubber.text("operator-secret"), REDACTED);
     }
 
     #[test]

@@ -1,5 +1,4 @@
-//! Secrets live in the OS keyring (Secret Service on Linux), never on disk,
-//! in logs, in the database or in snapshots.
+//! Named secrets in the OS keyring (Secret Service on Linux).
 
 /// The keyring "service" every MYCA secret is filed under.
 pub const KEYRING_SERVICE: &str = "myca-control-plane";

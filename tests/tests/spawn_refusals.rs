@@ -1,0 +1,126 @@
+//! Spawns that could not run are refused with 422 before any container
+//! exists: a kind the runtime does not run (listing the kinds it does) and
+//! an `environment` that would override a managed variable (naming it) —
+//! over HTTP and through the `myca spawn` command.
+
+use std::process::Output;
+
+use bollard::query_parameters::InspectContainerOptions;
+use bollard::Docker;
+use myca_agents::protocol::names::container_name;
+use myca_agents::runtime::handlers::known_kinds;
+use myca_e2e::agent::unique_agent_id;
+use myca_e2e::api::{test_service_config, ApiServer, API_KEY};
+use myca_e2e::stores::{Backend, TestStore};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// `myca` sits beside the test binaries' `deps` directory. Awaited, so the
+/// in-process server on this runtime can answer it.
+async fn myca(server: &ApiServer, args: &[&str]) -> Output {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("myca");
+    assert!(path.is_file(), "myca not built at {}", path.display());
+    tokio::process::Command::new(path)
+        .args(args)
+        .args(["--url", &server.url(""), "--api-key", API_KEY])
+        .output()
+        .await
+        .expect("myca runs")
+}
+
+async fn spawn(server: &ApiServer, body: Value) -> (u16, String) {
+    let response = server
+        .request(Method::POST, "/agents/spawn")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    (
+        status,
+        body["detail"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+async fn assert_no_container(docker: &Docker, agent_id: &str) {
+    let found = docker
+        .inspect_container(&container_name(agent_id), None::<InspectContainerOptions>)
+        .await;
+    assert!(found.is_err(), "a container exists for {agent_id}");
+}
+
+#[tokio::test]
+async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() {
+    let test_store = TestStore::empty(Backend::Sqlite).await;
+    let server = ApiServer::start(test_service_config(test_store.target.clone()).await).await;
+    let docker = server.service.pool.docker().clone();
+
+    let id = unique_agent_id("nokind");
+    let (status, detail) = spawn(
+        &server,
+        json!({"agent_id": id, "agent_type": "ceo-agent", "category": "corporate",
+               "display_name": "CEO", "cpu_limit": 1.0, "memory_limit": 64}),
+    )
+    .await;
+    assert_eq!(status, 422, "{detail}");
+    assert!(detail.contains("ceo-agent"), "{detail}");
+    for kind in known_kinds() {
+        assert!(detail.contains(kind), "{detail} lists {kind}");
+    }
+    assert_no_container(&docker, &id).await;
+
+    let cli = myca(
+        &server,
+        &["spawn", &id, "--type", "ceo-agent", "--memory-limit", "64"],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert!(!cli.status.success(), "{cli:?}");
+    assert!(
+        stderr.contains("422") && stderr.contains("unknown agent type \"ceo-agent\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("test-agent"), "{stderr}");
+    assert_no_container(&docker, &id).await;
+
+    let id = unique_agent_id("managed");
+    for managed in ["REDIS_URL", "AGENT_ID", "BOOTSTRAP_TOKEN"] {
+        let (status, detail) = spawn(
+            &server,
+            json!({"agent_id": id, "agent_type": "test-agent", "category": "core",
+                   "memory_limit": 64, "environment": {managed: "redis://elsewhere:6379/0"}}),
+        )
+        .await;
+        assert_eq!(status, 422, "{detail}");
+        assert!(detail.contains(managed), "{detail}");
+    }
+    assert_no_container(&docker, &id).await;
+    let cli = myca(
+        &server,
+        &[
+            "spawn",
+            &id,
+            "--type",
+            "test-agent",
+            "--env",
+            "AGENT_TYPE=custom",
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert!(!cli.status.success(), "{cli:?}");
+    assert!(
+        stderr.contains("422") && stderr.contains("AGENT_TYPE is managed"),
+        "{stderr}"
+    );
+    assert_no_container(&docker, &id).await;
+
+    server.stop().await;
+    test_store.finish().await;
+}
