@@ -17,7 +17,7 @@ const MAX_NAME_LEN: usize = 128;
 /// "GITHUB_TOKEN", "from": "github/ci-bot"}` (seen as `name`, read from the
 /// keyring credential `from`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum CredentialRef {
     Named(String),
     Aliased { name: String, from: String },
@@ -115,6 +115,8 @@ mod tests {
         assert_eq!(refs[1].name(), "DB_PASSWORD");
         assert_eq!(refs[1].source(), "agent/a1/DB_PASSWORD");
         assert!(refs.iter().all(|r| r.validate().is_ok()));
+        let extra = json!([{"name": "A", "from": "b", "scope": "x"}]);
+        assert!(serde_json::from_value::<Vec<CredentialRef>>(extra).is_err());
         for bad in ["", "has space", "a/b", &"x".repeat(129)] {
             assert!(
                 CredentialRef::Named(bad.to_owned()).validate().is_err(),

@@ -70,6 +70,16 @@ pub fn kinds_running(task_type: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Every task type some kind runs: what a task may name as its capability.
+pub fn all_capabilities() -> Vec<String> {
+    let every: std::collections::BTreeSet<String> = KINDS
+        .iter()
+        .filter_map(|(kind, _)| Registry::for_agent_type(kind).ok())
+        .flat_map(|registry| registry.capabilities())
+        .collect();
+    every.into_iter().collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown agent type {agent_type:?}: this runtime runs {known:?}")]
 pub struct UnknownAgentType {

@@ -156,6 +156,7 @@ pub async fn openapi(State(state): State<ApiState>) -> Result<Json<Value>, ApiEr
     let fleet = Fleet {
         kinds: myca_agents::runtime::handlers::known_kinds(),
         max_cpus: state.service.pool.host_cpus(),
+        capabilities: myca_agents::runtime::handlers::all_capabilities(),
     };
     Ok(Json(document(&fleet)))
 }
@@ -170,6 +171,7 @@ mod tests {
         Fleet {
             kinds: vec!["custom", "test-agent"],
             max_cpus: 2.0,
+            capabilities: vec!["echo".into()],
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Fleet {
     pub kinds: Vec<&'static str>,
     /// The most CPUs one agent may be given (the largest host's).
     pub max_cpus: f64,
+    /// Task types some kind runs: the only valid `capability` of a task.
+    pub capabilities: Vec<String>,
 }
 
 fn reference(name: &str) -> Value {
@@ -154,7 +156,7 @@ fn agent_config(fleet: &Fleet) -> Value {
     })
 }
 
-fn task_request() -> Value {
+fn task_request(fleet: &Fleet) -> Value {
     let route = |field: &str, schema: &str| json!({"required": [field], "properties": {field: reference(schema)}});
     json!({
         "type": "object",
@@ -164,7 +166,7 @@ fn task_request() -> Value {
             "id": nullable(reference("Uuid")),
             "agent_id": nullable(reference("AgentId")),
             "agent_type": nullable(reference("Kind")),
-            "capability": nullable(reference("TaskType")),
+            "capability": nullable(reference("Capability")),
             "task_type": reference("TaskType"),
             "payload": {},
             "priority": reference("Priority"),
@@ -172,7 +174,7 @@ fn task_request() -> Value {
             "max_retries": nullable(unsigned(0, u64::from(MAX_TASK_RETRIES))),
             "requester_agent": nullable(json!({"type": "string"})),
         },
-        "oneOf": [route("agent_id", "AgentId"), route("agent_type", "Kind"), route("capability", "TaskType")],
+        "oneOf": [route("agent_id", "AgentId"), route("agent_type", "Kind"), route("capability", "Capability")],
         "example": {"agent_type": "test-agent", "task_type": "echo", "payload": {"text": "hello"}, "priority": 5}
     })
 }
@@ -262,7 +264,11 @@ fn bodies(fleet: &Fleet) -> Map<String, Value> {
     let mut schemas = Map::new();
     for (name, schema) in [
         ("AgentConfig", agent_config(fleet)),
-        ("TaskRequest", task_request()),
+        ("TaskRequest", task_request(fleet)),
+        (
+            "Capability",
+            json!({"type": "string", "enum": fleet.capabilities}),
+        ),
         ("MessageRequest", message_request()),
         ("HostProfile", host_profile()),
         ("Requirements", requirements()),
