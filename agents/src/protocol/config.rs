@@ -188,10 +188,16 @@ impl AgentConfig {
         self.credentials
             .iter()
             .try_for_each(CredentialRef::validate)?;
-        let mut names: Vec<&str> = self.credentials.iter().map(CredentialRef::name).collect();
-        names.sort_unstable();
-        if let Some(twice) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-            return invalid("credentials", &format!("{:?} is named twice", twice[0]));
+        // The same reference twice is harmless; one name from two sources is not.
+        let mut refs: Vec<(&str, &str)> = self
+            .credentials
+            .iter()
+            .map(|r| (r.name(), r.source()))
+            .collect();
+        refs.sort_unstable();
+        refs.dedup();
+        if let Some(twice) = refs.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            return Err(ProtocolError::ConflictingCredential(twice[0].0.to_owned()));
         }
         Ok(())
     }
@@ -262,8 +268,16 @@ mod tests {
                 from: "other".into(),
             },
         ];
-        assert!(config.validate().is_err());
+        assert_eq!(
+            config.validate(),
+            Err(ProtocolError::ConflictingCredential("K".into()))
+        );
         config.credentials.pop();
-        assert_eq!(config.validate(), Ok(()));
+        config.credentials.push(CredentialRef::Named("K".into()));
+        assert_eq!(
+            config.validate(),
+            Ok(()),
+            "the same reference twice is harmless"
+        );
     }
 }

@@ -18,6 +18,8 @@ pub enum ProtocolError {
     ManagedVariable(String),
     #[error("invalid credential reference {0:?}: names are 1 to 128 characters of A-Z, a-z, 0-9, '_', '-' and '.' (a keyring source may also use '/')")]
     InvalidCredential(String),
+    #[error("credential {0:?} is given two different sources")]
+    ConflictingCredential(String),
     #[error("invalid {field}: {reason}")]
     InvalidField { field: &'static str, reason: String },
     #[error("task {task_id} cannot go from {from} to {to}")]

@@ -12,6 +12,7 @@ use crate::pool::PoolError;
 use crate::secrets::CredentialError;
 use crate::snapshots::SnapshotError;
 use crate::store::StoreError;
+use myca_agents::protocol::ProtocolError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -105,9 +106,13 @@ impl From<QueryRejection> for ApiError {
 impl From<PoolError> for ApiError {
     fn from(error: PoolError) -> Self {
         match error {
-            PoolError::InvalidConfig(_)
-            | PoolError::UnknownKind(_)
+            // Two sources under one name contradict each other, like a
+            // keyring that lacks what the request names: state, not shape.
+            PoolError::InvalidConfig(ProtocolError::ConflictingCredential(_))
             | PoolError::Credential(CredentialError::Missing(_)) => {
+                ApiError::Conflict(error.to_string())
+            }
+            PoolError::InvalidConfig(_) | PoolError::UnknownKind(_) => {
                 ApiError::Unprocessable(error.to_string())
             }
             PoolError::Credential(_) => ApiError::Unavailable(error.to_string()),

@@ -46,7 +46,7 @@ pub const ROUTES: &[Route] = &[
     route!("get" "/agents", "Every agent with its status", query: &[], body: None, answer: "AgentList", errors: &[503]),
     route!("get" "/agents/{id}", "One agent", query: &[], body: None, answer: "AgentView", errors: &[404, 503]),
     route!("post" "/agents/spawn", "Spawn an agent (idempotent per id)", query: &[], body: Some("AgentConfig"), answer: "AgentView", errors: &[409, 503]),
-    route!("post" "/agents/register", "An agent announcing itself", query: &[], body: Some("AgentConfig"), answer: "Registered", errors: &[503]),
+    route!("post" "/agents/register", "An agent announcing itself", query: &[], body: Some("AgentConfig"), answer: "Registered", errors: &[409, 503]),
     route!("post" "/agents/{id}/stop", "Stop gracefully, or at once with ?force=true", query: &[("force", "Force")], body: None, answer: "AgentChange", errors: &[404, 422, 503]),
     route!("post" "/agents/{id}/restart", "Restart the same container", query: &[], body: None, answer: "AgentChange", errors: &[404, 503]),
     route!("get" "/agents/{id}/snapshots", "The agent's snapshots, newest first", query: PAGE, body: None, answer: "SnapshotPage", errors: &[422, 503]),

@@ -133,6 +133,7 @@ fn agent_config(fleet: &Fleet) -> Value {
             },
             "credentials": {
                 "type": "array",
+                "uniqueItems": true,
                 "description": "Credentials from the OS keyring (item `credential:{from}`), delivered sealed at start",
                 "items": {"oneOf": [
                     credential_name,
