@@ -188,7 +188,16 @@ impl AgentConfig {
         self.credentials
             .iter()
             .try_for_each(CredentialRef::validate)?;
-        // The same reference twice is harmless; one name from two sources is not.
+        // As the document says (unique items); a name and an alias of the
+        // same source are one reference, one name from two sources is a conflict.
+        let repeated = self
+            .credentials
+            .iter()
+            .enumerate()
+            .any(|(i, r)| self.credentials[..i].contains(r));
+        if repeated {
+            return invalid("credentials", "lists the same reference twice");
+        }
         let mut refs: Vec<(&str, &str)> = self
             .credentials
             .iter()
@@ -273,11 +282,12 @@ mod tests {
             Err(ProtocolError::ConflictingCredential("K".into()))
         );
         config.credentials.pop();
+        config.credentials.push(CredentialRef::Aliased {
+            name: "K".into(),
+            from: "K".into(),
+        });
+        assert_eq!(config.validate(), Ok(()), "one source, spelled two ways");
         config.credentials.push(CredentialRef::Named("K".into()));
-        assert_eq!(
-            config.validate(),
-            Ok(()),
-            "the same reference twice is harmless"
-        );
+        assert!(config.validate().unwrap_err().to_string().contains("twice"));
     }
 }
