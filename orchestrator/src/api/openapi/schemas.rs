@@ -157,7 +157,7 @@ fn agent_config(fleet: &Fleet) -> Value {
     })
 }
 
-fn task_request(fleet: &Fleet) -> Value {
+fn task_request() -> Value {
     let route = |field: &str, schema: &str| json!({"required": [field], "properties": {field: reference(schema)}});
     json!({
         "type": "object",
@@ -265,7 +265,7 @@ fn bodies(fleet: &Fleet) -> Map<String, Value> {
     let mut schemas = Map::new();
     for (name, schema) in [
         ("AgentConfig", agent_config(fleet)),
-        ("TaskRequest", task_request(fleet)),
+        ("TaskRequest", task_request()),
         (
             "Capability",
             json!({"type": "string", "enum": fleet.capabilities}),
