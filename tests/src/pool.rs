@@ -36,15 +36,32 @@ pub async fn local_pool_of(redis_url: &str, instance: FleetInstance) -> AgentPoo
 
 /// Waits until the agent on `port` answers `/health` with 200.
 pub async fn wait_healthy(port: u16, timeout: Duration) {
+    if let Err(error) = try_wait_healthy(port, timeout).await {
+        panic!("{error}");
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no healthy agent on port {port} within {timeout:?}")]
+pub struct NotHealthy {
+    pub port: u16,
+    pub timeout: Duration,
+}
+
+/// Waits until the agent on `port` answers `/health` with 200, or says
+/// that none did within `timeout`.
+pub async fn try_wait_healthy(port: u16, timeout: Duration) -> Result<(), NotHealthy> {
     let deadline = Instant::now() + timeout;
     let url = format!("http://127.0.0.1:{port}/health");
     loop {
         if let Ok(response) = reqwest::get(&url).await {
             if response.status() == 200 {
-                return;
+                return Ok(());
             }
         }
-        assert!(Instant::now() < deadline, "no healthy agent on port {port}");
+        if Instant::now() >= deadline {
+            return Err(NotHealthy { port, timeout });
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
