@@ -112,6 +112,8 @@ async fn remove_all(docker: &Docker, agent_ids: &[String]) {
 
 struct Timings {
     myca: Duration,
+    /// Until every `spawn` call returned (the placement lock's share).
+    myca_spawn_calls: Duration,
     old_cli: Duration,
     fair_cli: Duration,
     /// The settings found equal in a pool and a fair CLI container.
@@ -135,6 +137,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
     let configs: Vec<AgentConfig> = pool_ids.iter().map(|id| bench_config(id)).collect();
     let started = Instant::now();
     let spawned = join_all(configs.iter().map(|config| pool.spawn(config))).await;
+    let myca_spawn_calls = started.elapsed();
     let mut agents = Vec::with_capacity(n);
     for (id, agent) in pool_ids.iter().zip(spawned) {
         let agent = agent.with_context(|| format!("the pool did not spawn {id}"))?;
@@ -216,6 +219,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
     }
     Ok(Timings {
         myca,
+        myca_spawn_calls,
         old_cli,
         fair_cli,
         same_settings: comparison.compared,
@@ -227,6 +231,10 @@ fn report(n: usize, timings: &Timings) {
     println!("{n} agents from nothing to healthy on one engine");
     for (name, time) in [
         ("myca pool ({n} parallel create+start)", timings.myca),
+        (
+            "  of which until every spawn call returned",
+            timings.myca_spawn_calls,
+        ),
         ("old CLI: sequential, unhardened run -d", timings.old_cli),
         (
             "fair CLI: {n} parallel, same flags run -d",
