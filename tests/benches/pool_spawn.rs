@@ -22,6 +22,7 @@ use anyhow::{anyhow, bail, Context};
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use bollard::Docker;
 use futures_util::future::join_all;
+use futures_util::StreamExt;
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig};
 use myca_e2e::agent::{agent_binary, fresh_redis_db, unique_agent_id};
@@ -31,7 +32,7 @@ use myca_e2e::pool::{local_pool, try_wait_healthy};
 use myca_e2e::{docker_socket, free_port};
 use myca_orchestrator::agent_image::tag_for;
 use myca_orchestrator::docker::connect_local;
-use myca_orchestrator::pool::{container_body, AgentNetwork};
+use myca_orchestrator::pool::{container_body, logs, AgentNetwork, LogQuery};
 
 /// Generous: a busy two-core machine can take minutes to start 50 agents.
 const HEALTHY_WITHIN: Duration = Duration::from_secs(300);
@@ -59,7 +60,7 @@ async fn docker_cli(args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Waits for every agent; names each one that never became healthy with
-/// what the engine says of its container.
+/// what the engine says of its container and its last words.
 async fn all_healthy(docker: &Docker, agents: &[(String, u16)]) -> anyhow::Result<()> {
     let waits = agents
         .iter()
@@ -67,20 +68,10 @@ async fn all_healthy(docker: &Docker, agents: &[(String, u16)]) -> anyhow::Resul
     let mut failures = Vec::new();
     for ((agent_id, _), outcome) in agents.iter().zip(join_all(waits).await) {
         if let Err(error) = outcome {
-            let name = container_name(agent_id);
-            let state = match docker.inspect_container(&name, None).await {
-                Ok(container) => {
-                    let state = container.state.unwrap_or_default();
-                    format!(
-                        "container {:?}, exit code {:?}, restarted {} times",
-                        state.status,
-                        state.exit_code,
-                        container.restart_count.unwrap_or_default()
-                    )
-                }
-                Err(inspect) => format!("container not inspectable: {inspect}"),
-            };
-            failures.push(format!("{name}: {error} ({state})"));
+            failures.push(format!(
+                "{agent_id}: {error} ({})",
+                container_state(docker, agent_id).await
+            ));
         }
     }
     if failures.is_empty() {
@@ -93,6 +84,32 @@ async fn all_healthy(docker: &Docker, agents: &[(String, u16)]) -> anyhow::Resul
             failures.join("; ")
         ))
     }
+}
+
+async fn container_state(docker: &Docker, agent_id: &str) -> String {
+    let container = match docker
+        .inspect_container(&container_name(agent_id), None)
+        .await
+    {
+        Ok(container) => container,
+        Err(error) => return format!("container not inspectable: {error}"),
+    };
+    let state = container.state.unwrap_or_default();
+    let query = LogQuery {
+        tail: Some(3),
+        ..Default::default()
+    };
+    let last_lines: Vec<String> = logs(docker, agent_id, &query)
+        .filter_map(|line| async move { line.ok().map(|line| line.text) })
+        .collect()
+        .await;
+    format!(
+        "container {}, exit code {}, restarted {} times, last output: {:?}",
+        state.status.map(|s| s.to_string()).unwrap_or_default(),
+        state.exit_code.unwrap_or_default(),
+        container.restart_count.unwrap_or_default(),
+        last_lines
+    )
 }
 
 /// Removes the agents' containers at once, so the next contender starts
