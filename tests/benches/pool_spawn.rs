@@ -28,8 +28,8 @@ use myca_agents::protocol::{AgentCategory, AgentConfig};
 use myca_e2e::agent::{agent_binary, fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::docker_cli::{compare_settings, docker_run_args};
-use myca_e2e::pool::{local_pool, try_wait_healthy};
-use myca_e2e::{docker_socket, free_port};
+use myca_e2e::pool::{local_pool_at, quiet_port_block, try_wait_healthy};
+use myca_e2e::{docker_socket, unique_instance};
 use myca_orchestrator::agent_image::tag_for;
 use myca_orchestrator::docker::connect_local;
 use myca_orchestrator::pool::{container_body, logs, AgentNetwork, LogQuery};
@@ -140,7 +140,14 @@ struct Timings {
 async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::Result<Timings> {
     anyhow::ensure!(n > 0, "N must be at least 1");
     let redis = fresh_redis_db().await;
-    let pool = local_pool(&redis).await;
+    let contenders = u16::try_from(3 * n).context("N is too large")?;
+    let first_port = quiet_port_block(contenders)
+        .with_context(|| format!("no {contenders} free ports below the ephemeral range"))?;
+    // Contender k (0: pool, 1: old CLI, 2: fair CLI) takes the k-th n ports.
+    let per_contender = contenders / 3;
+    let ports = |k: u16| (0..per_contender).map(move |i| first_port + k * per_contender + i);
+    let instance = unique_instance();
+    let pool = local_pool_at(&redis, instance.clone(), first_port).await;
     let image = tag_for(&std::fs::read(agent_binary()).context("agent binary unreadable")?);
     let run = unique_agent_id("bench");
     let ids = |contender: &str| -> Vec<String> {
@@ -168,7 +175,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
         .await?;
     remove_all(docker, &pool_ids).await;
 
-    let agents: Vec<(String, u16)> = old_ids.iter().map(|id| (id.clone(), free_port())).collect();
+    let agents: Vec<(String, u16)> = old_ids.iter().cloned().zip(ports(1)).collect();
     let started = Instant::now();
     for (id, port) in &agents {
         let args = [
@@ -196,20 +203,20 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
     let old_cli = started.elapsed();
     remove_all(docker, &old_ids).await;
 
-    let agents: Vec<(String, u16)> = fair_ids
-        .iter()
-        .map(|id| (id.clone(), free_port()))
-        .collect();
+    let agents: Vec<(String, u16)> = fair_ids.iter().cloned().zip(ports(2)).collect();
     let bodies: Vec<_> = agents
         .iter()
         .map(|(id, port)| {
-            container_body(
+            let mut body = container_body(
                 &bench_config(id),
                 &image,
                 &redis,
                 &AgentNetwork::Host,
                 *port,
-            )
+            );
+            // The pool labels its containers with its fleet instance.
+            instance.claim(&mut body);
+            body
         })
         .collect();
     let runs = agents
