@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
+use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use bollard::Docker;
 use futures_util::future::join_all;
@@ -112,11 +113,22 @@ async fn container_state(docker: &Docker, agent_id: &str) -> String {
     )
 }
 
-/// Removes the agents' containers at once, so the next contender starts
-/// on an engine as empty as the first did (the guard retries leftovers).
-async fn remove_all(docker: &Docker, agent_ids: &[String]) {
+/// Waits for every agent, then inspects the first one's container and
+/// removes them all at once, so the next contender starts on an engine as
+/// empty as the first did (the guard retries leftovers). Returns the time
+/// from `started` to the last agent healthy.
+async fn healthy_then_removed(
+    docker: &Docker,
+    agents: &[(String, u16)],
+    started: Instant,
+) -> anyhow::Result<(Duration, ContainerInspectResponse)> {
+    all_healthy(docker, agents).await?;
+    let elapsed = started.elapsed();
+    let first = docker
+        .inspect_container(&container_name(&agents[0].0), None)
+        .await?;
     let options = RemoveContainerOptionsBuilder::new().force(true).build();
-    join_all(agent_ids.iter().map(|id| {
+    join_all(agents.iter().map(|(id, _)| {
         let options = options.clone();
         async move {
             let _ = docker
@@ -125,6 +137,7 @@ async fn remove_all(docker: &Docker, agent_ids: &[String]) {
         }
     }))
     .await;
+    Ok((elapsed, first))
 }
 
 struct Timings {
@@ -168,12 +181,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
         let port = agent.port.with_context(|| format!("{id} has no port"))?;
         agents.push((id.clone(), port));
     }
-    all_healthy(docker, &agents).await?;
-    let myca = started.elapsed();
-    let pool_container = docker
-        .inspect_container(&container_name(&pool_ids[0]), None)
-        .await?;
-    remove_all(docker, &pool_ids).await;
+    let (myca, pool_container) = healthy_then_removed(docker, &agents, started).await?;
 
     let agents: Vec<(String, u16)> = old_ids.iter().cloned().zip(ports(1)).collect();
     let started = Instant::now();
@@ -199,9 +207,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
         ];
         docker_cli(&args).await?;
     }
-    all_healthy(docker, &agents).await?;
-    let old_cli = started.elapsed();
-    remove_all(docker, &old_ids).await;
+    let (old_cli, _) = healthy_then_removed(docker, &agents, started).await?;
 
     let agents: Vec<(String, u16)> = fair_ids.iter().cloned().zip(ports(2)).collect();
     let bodies: Vec<_> = agents
@@ -228,12 +234,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
     for outcome in join_all(runs.iter().map(|args| docker_cli(args))).await {
         outcome?;
     }
-    all_healthy(docker, &agents).await?;
-    let fair_cli = started.elapsed();
-    let fair_container = docker
-        .inspect_container(&container_name(&fair_ids[0]), None)
-        .await?;
-    remove_all(docker, &fair_ids).await;
+    let (fair_cli, fair_container) = healthy_then_removed(docker, &agents, started).await?;
     let comparison = compare_settings(&bodies[0], &pool_container, &fair_container);
     if !comparison.differing.is_empty() {
         bail!(
