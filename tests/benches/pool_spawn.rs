@@ -219,6 +219,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
                 &redis,
                 &AgentNetwork::Host,
                 *port,
+                None,
             );
             // The pool labels its containers with its fleet instance.
             instance.claim(&mut body);

@@ -303,6 +303,7 @@ mod tests {
             "redis://127.0.0.1:6390/3",
             &AgentNetwork::Host,
             18080,
+            None,
         )
     }
 
