@@ -88,6 +88,7 @@ pub mod captured_logs;
 pub mod cleanup;
 pub mod containers;
 pub mod desktop;
+pub mod docker_cli;
 pub mod images;
 pub mod locks;
 pub mod pool;

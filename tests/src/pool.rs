@@ -1,5 +1,6 @@
 //! A pool on the local engine, wired to the test Redis.
 
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use myca_orchestrator::agent_image::ensure_agent_image;
@@ -17,6 +18,11 @@ pub async fn local_pool(redis_url: &str) -> AgentPool {
 
 /// A pool of `instance`: a second one adopts the first one's agents.
 pub async fn local_pool_of(redis_url: &str, instance: FleetInstance) -> AgentPool {
+    local_pool_at(redis_url, instance, free_port()).await
+}
+
+/// Like `local_pool_of`, with the agents' ports handed out from `first_port`.
+pub async fn local_pool_at(redis_url: &str, instance: FleetInstance, first_port: u16) -> AgentPool {
     let docker = connect_local(&docker_socket())
         .await
         .expect("Docker Engine reachable");
@@ -27,24 +33,60 @@ pub async fn local_pool_of(redis_url: &str, instance: FleetInstance) -> AgentPoo
         image: image.tag,
         redis_url: redis_url.to_owned(),
         network: AgentNetwork::Host,
-        first_port: free_port(),
+        first_port,
         stop_grace: Duration::from_secs(10),
         instance,
     };
     AgentPool::open(docker, settings).await.expect("pool opens")
 }
 
+/// The first of `count` consecutive ports that nothing holds now, below
+/// the kernel's ephemeral range: there no outgoing connection takes one
+/// before an agent on the host network binds it.
+pub fn quiet_port_block(count: u16) -> Option<u16> {
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    // Runs started together look in different places.
+    let mut first = 10_000 + (std::process::id() % 1000) as u16 * 10;
+    while u32::from(first) + u32::from(count) < u32::from(ephemeral_start) {
+        if (first..first + count).all(|port| TcpListener::bind(("0.0.0.0", port)).is_ok()) {
+            return Some(first);
+        }
+        first += count;
+    }
+    None
+}
+
 /// Waits until the agent on `port` answers `/health` with 200.
 pub async fn wait_healthy(port: u16, timeout: Duration) {
+    if let Err(error) = try_wait_healthy(port, timeout).await {
+        panic!("{error}");
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no healthy agent on port {port} within {timeout:?}")]
+pub struct NotHealthy {
+    pub port: u16,
+    pub timeout: Duration,
+}
+
+/// Waits until the agent on `port` answers `/health` with 200, or says
+/// that none did within `timeout`.
+pub async fn try_wait_healthy(port: u16, timeout: Duration) -> Result<(), NotHealthy> {
     let deadline = Instant::now() + timeout;
     let url = format!("http://127.0.0.1:{port}/health");
     loop {
         if let Ok(response) = reqwest::get(&url).await {
             if response.status() == 200 {
-                return;
+                return Ok(());
             }
         }
-        assert!(Instant::now() < deadline, "no healthy agent on port {port}");
+        if Instant::now() >= deadline {
+            return Err(NotHealthy { port, timeout });
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

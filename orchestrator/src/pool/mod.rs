@@ -192,9 +192,16 @@ impl AgentPool {
         let name = container_name(&config.agent_id);
         {
             let _placing = self.placement.lock().await;
-            if self.agent(&config.agent_id).await?.is_none() {
+            // One listing of the whole engine answers both whether the
+            // agent exists and which ports the host has given out: every
+            // listing here delays every other spawn.
+            let engine = inventory::list(&self.docker, None).await?;
+            if engine.iter().any(|a| a.agent_id == config.agent_id) {
+                // Its name is taken: ours to adopt, or another fleet's.
+                self.refuse_foreign(&name, &config.agent_id).await?;
+            } else {
                 let (config, bootstrap_token) = self.credentials.prepare(config).await?;
-                let port = self.next_port().await?;
+                let port = self.next_port(&engine);
                 let mut body = container_body(
                     &config,
                     &self.settings.image,
@@ -365,21 +372,17 @@ impl AgentPool {
         }
     }
 
-    /// On the host network, the lowest port at or above `first_port` that no
-    /// agent container of this engine claims, whatever its fleet instance;
-    /// elsewhere the default 8080.
-    async fn next_port(&self) -> Result<u16, PoolError> {
+    /// On the host network, the lowest port at or above `first_port` that
+    /// none of `engine` (every agent container of this engine, whatever its
+    /// fleet instance) claims; elsewhere the default 8080.
+    fn next_port(&self, engine: &[PooledAgent]) -> u16 {
         if self.settings.network != AgentNetwork::Host {
-            return Ok(myca_agents::protocol::names::DEFAULT_AGENT_PORT);
+            return myca_agents::protocol::names::DEFAULT_AGENT_PORT;
         }
-        let taken: Vec<u16> = inventory::list(&self.docker, None)
-            .await?
-            .iter()
-            .filter_map(|a| a.port)
-            .collect();
-        Ok((self.settings.first_port..=u16::MAX)
+        let taken: Vec<u16> = engine.iter().filter_map(|a| a.port).collect();
+        (self.settings.first_port..=u16::MAX)
             .find(|port| !taken.contains(port))
-            .unwrap_or(self.settings.first_port))
+            .unwrap_or(self.settings.first_port)
     }
 }
 
