@@ -62,7 +62,43 @@ async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
     sent.reverse();
     assert_eq!(seen, sent);
 
+    // Tasks page the same way (keyed by creation time and id).
+    let mut submitted = Vec::new();
+    for n in 0..5 {
+        let (code, answer) = call(
+            &api,
+            Method::POST,
+            "/tasks",
+            Some(
+                json!({"agent_type": "nobody-runs-this", "task_type": "echo", "payload": {"n": n}}),
+            ),
+        )
+        .await;
+        assert_eq!(code, 200, "{answer}");
+        submitted.push(answer["task_id"].as_str().unwrap().to_owned());
+    }
+    let mut listed = Vec::new();
+    let mut path = "/tasks?limit=2".to_owned();
+    loop {
+        let (code, page) = call(&api, Method::GET, &path, None).await;
+        assert_eq!(code, 200, "{page}");
+        listed.extend(
+            page["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/tasks?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    submitted.reverse();
+    assert_eq!(listed, submitted);
+
     for (path, field) in [
+        ("/tasks?cursor=42", "cursor"),
         ("/messages?limit=1001", "limit"),
         ("/messages?limit=0", "limit"),
         ("/messages?cursor=abc", "cursor"),

@@ -107,9 +107,10 @@ async fn absent_agent_fails_after_its_timeout_and_retries(backend: Backend) {
     // The reason is in the stored task and in the lists.
     let listed = test_store
         .store
-        .tasks(&Default::default())
+        .tasks(&Default::default(), None)
         .await
         .unwrap()
+        .0
         .into_iter()
         .find(|e| e.task.id == submitted.task.id)
         .expect("listed");

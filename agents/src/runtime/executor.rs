@@ -63,8 +63,14 @@ pub async fn execute(
     }
 
     let started = Instant::now();
-    task.started_at = Some(Utc::now());
-    task.status = TaskStatus::Running;
+    // The task state machine decides: a copy that cannot run (settled
+    // already) is acknowledged, never run again.
+    if let Err(error) = task.mark_running(Utc::now()) {
+        warn!(task_id = %task.id, %error, "not running a task its state forbids; acknowledging only");
+        record(&shared, &mut redis, &stream, &entry_id, &task).await;
+        shared.release(&task.id);
+        return;
+    }
     // A task taken from its type's shared stream names the replica that ran it.
     task.agent_id.clone_from(&shared.config.agent_id);
     let outcome = if cancelled {
@@ -76,31 +82,29 @@ pub async fn execute(
     };
     let now = Utc::now();
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let kind = match outcome {
-        RunOutcome::Completed(result) => {
-            task.status = TaskStatus::Completed;
-            task.result = Some(result);
-            Outcome::Completed
-        }
-        RunOutcome::Failed(error) => {
-            task.status = TaskStatus::Failed;
-            task.error = Some(error);
-            Outcome::Failed
-        }
-        RunOutcome::TimedOut(limit) => {
-            task.status = TaskStatus::TimedOut;
-            task.error = Some(format!("timed out after {} s", limit.as_secs_f64()));
-            Outcome::TimedOut
-        }
-        RunOutcome::Cancelled => {
-            // Recorded like any outcome, so the entry is acknowledged and a
-            // redelivery only acknowledges; the ledger already says cancelled.
-            task.status = TaskStatus::Cancelled;
-            task.error = Some("cancelled".into());
-            Outcome::Cancelled
-        }
+    let (kind, settled) = match outcome {
+        RunOutcome::Completed(result) => (Outcome::Completed, task.mark_completed(result, now)),
+        RunOutcome::Failed(error) => (Outcome::Failed, task.mark_failed(error, now)),
+        RunOutcome::TimedOut(limit) => (
+            Outcome::TimedOut,
+            task.transition(TaskStatus::TimedOut).map(|()| {
+                task.error = Some(format!("timed out after {} s", limit.as_secs_f64()));
+                task.completed_at = Some(now);
+            }),
+        ),
+        // Recorded like any outcome, so the entry is acknowledged and a
+        // redelivery only acknowledges; the ledger already says cancelled.
+        RunOutcome::Cancelled => (
+            Outcome::Cancelled,
+            task.transition(TaskStatus::Cancelled).map(|()| {
+                task.error = Some("cancelled".into());
+                task.completed_at = Some(now);
+            }),
+        ),
     };
-    task.completed_at = Some(now);
+    if let Err(error) = settled {
+        warn!(task_id = %task.id, %error, "task outcome refused by the task state machine");
+    }
     info!(task_id = %task.id, status = %task.status, duration_ms, "task finished");
     if record(&shared, &mut redis, &stream, &entry_id, &task).await {
         shared.record(kind, duration_ms);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::extract::{Body, Path, Query};
 use super::page::checked_limit;
 use super::{ApiError, ApiState};
-use crate::store::{LedgerEntry, Route, TaskFilter};
+use crate::store::{LedgerEntry, Route, TaskCursor, TaskFilter};
 
 /// The seed's task body; exactly one of `agent_id`, `agent_type` and
 /// `capability` says where it goes.
@@ -131,34 +131,62 @@ pub async fn cancel(
     Ok(Json(state.service.ledger.cancel(id).await?))
 }
 
-pub async fn list(
-    State(state): State<ApiState>,
-    Query(mut filter): Query<TaskFilter>,
+#[derive(Deserialize)]
+pub struct TaskPageQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// A page of tasks newest first, and the cursor of the next one.
+async fn page(
+    state: &ApiState,
+    mut filter: TaskFilter,
+    query: TaskPageQuery,
 ) -> Result<Json<Value>, ApiError> {
-    filter.limit = Some(checked_limit(filter.limit)?);
-    if let Some(agent_id) = &filter.agent_id {
-        validate_agent_id(agent_id)?;
-    }
+    filter.limit = Some(checked_limit(query.limit)?);
+    let cursor = match &query.cursor {
+        None => None,
+        Some(text) => Some(TaskCursor::decode(text).ok_or_else(|| {
+            ApiError::Unprocessable(format!(
+                "cursor {text:?} is not one this API gave out (next_cursor)"
+            ))
+        })?),
+    };
+    let (tasks, next) = state.service.store.tasks(&filter, cursor).await?;
     Ok(Json(
-        json!({ "tasks": state.service.store.tasks(&filter).await? }),
+        json!({ "tasks": tasks, "next_cursor": next.map(|c| c.encode()) }),
     ))
 }
 
+pub async fn list(
+    State(state): State<ApiState>,
+    Query(filter): Query<TaskListFilter>,
+    Query(query): Query<TaskPageQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(agent_id) = &filter.agent_id {
+        validate_agent_id(agent_id)?;
+    }
+    let filter = TaskFilter {
+        status: filter.status,
+        agent_id: filter.agent_id,
+        limit: None,
+    };
+    page(&state, filter, query).await
+}
+
 #[derive(Deserialize)]
-pub struct LimitQuery {
-    limit: Option<u32>,
+pub struct TaskListFilter {
+    status: Option<TaskStatus>,
+    agent_id: Option<String>,
 }
 
 pub async fn dead_letters(
     State(state): State<ApiState>,
-    Query(query): Query<LimitQuery>,
+    Query(query): Query<TaskPageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let filter = TaskFilter {
         status: Some(TaskStatus::DeadLettered),
-        limit: Some(checked_limit(query.limit)?),
         ..TaskFilter::default()
     };
-    Ok(Json(
-        json!({ "tasks": state.service.store.tasks(&filter).await? }),
-    ))
+    page(&state, filter, query).await
 }

@@ -16,6 +16,7 @@ mod page;
 mod retention;
 mod snapshots;
 mod summary;
+mod task_cursor;
 mod tasks;
 
 use std::str::FromStr;
@@ -37,6 +38,7 @@ pub use page::{Page, Paged, DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS};
 pub use retention::HistoryRetention;
 pub use snapshots::{SnapshotRetention, SnapshotSummary, StoredSnapshot};
 pub use summary::{ActivitySummary, RecentError};
+pub use task_cursor::{TaskCursor, TASK_CURSOR_PATTERN};
 pub use tasks::{LedgerEntry, Route, TaskFilter};
 
 /// Rows per multi-row INSERT: well under both backends' bind-parameter limits.

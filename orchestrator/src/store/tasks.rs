@@ -8,7 +8,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::dialect::on_store;
-use super::{Store, StoreError};
+use super::{Store, StoreError, TaskCursor, DEFAULT_PAGE_ROWS};
 
 /// Where a task goes: one agent, any replica of a type, or any agent able
 /// to run a capability.
@@ -250,19 +250,41 @@ impl Store {
         row.map(LedgerEntry::try_from).transpose()
     }
 
-    pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<LedgerEntry>, StoreError> {
+    /// Tasks newest first, up to the filter's limit, after `cursor`; with
+    /// the cursor of the next page when there is one.
+    pub async fn tasks(
+        &self,
+        filter: &TaskFilter,
+        cursor: Option<TaskCursor>,
+    ) -> Result<(Vec<LedgerEntry>, Option<TaskCursor>), StoreError> {
+        let limit = filter.limit.unwrap_or(DEFAULT_PAGE_ROWS);
         let rows: Vec<Row> = on_store!(self, pool, d => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM tasks WHERE ($1 IS NULL OR status = $1) \
-                 AND ($2 IS NULL OR agent_id = $2) ORDER BY created_at DESC LIMIT $3"
+                 AND ($2 IS NULL OR agent_id = $2) \
+                 AND ($3 IS NULL OR created_at < $3 OR (created_at = $3 AND id < $4)) \
+                 ORDER BY created_at DESC, id DESC LIMIT $5"
             ))
             .bind(filter.status.map(|s| s.as_str()))
             .bind(&filter.agent_id)
-            .bind(i64::from(filter.limit.unwrap_or(100)))
+            .bind(cursor.map(|c| c.created_at))
+            .bind(cursor.map(|c| d::uuid(c.id)))
+            .bind(i64::from(limit) + 1)
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter().map(LedgerEntry::try_from).collect()
+        let mut tasks = rows
+            .into_iter()
+            .map(LedgerEntry::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = (tasks.len() > limit as usize).then(|| {
+            tasks.truncate(limit as usize);
+            tasks.last().map(|last| TaskCursor {
+                created_at: last.task.created_at,
+                id: last.task.id,
+            })
+        });
+        Ok((tasks, next.flatten()))
     }
 
     /// Tasks in `status`, oldest first (for recovery).

@@ -17,7 +17,7 @@ use crate::hosts::{
     FINGERPRINT_PATTERN, HOST_ADDRESS_PATTERN, HOST_NAME_PATTERN, PATH_PATTERN,
     SECRET_NAME_PATTERN, SSH_USER_PATTERN,
 };
-use crate::store::{ApprovalStatus, MAX_PAGE_ROWS};
+use crate::store::{ApprovalStatus, MAX_PAGE_ROWS, TASK_CURSOR_PATTERN};
 
 /// What the document depends on that only the running fleet knows.
 pub struct Fleet {
@@ -52,12 +52,12 @@ fn answer(required: &[(&str, &str)]) -> Value {
 }
 
 /// `{"<field>": [...], "next_cursor": "…" | null}`
-fn page(field: &str) -> Value {
+fn page(field: &str, cursor: &str) -> Value {
     json!({
         "type": "object", "required": [field, "next_cursor"],
         "properties": {
             field: {"type": "array", "items": {"type": "object"}},
-            "next_cursor": nullable(reference("Cursor")),
+            "next_cursor": nullable(reference(cursor)),
         }
     })
 }
@@ -90,6 +90,10 @@ fn parameters() -> Map<String, Value> {
         (
             "Cursor",
             json!({"type": "string", "pattern": "^[1-9][0-9]{0,17}$"}),
+        ),
+        (
+            "TaskCursor",
+            json!({"type": "string", "pattern": TASK_CURSOR_PATTERN}),
         ),
         ("Force", json!({"type": "boolean"})),
         ("LogTail", unsigned(1, MAX_LOG_TAIL as u64)),
@@ -333,7 +337,7 @@ fn answers() -> Map<String, Value> {
             "AgentChange",
             answer(&[("agent_id", "string"), ("status", "string")]),
         ),
-        ("SnapshotPage", page("snapshots")),
+        ("SnapshotPage", page("snapshots", "Cursor")),
         (
             "SnapshotTaken",
             answer(&[
@@ -351,7 +355,7 @@ fn answers() -> Map<String, Value> {
                 ("route", "object"),
             ]),
         ),
-        ("TaskList", answer(&[("tasks", "array")])),
+        ("TaskPage", page("tasks", "TaskCursor")),
         (
             "TaskSubmitted",
             answer(&[
@@ -360,7 +364,7 @@ fn answers() -> Map<String, Value> {
                 ("ledger_status", "string"),
             ]),
         ),
-        ("MessagePage", page("messages")),
+        ("MessagePage", page("messages", "Cursor")),
         (
             "MessageSent",
             answer(&[
@@ -384,7 +388,7 @@ fn answers() -> Map<String, Value> {
         ),
         ("ApprovalList", answer(&[("approvals", "array")])),
         ("TemplateList", answer(&[("templates", "array")])),
-        ("AuditPage", page("audit")),
+        ("AuditPage", page("audit", "Cursor")),
         (
             "DashboardAgents",
             answer(&[("agents", "array"), ("total", "integer")]),
