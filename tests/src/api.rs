@@ -97,6 +97,23 @@ impl ApiServer {
             .header("X-API-Key", API_KEY)
     }
 
+    /// Sends a request with the key (and a JSON body when given); the status
+    /// and the JSON answer (null when the answer is not JSON).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the API answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     /// Waits until the agent's history holds an action of `action_type`
     /// (history is written in batches, a moment after the event).
     pub async fn wait_for_action(&self, agent_id: &str, action_type: &str) -> StoredAction {

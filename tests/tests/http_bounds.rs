@@ -4,17 +4,7 @@
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_orchestrator::config::DatabaseTarget;
 use reqwest::Method;
-use serde_json::{json, Value};
-
-async fn call(api: &ApiServer, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = api.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
@@ -25,16 +15,16 @@ async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
     // Five broadcasts are stored whether or not anyone listens.
     let mut sent = Vec::new();
     for n in 0..5 {
-        let (code, answer) = call(
-            &api,
-            Method::POST,
-            "/messages",
-            Some(
-                json!({"from_agent": "pager", "to_agent": "*", "message_type": "broadcast",
+        let (code, answer) = api
+            .call(
+                Method::POST,
+                "/messages",
+                Some(
+                    json!({"from_agent": "pager", "to_agent": "*", "message_type": "broadcast",
                         "payload": {"n": n}}),
-            ),
-        )
-        .await;
+                ),
+            )
+            .await;
         assert_eq!(code, 200, "{answer}");
         sent.push(answer["message_id"].as_str().unwrap().to_owned());
     }
@@ -42,7 +32,7 @@ async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
     let mut path = "/messages?agent_id=pager&limit=2".to_owned();
     let mut pages = 0;
     loop {
-        let (code, page) = call(&api, Method::GET, &path, None).await;
+        let (code, page) = api.call(Method::GET, &path, None).await;
         assert_eq!(code, 200, "{page}");
         let messages = page["messages"].as_array().unwrap();
         assert!(messages.len() <= 2, "{page}");
@@ -65,9 +55,7 @@ async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
     // Tasks page the same way (keyed by creation time and id).
     let mut submitted = Vec::new();
     for n in 0..5 {
-        let (code, answer) = call(
-            &api,
-            Method::POST,
+        let (code, answer) = api.call(Method::POST,
             "/tasks",
             Some(
                 json!({"agent_type": "nobody-runs-this", "task_type": "echo", "payload": {"n": n}}),
@@ -80,7 +68,7 @@ async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
     let mut listed = Vec::new();
     let mut path = "/tasks?limit=2".to_owned();
     loop {
-        let (code, page) = call(&api, Method::GET, &path, None).await;
+        let (code, page) = api.call(Method::GET, &path, None).await;
         assert_eq!(code, 200, "{page}");
         listed.extend(
             page["tasks"]
@@ -110,18 +98,18 @@ async fn lists_page_with_a_cursor_and_refuse_unbounded_limits() {
         ("/api/dashboard/topology?window_seconds=0", "window_seconds"),
         ("/api/dashboard/agents/someone/logs?tail=10001", "tail"),
     ] {
-        let (code, refused) = call(&api, Method::GET, path, None).await;
+        let (code, refused) = api.call(Method::GET, path, None).await;
         assert_eq!(code, 422, "{path}: {refused}");
         assert!(
             refused["detail"].as_str().unwrap().contains(field),
             "{path}: {refused}"
         );
     }
-    let (code, _) = call(&api, Method::GET, "/audit?limit=1000", None).await;
+    let (code, _) = api.call(Method::GET, "/audit?limit=1000", None).await;
     assert_eq!(code, 200);
 
     // The document states the same bounds.
-    let (_, document) = call(&api, Method::GET, "/openapi.json", None).await;
+    let (_, document) = api.call(Method::GET, "/openapi.json", None).await;
     let schemas = &document["components"]["schemas"];
     assert_eq!(schemas["Limit"]["maximum"], 1000);
     assert_eq!(schemas["LogTail"]["maximum"], 10000);

@@ -8,19 +8,7 @@ use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_orchestrator::config::DatabaseTarget;
 use reqwest::Method;
-use serde_json::{json, Value};
-
-async fn call(api: &ApiServer, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = api.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
@@ -30,24 +18,22 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
     let mut guard = ContainerGuard::new(api.service.pool.docker());
 
     // The seed's 20 required agents, none running on this engine.
-    let (code, gaps) = call(&api, Method::GET, "/gaps", None).await;
+    let (code, gaps) = api.call(Method::GET, "/gaps", None).await;
     assert_eq!(code, 200);
     assert_eq!(gaps["total"], 20, "{gaps}");
     assert_eq!(gaps["gaps"][0]["severity"], "critical");
     // Its kinds are not in this runtime yet: the factory says so.
-    let (code, refused) = call(&api, Method::POST, "/gaps/ceo-agent/fill", Some(json!({}))).await;
+    let (code, refused) = api
+        .call(Method::POST, "/gaps/ceo-agent/fill", Some(json!({})))
+        .await;
     assert_eq!(code, 422, "{refused}");
     assert!(
         refused["detail"].as_str().unwrap().contains("test-agent"),
         "{refused}"
     );
-    let (code, _) = call(
-        &api,
-        Method::POST,
-        "/gaps/no-such-gap/fill",
-        Some(json!({})),
-    )
-    .await;
+    let (code, _) = api
+        .call(Method::POST, "/gaps/no-such-gap/fill", Some(json!({})))
+        .await;
     assert_eq!(code, 404);
 
     // Requirements this runtime can meet: one data agent, one board agent needing approval.
@@ -62,53 +48,51 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
         },
         "approval_categories": ["corporate", "financial", "security"]
     });
-    let (code, _) = call(
-        &api,
-        Method::PUT,
-        "/gaps/requirements?by=ops-lead",
-        Some(requirements),
-    )
-    .await;
+    let (code, _) = api
+        .call(
+            Method::PUT,
+            "/gaps/requirements?by=ops-lead",
+            Some(requirements),
+        )
+        .await;
     assert_eq!(code, 200);
-    let (code, invalid) = call(
-        &api,
-        Method::PUT,
+    let (code, invalid) = api.call(Method::PUT,
         "/gaps/requirements",
         Some(json!({"categories": {"data": [{"agent_id": "Bad!", "agent_type": "x"}]}, "approval_categories": []})),
     )
     .await;
     assert_eq!(code, 422, "{invalid}");
-    let (_, gaps) = call(&api, Method::GET, "/gaps", None).await;
+    let (_, gaps) = api.call(Method::GET, "/gaps", None).await;
     assert_eq!(gaps["total"], 2, "{gaps}");
 
-    let (code, filled) = call(
-        &api,
-        Method::POST,
-        &format!("/gaps/{etl}/fill"),
-        Some(json!({"by": "ops"})),
-    )
-    .await;
+    let (code, filled) = api
+        .call(
+            Method::POST,
+            &format!("/gaps/{etl}/fill"),
+            Some(json!({"by": "ops"})),
+        )
+        .await;
     assert_eq!(code, 200, "{filled}");
     assert_eq!(filled["outcome"], "spawned");
     assert_eq!(filled["agent"]["agent_id"], json!(etl));
 
-    let (code, pending) = call(
-        &api,
-        Method::POST,
-        &format!("/gaps/{board}/fill"),
-        Some(json!({"by": "ops"})),
-    )
-    .await;
+    let (code, pending) = api
+        .call(
+            Method::POST,
+            &format!("/gaps/{board}/fill"),
+            Some(json!({"by": "ops"})),
+        )
+        .await;
     assert_eq!(code, 200, "{pending}");
     assert_eq!(pending["outcome"], "awaiting_approval");
     let approval = pending["approval"]["id"].as_str().unwrap().to_owned();
-    let (_, again) = call(
-        &api,
-        Method::POST,
-        &format!("/gaps/{board}/fill"),
-        Some(json!({})),
-    )
-    .await;
+    let (_, again) = api
+        .call(
+            Method::POST,
+            &format!("/gaps/{board}/fill"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(
         again["approval"]["id"],
         json!(approval),
@@ -118,32 +102,36 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
         api.service.pool.agent(&board).await.unwrap().is_none(),
         "not before approval"
     );
-    let (_, listed) = call(&api, Method::GET, "/approvals?status=pending", None).await;
+    let (_, listed) = api
+        .call(Method::GET, "/approvals?status=pending", None)
+        .await;
     assert!(listed["approvals"]
         .as_array()
         .unwrap()
         .iter()
         .any(|a| a["id"] == json!(approval)));
 
-    let (code, approved) = call(
-        &api,
-        Method::POST,
-        &format!("/approvals/{approval}/approve"),
-        Some(json!({"by": "cfo@example.org", "comment": "budget ok"})),
-    )
-    .await;
+    let (code, approved) = api
+        .call(
+            Method::POST,
+            &format!("/approvals/{approval}/approve"),
+            Some(json!({"by": "cfo@example.org", "comment": "budget ok"})),
+        )
+        .await;
     assert_eq!(code, 200, "{approved}");
     assert_eq!(approved["outcome"], "spawned");
     assert!(api.service.pool.agent(&board).await.unwrap().is_some());
-    let (code, _) = call(
-        &api,
-        Method::POST,
-        &format!("/approvals/{approval}/reject"),
-        Some(json!({})),
-    )
-    .await;
+    let (code, _) = api
+        .call(
+            Method::POST,
+            &format!("/approvals/{approval}/reject"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(code, 409, "decided once");
-    let (_, decided) = call(&api, Method::GET, "/approvals?status=approved", None).await;
+    let (_, decided) = api
+        .call(Method::GET, "/approvals?status=approved", None)
+        .await;
     let decided = decided["approvals"]
         .as_array()
         .unwrap()
@@ -153,7 +141,7 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
         .unwrap();
     assert_eq!(decided["decided_by"], "cfo@example.org");
     assert!(decided["decided_at"].is_string());
-    let (_, audit) = call(&api, Method::GET, "/audit", None).await;
+    let (_, audit) = api.call(Method::GET, "/audit", None).await;
     let actions: Vec<(&str, &str)> = audit["audit"]
         .as_array()
         .unwrap()
@@ -171,27 +159,27 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
             "{expected:?} not in {actions:?}"
         );
     }
-    let (_, gaps) = call(&api, Method::GET, "/gaps", None).await;
+    let (_, gaps) = api.call(Method::GET, "/gaps", None).await;
     assert_eq!(gaps["total"], 0, "{gaps}");
 
     // With auto-creation on, a new gap is filled by the detector itself.
     let ops = unique_agent_id("ops");
     guard.watch(container_name(&ops));
-    let (code, _) = call(
-        &api,
-        Method::PUT,
-        "/gaps/requirements",
-        Some(json!({
-            "categories": {"infrastructure": [{"agent_id": ops, "agent_type": "test-agent"}]},
-            "approval_categories": [],
-            "auto_create": true
-        })),
-    )
-    .await;
+    let (code, _) = api
+        .call(
+            Method::PUT,
+            "/gaps/requirements",
+            Some(json!({
+                "categories": {"infrastructure": [{"agent_id": ops, "agent_type": "test-agent"}]},
+                "approval_categories": [],
+                "auto_create": true
+            })),
+        )
+        .await;
     assert_eq!(code, 200);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let (_, audit) = call(&api, Method::GET, "/audit", None).await;
+        let (_, audit) = api.call(Method::GET, "/audit", None).await;
         let by_detector = audit["audit"].as_array().unwrap().iter().any(|a| {
             a["actor"] == "gap-detector"
                 && a["action"] == "agent_created"
@@ -209,7 +197,7 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
     assert!(api.service.pool.agent(&ops).await.unwrap().is_some());
     api.service.pool.remove(&ops).await.unwrap();
 
-    let (code, templates) = call(&api, Method::GET, "/templates", None).await;
+    let (code, templates) = api.call(Method::GET, "/templates", None).await;
     assert_eq!(code, 200);
     assert!(templates["templates"].as_array().unwrap().len() >= 7);
 

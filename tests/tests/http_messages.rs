@@ -11,21 +11,9 @@ use myca_e2e::containers::ContainerGuard;
 use myca_e2e::pool::wait_healthy;
 use myca_orchestrator::config::DatabaseTarget;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PATIENCE: Duration = Duration::from_secs(40);
-
-async fn call(api: &ApiServer, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = api.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    (
-        response.status().as_u16(),
-        response.json().await.unwrap_or(Value::Null),
-    )
-}
 
 #[tokio::test]
 async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
@@ -35,9 +23,7 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
     let mut guard = ContainerGuard::new(api.service.pool.docker());
     let cfo = unique_agent_id("cfo-agent");
     guard.watch(container_name(&cfo));
-    let (code, spawned) = call(
-        &api,
-        Method::POST,
+    let (code, spawned) = api.call(Method::POST,
         "/agents/spawn",
         Some(json!({"agent_id": cfo, "agent_type": "test-agent", "category": "corporate", "memory_limit": 64})),
     )
@@ -46,30 +32,26 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
     wait_healthy(spawned["port"].as_u64().unwrap() as u16, PATIENCE).await;
 
     // The seed's body, plus an acknowledgement request.
-    let (code, sent) = call(
-        &api,
-        Method::POST,
-        "/messages",
-        Some(
-            json!({"from_agent": "ceo-agent", "to_agent": cfo, "message_type": "request",
+    let (code, sent) = api
+        .call(
+            Method::POST,
+            "/messages",
+            Some(
+                json!({"from_agent": "ceo-agent", "to_agent": cfo, "message_type": "request",
                     "payload": {"task_type": "echo", "budget": 1200}, "priority": 5,
                     "requires_ack": true}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     assert_eq!(code, 200, "{sent}");
     assert_eq!(sent["status"], "sent");
     let id = sent["message_id"].as_str().unwrap().to_owned();
 
     let deadline = Instant::now() + PATIENCE;
     let replies = loop {
-        let (_, listed) = call(
-            &api,
-            Method::GET,
-            &format!("/messages?correlation_id={id}"),
-            None,
-        )
-        .await;
+        let (_, listed) = api
+            .call(Method::GET, &format!("/messages?correlation_id={id}"), None)
+            .await;
         let replies = listed["messages"].as_array().cloned().unwrap_or_default();
         if replies.iter().any(|m| m["message_type"] == "response") {
             break replies;
@@ -88,30 +70,32 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
         replies.iter().any(|m| m["message_type"] == "ack"),
         "{replies:?}"
     );
-    let (_, original) = call(&api, Method::GET, &format!("/messages/{id}"), None).await;
+    let (_, original) = api
+        .call(Method::GET, &format!("/messages/{id}"), None)
+        .await;
     assert_eq!(original["acknowledged"], true, "{original}");
 
     // A request for a task type the agent lacks is answered with an error.
-    let (_, sent) = call(
-        &api,
-        Method::POST,
-        "/messages",
-        Some(
-            json!({"from_agent": "ceo-agent", "to_agent": cfo, "message_type": "request",
+    let (_, sent) = api
+        .call(
+            Method::POST,
+            "/messages",
+            Some(
+                json!({"from_agent": "ceo-agent", "to_agent": cfo, "message_type": "request",
                     "payload": {"task_type": "budget_check"}}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     let unknown = sent["message_id"].as_str().unwrap().to_owned();
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let (_, listed) = call(
-            &api,
-            Method::GET,
-            &format!("/messages?correlation_id={unknown}"),
-            None,
-        )
-        .await;
+        let (_, listed) = api
+            .call(
+                Method::GET,
+                &format!("/messages?correlation_id={unknown}"),
+                None,
+            )
+            .await;
         if let Some(reply) = listed["messages"].as_array().and_then(|m| m.first()) {
             assert!(
                 reply["payload"]["error"]
@@ -127,9 +111,7 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
     }
 
     // Expired on arrival: stored, never delivered.
-    let (code, expired) = call(
-        &api,
-        Method::POST,
+    let (code, expired) = api.call(Method::POST,
         "/messages",
         Some(
             json!({"from_agent": "ceo-agent", "to_agent": cfo, "message_type": "event", "ttl": 0}),
@@ -137,20 +119,16 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
     )
     .await;
     assert_eq!((code, expired["delivery"].clone()), (200, json!("expired")));
-    let (_, history) = call(
-        &api,
-        Method::GET,
-        &format!("/messages?agent_id={cfo}"),
-        None,
-    )
-    .await;
+    let (_, history) = api
+        .call(Method::GET, &format!("/messages?agent_id={cfo}"), None)
+        .await;
     assert!(
         history["messages"].as_array().unwrap().len() >= 5,
         "{history}"
     );
 
     // The topology shows the message flow between the two, weighted.
-    let (code, topology) = call(&api, Method::GET, "/api/dashboard/topology", None).await;
+    let (code, topology) = api.call(Method::GET, "/api/dashboard/topology", None).await;
     assert_eq!(code, 200);
     let flow = topology["edges"]
         .as_array()
@@ -175,21 +153,21 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
     );
 
     // Bad input.
-    let (code, _) = call(
-        &api,
-        Method::POST,
-        "/messages",
-        Some(json!({"from_agent": "a", "to_agent": "nobody-here", "message_type": "request"})),
-    )
-    .await;
+    let (code, _) = api
+        .call(
+            Method::POST,
+            "/messages",
+            Some(json!({"from_agent": "a", "to_agent": "nobody-here", "message_type": "request"})),
+        )
+        .await;
     assert_eq!(code, 404);
-    let (code, _) = call(
-        &api,
-        Method::POST,
-        "/messages",
-        Some(json!({"from_agent": "a", "to_agent": cfo, "message_type": "shout"})),
-    )
-    .await;
+    let (code, _) = api
+        .call(
+            Method::POST,
+            "/messages",
+            Some(json!({"from_agent": "a", "to_agent": cfo, "message_type": "shout"})),
+        )
+        .await;
     assert_eq!(code, 422);
 
     api.service.pool.remove(&cfo).await.unwrap();

@@ -15,18 +15,8 @@ use serde_json::{json, Value};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
-async fn call(api: &ApiServer, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = api.request(method, path);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn submit(api: &ApiServer, body: Value) -> String {
-    let (code, submitted) = call(api, Method::POST, "/tasks", Some(body)).await;
+    let (code, submitted) = api.call(Method::POST, "/tasks", Some(body)).await;
     assert_eq!(code, 200, "{submitted}");
     submitted["task_id"].as_str().unwrap().to_owned()
 }
@@ -35,7 +25,7 @@ async fn submit(api: &ApiServer, body: Value) -> String {
 async fn until(api: &ApiServer, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let (code, task) = call(api, Method::GET, &format!("/tasks/{id}"), None).await;
+        let (code, task) = api.call(Method::GET, &format!("/tasks/{id}"), None).await;
         assert_eq!(code, 200, "{task}");
         if done(&task) {
             return task;
@@ -54,13 +44,13 @@ async fn cancel_queued_and_running_tasks_and_refuse_settled_ones() {
     };
     let api = ApiServer::start(config).await;
 
-    let (code, unknown) = call(
-        &api,
-        Method::POST,
-        "/tasks/8d6f3c1e-0000-4000-8000-000000000000/cancel",
-        None,
-    )
-    .await;
+    let (code, unknown) = api
+        .call(
+            Method::POST,
+            "/tasks/8d6f3c1e-0000-4000-8000-000000000000/cancel",
+            None,
+        )
+        .await;
     assert_eq!(code, 404, "{unknown}");
 
     // Queued for a type nobody runs: it says so, in the task and the list.
@@ -80,7 +70,7 @@ async fn cancel_queued_and_running_tasks_and_refuse_settled_ones() {
         format!("no agent of type {nobody}")
     );
     assert!(waiting["wait_deadline"].is_string(), "{waiting}");
-    let (_, list) = call(&api, Method::GET, "/tasks?status=queued", None).await;
+    let (_, list) = api.call(Method::GET, "/tasks?status=queued", None).await;
     let listed = list["tasks"]
         .as_array()
         .unwrap()
@@ -89,12 +79,15 @@ async fn cancel_queued_and_running_tasks_and_refuse_settled_ones() {
         .expect("listed")
         .clone();
     assert_eq!(listed["waiting_reason"], waiting["waiting_reason"]);
-    let (code, cancelled) =
-        call(&api, Method::POST, &format!("/tasks/{queued}/cancel"), None).await;
+    let (code, cancelled) = api
+        .call(Method::POST, &format!("/tasks/{queued}/cancel"), None)
+        .await;
     assert_eq!(code, 200, "{cancelled}");
     assert_eq!(cancelled["status"], "cancelled");
     assert_eq!(cancelled["waiting_reason"], Value::Null);
-    let (code, again) = call(&api, Method::POST, &format!("/tasks/{queued}/cancel"), None).await;
+    let (code, again) = api
+        .call(Method::POST, &format!("/tasks/{queued}/cancel"), None)
+        .await;
     assert_eq!(code, 409, "{again}");
     assert!(
         again["detail"].as_str().unwrap().contains("cancelled"),
@@ -112,13 +105,9 @@ async fn cancel_queued_and_running_tasks_and_refuse_settled_ones() {
     let taken = until(&api, &running, "running", |t| t["status"] == "running").await;
     assert_eq!(taken["agent_id"], agent_id.as_str());
     assert_eq!(taken["waiting_reason"], Value::Null);
-    let (code, cancelled) = call(
-        &api,
-        Method::POST,
-        &format!("/tasks/{running}/cancel"),
-        None,
-    )
-    .await;
+    let (code, cancelled) = api
+        .call(Method::POST, &format!("/tasks/{running}/cancel"), None)
+        .await;
     assert_eq!(code, 200, "{cancelled}");
     assert_eq!(cancelled["status"], "cancelled");
     let heartbeat = api
@@ -162,7 +151,9 @@ async fn cancel_queued_and_running_tasks_and_refuse_settled_ones() {
     )
     .await;
     until(&api, &echo, "completed", |t| t["status"] == "completed").await;
-    let (code, refused) = call(&api, Method::POST, &format!("/tasks/{echo}/cancel"), None).await;
+    let (code, refused) = api
+        .call(Method::POST, &format!("/tasks/{echo}/cancel"), None)
+        .await;
     assert_eq!(code, 409, "{refused}");
     assert!(
         refused["detail"].as_str().unwrap().contains("completed"),

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::AsyncConnectionConfig;
+use super::request_reply::request_reply;
 use tokio::sync::watch;
 use tracing::{info, warn};
 use uuid::Uuid;
@@ -106,26 +106,16 @@ async fn ask(
         proof: sealing::prove_request(token, &exchange, &requester.public_key),
         public_key: requester.public_key.clone(),
     };
-    // The reply wait outlasts a shared connection's response timeout.
-    let config = AsyncConnectionConfig::new()
-        .set_response_timeout(None)
-        .set_connection_timeout(Some(REPLY_WITHIN));
-    let mut connection = client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await?;
-    redis::cmd("XADD")
-        .arg(CREDENTIALS_REQUESTS_STREAM)
-        .arg("*")
-        .arg(CREDENTIALS_REQUEST_FIELD)
-        .arg(serde_json::to_string(&request)?)
-        .query_async::<String>(&mut connection)
-        .await?;
-    let reply: Option<(String, String)> = redis::cmd("BLPOP")
-        .arg(credentials_reply_key(&request_id))
-        .arg(REPLY_WITHIN.as_secs_f64())
-        .query_async(&mut connection)
-        .await?;
-    let (_, raw) = reply.ok_or(CredentialsError::NoReply(REPLY_WITHIN))?;
+    let raw = request_reply(
+        client,
+        CREDENTIALS_REQUESTS_STREAM,
+        CREDENTIALS_REQUEST_FIELD,
+        &serde_json::to_string(&request)?,
+        &credentials_reply_key(&request_id),
+        REPLY_WITHIN,
+    )
+    .await?
+    .ok_or(CredentialsError::NoReply(REPLY_WITHIN))?;
     match serde_json::from_str(&raw)? {
         CredentialReply::Refused { error } => Err(CredentialsError::Refused(error)),
         CredentialReply::Sealed {

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use super::request_reply::request_reply;
 use redis::aio::ConnectionManager;
-use redis::AsyncConnectionConfig;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -122,27 +122,16 @@ impl Memory {
             agent_id: self.agent_id.clone(),
             op,
         };
-        // The reply wait outlasts the shared connection's response timeout.
-        let config = AsyncConnectionConfig::new()
-            .set_response_timeout(None)
-            .set_connection_timeout(Some(REPLY_WITHIN));
-        let mut connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        redis::cmd("XADD")
-            .arg(KNOWLEDGE_REQUESTS_STREAM)
-            .arg("*")
-            .arg(KNOWLEDGE_REQUEST_FIELD)
-            .arg(serde_json::to_string(&request)?)
-            .query_async::<String>(&mut connection)
-            .await?;
-        let reply: Option<(String, String)> = redis::cmd("BLPOP")
-            .arg(knowledge_reply_key(&request.request_id))
-            .arg(REPLY_WITHIN.as_secs_f64())
-            .query_async(&mut connection)
-            .await?;
-        let (_, raw) = reply.ok_or(MemoryError::NoReply(REPLY_WITHIN))?;
+        let raw = request_reply(
+            &self.client,
+            KNOWLEDGE_REQUESTS_STREAM,
+            KNOWLEDGE_REQUEST_FIELD,
+            &serde_json::to_string(&request)?,
+            &knowledge_reply_key(&request.request_id),
+            REPLY_WITHIN,
+        )
+        .await?
+        .ok_or(MemoryError::NoReply(REPLY_WITHIN))?;
         let reply: KnowledgeReply = serde_json::from_str(&raw)?;
         match reply.error {
             Some(error) if !reply.ok => Err(MemoryError::Refused(error)),

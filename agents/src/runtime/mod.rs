@@ -11,6 +11,7 @@ pub mod handlers;
 mod http;
 mod inbox;
 pub mod memory;
+mod request_reply;
 mod state;
 
 use std::sync::atomic::Ordering;
