@@ -138,9 +138,8 @@ impl Requirements {
             .chain(watched.map(|w| (&w.agent_id, &w.agent_type)));
         for (agent_id, agent_type) in ids {
             myca_agents::protocol::validate_agent_id(agent_id).map_err(|e| e.to_string())?;
-            if agent_type.trim().is_empty() {
-                return Err(format!("{agent_id}: agent_type is empty"));
-            }
+            myca_agents::protocol::validate_kind("agent_type", agent_type)
+                .map_err(|e| format!("{agent_id}: {e}"))?;
             if !seen.insert(agent_id.clone()) {
                 return Err(format!("{agent_id} is required twice"));
             }
@@ -178,5 +177,12 @@ mod tests {
             agent_type: "x".into(),
         });
         assert!(twice.validate().unwrap_err().contains("twice"));
+        let mut misshapen = defaults.clone();
+        misshapen.routes.push(Watched {
+            name: "/api/x".into(),
+            agent_id: "route-watcher".into(),
+            agent_type: "1j6ejkij*".into(),
+        });
+        assert!(misshapen.validate().unwrap_err().contains("route-watcher"));
     }
 }
