@@ -10,6 +10,7 @@ use super::{integral, validate_kind, AgentCategory, CredentialRef, ProtocolError
 /// `agent_type`, `category`, `display_name`, `cpu_limit`, `memory_limit`) is
 /// a complete one, every other field has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgentConfig {
     pub agent_id: String,
     pub agent_type: String,

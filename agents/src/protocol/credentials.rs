@@ -17,6 +17,7 @@ const MAX_NAME_LEN: usize = 128;
 /// "GITHUB_TOKEN", "from": "github/ci-bot"}` (seen as `name`, read from the
 /// keyring credential `from`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged, deny_unknown_fields)]
 pub enum CredentialRef {
     Named(String),

@@ -27,6 +27,7 @@ fn default_ttl() -> u64 {
 
 /// An agent-to-agent message, as the seed's `AgentMessage`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgentMessage {
     #[serde(default = "Uuid::new_v4")]
     pub id: Uuid,

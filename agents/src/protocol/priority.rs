@@ -4,6 +4,7 @@ use super::ProtocolError;
 
 /// Task and message priority, carried as the seed's numbers 10/8/5/3/1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "10 | 8 | 5 | 3 | 1"))]
 pub enum TaskPriority {
     Background = 1,
     Low = 3,

@@ -73,6 +73,7 @@ fn default_status() -> TaskStatus {
 
 /// A unit of work for one agent, as the seed's `AgentTask`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AgentTask {
     #[serde(default = "Uuid::new_v4")]
     pub id: Uuid,
