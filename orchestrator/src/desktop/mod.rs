@@ -69,6 +69,12 @@ impl Desktop {
         self.startup.failed(detail);
     }
 
+    /// The embedded fleet once it runs, for callers that need the library
+    /// itself (the window never does).
+    pub fn fleet(&self) -> Option<&Arc<FleetService>> {
+        self.service.get()
+    }
+
     pub fn startup(&self) -> Startup {
         self.startup.snapshot()
     }
