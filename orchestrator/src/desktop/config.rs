@@ -15,6 +15,9 @@ use crate::service::{BrokerChoice, ServiceConfig};
 
 pub const AGENT_BINARY_ENV: &str = "MYCA_AGENT_BINARY";
 pub const INSTANCE_ENV: &str = "MYCA_INSTANCE";
+/// A bridge network's name, or `host`.
+pub const AGENT_NETWORK_ENV: &str = "MYCA_AGENT_NETWORK";
+pub const FIRST_AGENT_PORT_ENV: &str = "MYCA_FIRST_AGENT_PORT";
 const AGENT_NETWORK: &str = "mas-network";
 const FIRST_AGENT_PORT: u16 = 18080;
 
@@ -29,11 +32,14 @@ pub enum DesktopConfigError {
     NoAgentBinary,
     #[error("{INSTANCE_ENV}: {0}")]
     Instance(String),
+    #[error("{FIRST_AGENT_PORT_ENV} {0:?} is not a port number")]
+    FirstPort(String),
 }
 
 /// Reads the environment: `MYCA_DATABASE_URL`, `MYCA_REDIS_URL` (an
 /// external broker; default a managed one), `DOCKER_HOST`,
-/// `MYCA_AGENT_BINARY`, `MYCA_INSTANCE`.
+/// `MYCA_AGENT_BINARY`, `MYCA_INSTANCE`, `MYCA_AGENT_NETWORK`,
+/// `MYCA_FIRST_AGENT_PORT` (as `myca serve` reads them).
 pub fn desktop_service_config(data_dir: &Path) -> Result<ServiceConfig, DesktopConfigError> {
     let base = OrchestratorConfig::from_env(Some(data_dir))?;
     let broker = match std::env::var(crate::config::REDIS_URL_ENV) {
@@ -53,6 +59,17 @@ pub fn desktop_service_config(data_dir: &Path) -> Result<ServiceConfig, DesktopC
         }
         _ => FleetInstance::default(),
     };
+    let agent_network = match std::env::var(AGENT_NETWORK_ENV).as_deref() {
+        Ok("host") => AgentNetwork::Host,
+        Ok(name) if !name.is_empty() => AgentNetwork::Bridge(name.to_owned()),
+        _ => AgentNetwork::Bridge(AGENT_NETWORK.into()),
+    };
+    let first_agent_port = match std::env::var(FIRST_AGENT_PORT_ENV) {
+        Ok(port) if !port.is_empty() => port
+            .parse()
+            .map_err(|_| DesktopConfigError::FirstPort(port))?,
+        _ => FIRST_AGENT_PORT,
+    };
     Ok(ServiceConfig {
         database: base.database,
         broker,
@@ -62,9 +79,9 @@ pub fn desktop_service_config(data_dir: &Path) -> Result<ServiceConfig, DesktopC
                 socket: base.docker_socket,
             },
         },
-        agent_network: AgentNetwork::Bridge(AGENT_NETWORK.into()),
+        agent_network,
         agent_binary,
-        first_agent_port: FIRST_AGENT_PORT,
+        first_agent_port,
         stop_grace: Duration::from_secs(10),
         stats_interval: Duration::from_secs(10),
         health_interval: Duration::from_secs(5),
