@@ -94,4 +94,5 @@ pub mod locks;
 pub mod pool;
 pub mod process;
 pub mod redis_server;
+pub mod rss;
 pub mod stores;

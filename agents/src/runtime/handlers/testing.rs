@@ -77,6 +77,40 @@ async fn credential(context: TaskContext) -> HandlerResult {
     }))
 }
 
+/// The most lines one `flood` task prints.
+const MAX_FLOOD_LINES: u64 = 10_000_000;
+
+/// `{"lines": N}` numbered, coloured lines on stdout as fast as the
+/// container's log takes them: the source the log view's benchmark
+/// measures the window against.
+async fn flood(context: TaskContext) -> HandlerResult {
+    let lines = context
+        .task
+        .payload
+        .get("lines")
+        .and_then(Value::as_u64)
+        .ok_or("payload needs a whole number `lines`")?;
+    if !(1..=MAX_FLOOD_LINES).contains(&lines) {
+        return Err(format!("lines must be 1 to {MAX_FLOOD_LINES}"));
+    }
+    let started = std::time::Instant::now();
+    let printed = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for n in 1..=lines {
+            writeln!(out, "flood {n}/{lines} \x1b[32mok\x1b[0m")?;
+        }
+        out.flush()
+    })
+    .await;
+    match printed {
+        Ok(Ok(())) => Ok(json!({ "lines": lines, "seconds": started.elapsed().as_secs_f64() })),
+        Ok(Err(error)) => Err(format!("stdout refused the flood: {error}")),
+        Err(error) => Err(format!("the flood stopped: {error}")),
+    }
+}
+
 pub(super) fn register(registry: &mut Registry) {
     // Returns its payload unchanged.
     registry.add("echo", |context| async move { Ok(context.task.payload) });
@@ -95,6 +129,7 @@ pub(super) fn register(registry: &mut Registry) {
     registry.add("recall", recall);
     registry.add("note", note);
     registry.add("credential", credential);
+    registry.add("flood", flood);
     // Fails with `{"message": "..."}`.
     registry.add("fail", |context| async move {
         Err(context
