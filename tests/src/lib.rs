@@ -90,6 +90,7 @@ pub mod containers;
 pub mod desktop;
 pub mod docker_cli;
 pub mod images;
+pub mod kinds;
 pub mod locks;
 pub mod pool;
 pub mod process;
