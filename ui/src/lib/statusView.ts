@@ -63,10 +63,3 @@ export function serviceRows(status: SystemStatus): ServiceRow[] {
     ]),
   ];
 }
-
-/** Rows shown before the first report arrives. */
-export const PLACEHOLDER_ROWS: { key: ServiceKey; label: string }[] = [
-  { key: "docker", label: "Docker engine" },
-  { key: "redis", label: "Redis" },
-  { key: "store", label: "SQL store" },
-];

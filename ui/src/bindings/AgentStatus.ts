@@ -1,0 +1,2 @@
+// PROVISIONAL: replaced by the generated binding
+export type AgentStatus = "spawning" | "active" | "busy" | "idle" | "paused" | "error" | "shutdown" | "dead" | "archived";

@@ -1,0 +1,2 @@
+// PROVISIONAL: replaced by the generated binding
+export type EdgeKind = "uses" | "placement" | "tasks" | "messages";
