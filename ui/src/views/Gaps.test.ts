@@ -1,0 +1,123 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mount, unmount } from "svelte";
+import type { Approval } from "../bindings/Approval";
+import type { Gap } from "../bindings/Gap";
+import { confirmState } from "../lib/confirm.svelte";
+import { toasts } from "../lib/toasts.svelte";
+import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import Gaps from "./Gaps.svelte";
+
+const gap: Gap = {
+  gap_type: "category",
+  category: "security",
+  agent_id: "sec-watch",
+  agent_type: "security-monitor",
+  severity: "critical",
+  reason: "security requires sec-watch",
+  suggested_template: "security-monitor",
+  requires_approval: true,
+};
+
+const pending: Approval = {
+  id: "ap-1",
+  kind: "spawn_agent",
+  subject: "sec-watch",
+  request: {},
+  status: "pending",
+  requested_at: "2026-11-25T10:00:00Z",
+  decided_by: null,
+  decided_at: null,
+  comment: null,
+};
+
+let target: HTMLElement;
+let component: ReturnType<typeof mount> | null = null;
+
+beforeEach(() => {
+  localStorage.clear();
+  toasts.items = [];
+  target = document.body.appendChild(document.createElement("div"));
+});
+
+afterEach(() => {
+  if (component) unmount(component);
+  component = null;
+  target.remove();
+  clearMocks();
+});
+
+function script() {
+  return scriptIpc({
+    list_gaps: [gap],
+    list_approvals: [pending],
+    audit: { items: [{ id: 1, at: "2026-11-25T10:00:00Z", actor: "ana", action: "fill_gap", subject: "sec-watch", detail: null }], next_cursor: "c2" },
+    fill_gap: { outcome: "approval_requested", approval: pending },
+    decide_approval: (args: Record<string, unknown>) => ({ ...pending, status: args.approve ? "approved" : "rejected", decided_by: args.by }),
+  });
+}
+
+describe("Gaps & approvals view", () => {
+  it("lists gaps, approvals and the audit trail", async () => {
+    script();
+    component = mount(Gaps, { target });
+    await settle();
+    expect(byTestId(target, "gap-row-sec-watch").textContent).toContain("critical");
+    expect(byTestId(target, "gap-row-sec-watch").textContent).toContain("security-monitor");
+    expect(byTestId(target, "approval-approve-ap-1")).toBeTruthy();
+    expect(byTestId(target, "audit-table").textContent).toContain("fill_gap");
+    expect(byTestId(target, "audit-load-more")).toBeTruthy();
+  });
+
+  it("fills a gap as the operator named in 'acting as', and remembers the name", async () => {
+    const ipc = script();
+    component = mount(Gaps, { target });
+    await settle();
+    typeInto(byTestId(target, "acting-as"), "ana");
+    byTestId(target, "gap-fill-sec-watch").click();
+    await settle();
+    expect(ipc.called("fill_gap").map((c) => c.args)).toEqual([{ agentId: "sec-watch", by: "ana" }]);
+    expect(localStorage.getItem("myca.operator")).toBe("ana");
+    expect(toasts.items.map((t) => t.text)).toContain("Approval requested to spawn sec-watch");
+  });
+
+  it("refuses to act without a name", async () => {
+    const ipc = script();
+    component = mount(Gaps, { target });
+    await settle();
+    byTestId(target, "gap-fill-sec-watch").click();
+    await settle();
+    expect(ipc.called("fill_gap")).toEqual([]);
+    expect(toasts.items[0]).toMatchObject({ kind: "error" });
+  });
+
+  it("approves at once and rejects only after confirmation", async () => {
+    localStorage.setItem("myca.operator", "bo");
+    const ipc = script();
+    component = mount(Gaps, { target });
+    await settle();
+    byTestId(target, "approval-approve-ap-1").click();
+    await settle();
+    expect(ipc.called("decide_approval").map((c) => c.args)).toEqual([{ id: "ap-1", approve: true, by: "bo" }]);
+
+    byTestId(target, "approval-reject-ap-1").click();
+    await settle();
+    expect(confirmState.request?.confirmLabel).toBe("Reject");
+    expect(ipc.called("decide_approval")).toHaveLength(1);
+    confirmState.answer(true);
+    await settle();
+    expect(ipc.called("decide_approval").map((c) => c.args)[1]).toEqual({ id: "ap-1", approve: false, by: "bo" });
+  });
+
+  it("does not reject when the operator declines", async () => {
+    localStorage.setItem("myca.operator", "bo");
+    const ipc = script();
+    component = mount(Gaps, { target });
+    await settle();
+    byTestId(target, "approval-reject-ap-1").click();
+    await settle();
+    confirmState.answer(false);
+    await settle();
+    expect(ipc.called("decide_approval")).toEqual([]);
+  });
+});
