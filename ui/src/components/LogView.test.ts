@@ -40,8 +40,8 @@ describe("LogView", () => {
     const { ipc, send } = await open();
     expect(ipc.called("follow_logs")[0].args).toMatchObject({ agentId: "a1", tail: 1000 });
     await send([
-      { at: "2026-11-25T10:00:00.123Z", stream: "stdout", text: "started" },
-      { at: null, stream: "stderr", text: "warning: slow" },
+      { timestamp: "2026-11-25T10:00:00.123Z", stream: "stdout", text: "started" },
+      { timestamp: null, stream: "stderr", text: "warning: slow" },
     ]);
     expect(texts()).toEqual(["started", "warning: slow"]);
     expect(target.querySelectorAll(".log-line.stderr")).toHaveLength(1);
@@ -50,7 +50,7 @@ describe("LogView", () => {
 
   it("renders ANSI colours but never markup from the log", async () => {
     const { send } = await open();
-    await send([{ at: null, stream: "stdout", text: '\u001b[31mred\u001b[0m <img src=x onerror="alert(1)">' }]);
+    await send([{ timestamp: null, stream: "stdout", text: '\u001b[31mred\u001b[0m <img src=x onerror="alert(1)">' }]);
     expect(target.querySelector(".log-text img")).toBeNull();
     expect(target.querySelector(".log-text span")?.getAttribute("style")).toContain("color");
     expect(texts()[0]).toBe('red <img src=x onerror="alert(1)">');
@@ -58,7 +58,7 @@ describe("LogView", () => {
 
   it("hides lines that do not match the filter, and says when a regex is invalid", async () => {
     const { send } = await open();
-    await send(["GET /a", "POST /b", "GET /c"].map((text) => ({ at: null, stream: "stdout" as const, text })));
+    await send(["GET /a", "POST /b", "GET /c"].map((text) => ({ timestamp: null, stream: "stdout" as const, text })));
     typeInto(byTestId(target, "logs-filter"), "get");
     await settle();
     expect(texts()).toEqual(["GET /a", "GET /c"]);
@@ -74,7 +74,7 @@ describe("LogView", () => {
     const { send } = await open();
     byTestId(target, "logs-pause").click();
     await settle();
-    await send([{ at: null, stream: "stdout", text: "while paused" }]);
+    await send([{ timestamp: null, stream: "stdout", text: "while paused" }]);
     expect(texts()).toEqual([]);
     byTestId(target, "logs-pause").click();
     await frame();
@@ -84,7 +84,7 @@ describe("LogView", () => {
 
   it("hides timestamps on request", async () => {
     const { send } = await open();
-    await send([{ at: "2026-11-25T10:00:00.123Z", stream: "stdout", text: "x" }]);
+    await send([{ timestamp: "2026-11-25T10:00:00.123Z", stream: "stdout", text: "x" }]);
     (byTestId(target, "logs-timestamps") as HTMLInputElement).click();
     await settle();
     expect(target.querySelector(".log-time")).toBeNull();

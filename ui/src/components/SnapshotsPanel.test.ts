@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mount, unmount } from "svelte";
 import { confirmState } from "../lib/confirm.svelte";
 import { toasts } from "../lib/toasts.svelte";
-import { agent } from "../test/fixtures";
 import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
 import SnapshotsPanel from "./SnapshotsPanel.svelte";
 
@@ -25,11 +24,14 @@ afterEach(() => {
 
 function script() {
   return scriptIpc({
-    list_snapshots: { items: [snapshot], next_cursor: null },
-    take_snapshot: { ...snapshot, id: 8 },
+    list_snapshots: { items: [snapshot], next_before: null },
+    take_snapshot: { snapshot_id: 8, agent_id: "a1", reason: "nightly" },
     restore_snapshot: (args: Record<string, unknown>) => ({
-      agent: agent((args.agentId as string | null) ?? "a1"),
-      credentials_to_provide: ["API_TOKEN"],
+      agent: { agent_id: (args.agentId as string | null) ?? "a1", agent_type: "test-agent", category: "core", container_id: "c", state: "running", port: null },
+      requeued: [],
+      knowledge_restored: 3,
+      conversation_restored: 0,
+      secrets_to_provide: ["API_TOKEN"],
     }),
   });
 }

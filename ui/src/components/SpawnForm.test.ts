@@ -75,14 +75,14 @@ describe("SpawnForm", () => {
     expect(request).toMatchObject({ agent_id: "echo-1", agent_type: "test-agent", host: null, replicas: 1 });
     expect(ipc.called("spawn_agent")[0].args.request).toEqual(request);
 
-    const progress = ipc.channel<SpawnProgress>("spawn_agent", "onProgress");
-    progress.onmessage({ stage: "validating", detail: null });
-    progress.onmessage({ stage: "image", detail: "shipping to vm-a" });
+    const progress = ipc.channel<SpawnProgress[]>("spawn_agent", "onProgress");
+    progress.onmessage([{ stage: "validating", detail: "" }]);
+    progress.onmessage([{ stage: "image", detail: "shipping to vm-a" }]);
     await settle();
     expect(byTestId(target, "spawn-stage-image").dataset.state).toBe("running");
     expect(byTestId(target, "spawn-stage-image").textContent).toContain("shipping to vm-a");
 
-    progress.onmessage({ stage: "healthy", detail: null });
+    progress.onmessage([{ stage: "healthy", detail: "" }]);
     finish([agent("echo-1")]);
     await settle();
     expect(byTestId(target, "spawn-progress").dataset.finished).toBe("true");
@@ -98,8 +98,8 @@ describe("SpawnForm", () => {
     typeInto(byTestId(target, "spawn-agent-id"), "echo-1");
     byTestId(target, "spawn-submit").click();
     await settle();
-    ipc.channel<SpawnProgress>("spawn_agent", "onProgress").onmessage({ stage: "failed", detail: "image pull refused" });
-    fail({ kind: "spawn_failed", message: "image pull refused", fields: {} });
+    ipc.channel<SpawnProgress[]>("spawn_agent", "onProgress").onmessage([{ stage: "failed", detail: "image pull refused" }]);
+    fail({ kind: "unavailable", message: "image pull refused", fields: [] });
     await settle();
     expect(byTestId(target, "spawn-failed").textContent).toContain("image pull refused");
     expect(toasts.items[0]).toMatchObject({ kind: "error", text: "Spawning echo-1: image pull refused" });

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mount, unmount } from "svelte";
 import { toasts } from "../lib/toasts.svelte";
-import { testKind } from "../test/fixtures";
+import { task, testKind } from "../test/fixtures";
 import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
 import TaskSubmitForm from "./TaskSubmitForm.svelte";
 
@@ -33,7 +33,7 @@ describe("TaskSubmitForm", () => {
   });
 
   it("submits a valid payload to this agent", async () => {
-    const ipc = scriptIpc({ submit_task: { task_id: "t-1", status: "queued", ledger_status: "queued" } });
+    const ipc = scriptIpc({ submit_task: task("t-1") });
     const onSubmitted = vi.fn();
     component = mount(TaskSubmitForm, { target, props: { agentId: "a1", taskTypes: testKind.task_types, onSubmitted } });
     await settle();

@@ -4,17 +4,17 @@
  * ones, one toast for the successes and one per failure.
  */
 import type { ActionOutcome } from "../bindings/ActionOutcome";
-import type { AgentAction } from "./ipc";
+import type { BulkAction } from "../bindings/BulkAction";
 import { confirmAction } from "./confirm.svelte";
 import { agentsAction } from "./ipc";
 import { toasts } from "./toasts.svelte";
 
-const DESTRUCTIVE: Partial<Record<AgentAction, string>> = {
+const DESTRUCTIVE: Partial<Record<BulkAction, string>> = {
   stop: "Stopped agents take no tasks until restarted.",
   remove: "Removed agents lose their container; take a snapshot first to keep their state.",
 };
 
-const PAST: Record<AgentAction, string> = {
+const PAST: Record<BulkAction, string> = {
   stop: "stopped",
   restart: "restarted",
   remove: "removed",
@@ -26,7 +26,7 @@ function describeTargets(agentIds: string[]): string {
 }
 
 /** Runs the action unless the operator declines; null when declined or failed. */
-export async function runAgentsAction(agentIds: string[], action: AgentAction): Promise<ActionOutcome[] | null> {
+export async function runAgentsAction(agentIds: string[], action: BulkAction): Promise<ActionOutcome[] | null> {
   if (agentIds.length === 0) return null;
   const warning = DESTRUCTIVE[action];
   if (warning) {

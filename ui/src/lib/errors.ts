@@ -11,9 +11,9 @@ function isDesktopError(value: unknown): value is DesktopError {
  * string, a thrown JS error) is wrapped so every caller handles one shape.
  */
 export function toDesktopError(error: unknown): DesktopError {
-  if (isDesktopError(error)) return { ...error, fields: error.fields ?? {} };
-  if (error instanceof Error) return { kind: "internal", message: error.message, fields: {} };
-  return { kind: "internal", message: String(error), fields: {} };
+  if (isDesktopError(error)) return { ...error, fields: error.fields ?? [] };
+  if (error instanceof Error) return { kind: "internal", message: error.message, fields: [] };
+  return { kind: "internal", message: String(error), fields: [] };
 }
 
 /** One line for a toast: what failed and why. */

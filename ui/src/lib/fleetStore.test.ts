@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agent } from "../test/fixtures";
+import { agent, task } from "../test/fixtures";
 import { FleetStore } from "./fleetStore";
 
 const at = "2026-11-25T10:00:01Z";
@@ -43,7 +43,7 @@ describe("FleetStore.applyBatch", () => {
   });
 
   it("asks for a resync when events were skipped or name an unknown agent", () => {
-    expect(store().applyBatch([{ type: "lagged", skipped: 12 }])).toEqual({ changed: false, resync: true });
+    expect(store().applyBatch([{ lagged: 12 }])).toEqual({ changed: false, resync: true });
     const s = store();
     expect(s.applyBatch([{ type: "metrics", agent_id: "new", cpu_percent: 1, memory_mb: 1, at }])).toEqual({
       changed: false,
@@ -53,7 +53,7 @@ describe("FleetStore.applyBatch", () => {
   });
 
   it("ignores events that change no column", () => {
-    const outcome = store().applyBatch([{ type: "message", message: {} }]);
+    const outcome = store().applyBatch([{ type: "task_finished", task: { ...task("t1"), agent_id: "a1" } }]);
     expect(outcome).toEqual({ changed: false, resync: false });
   });
 

@@ -59,6 +59,10 @@ export class FleetStore {
   }
 
   #apply(event: FleetEvent, outcome: BatchOutcome): void {
+    if ("lagged" in event) {
+      outcome.resync = true;
+      return;
+    }
     switch (event.type) {
       case "metrics":
         this.#patch(event.agent_id, outcome, { cpu_percent: event.cpu_percent, memory_mb: event.memory_mb });
@@ -83,9 +87,6 @@ export class FleetStore {
           case "health":
             return;
         }
-        return;
-      case "lagged":
-        outcome.resync = true;
         return;
       default:
         // Tasks, messages and actions do not change a row's columns.

@@ -18,7 +18,7 @@ describe("ipc client", () => {
       agent_metrics: [],
     });
     await ipc.agentsAction(["a1", "a2"], "stop");
-    await ipc.listTasks({ status: "failed", agentId: "a1", cursor: "c1" });
+    await ipc.listTasks({ status: "failed", agent_id: "a1", cursor: "c1" });
     await ipc.restoreSnapshot(7, null);
     await ipc.decideApproval("ap-1", false, "ana");
     await ipc.fillGap("gap-agent", "ana");
@@ -26,7 +26,7 @@ describe("ipc client", () => {
     await ipc.agentMetrics("a1", 60);
     expect(mock.calls).toEqual([
       { command: "agents_action", args: { agentIds: ["a1", "a2"], action: "stop" } },
-      { command: "list_tasks", args: { status: "failed", agentId: "a1", cursor: "c1" } },
+      { command: "list_tasks", args: { query: { status: "failed", agent_id: "a1", cursor: "c1" } } },
       { command: "restore_snapshot", args: { snapshotId: 7, agentId: null } },
       { command: "decide_approval", args: { id: "ap-1", approve: false, by: "ana" } },
       { command: "fill_gap", args: { agentId: "gap-agent", by: "ana" } },
@@ -38,10 +38,10 @@ describe("ipc client", () => {
   it("rejects with the DesktopError the command answered", async () => {
     scriptIpc({
       validate_spawn: () => {
-        throw { kind: "validation", message: "bad request", fields: { agent_id: "taken" } };
+        throw { kind: "invalid", message: "bad request", fields: [{ field: "agent_id", message: "taken" }] };
       },
     });
-    await expect(ipc.validateSpawn({} as never)).rejects.toEqual({ kind: "validation", message: "bad request", fields: { agent_id: "taken" } });
+    await expect(ipc.validateSpawn({} as never)).rejects.toEqual({ kind: "invalid", message: "bad request", fields: [{ field: "agent_id", message: "taken" }] });
   });
 
   it("wraps any other failure as a DesktopError", async () => {
@@ -50,16 +50,16 @@ describe("ipc client", () => {
         throw "the webview lost its IPC";
       },
     });
-    await expect(ipc.catalog()).rejects.toEqual({ kind: "internal", message: "the webview lost its IPC", fields: {} });
+    await expect(ipc.catalog()).rejects.toEqual({ kind: "internal", message: "the webview lost its IPC", fields: [] });
   });
 
   it("delivers channel batches and unsubscribes once on close", async () => {
     const mock = scriptIpc({ watch_fleet: 41, unsubscribe: null });
     const batches: FleetEvent[][] = [];
     const subscription = await ipc.watchFleet((batch) => batches.push(batch));
-    mock.channel<FleetEvent[]>("watch_fleet", "onEvents").onmessage([{ type: "lagged", skipped: 3 }]);
+    mock.channel<FleetEvent[]>("watch_fleet", "onEvents").onmessage([{ lagged: 3 }]);
     await settle();
-    expect(batches).toEqual([[{ type: "lagged", skipped: 3 }]]);
+    expect(batches).toEqual([[{ lagged: 3 }]]);
     await subscription.close();
     await subscription.close();
     expect(mock.called("unsubscribe")).toEqual([{ command: "unsubscribe", args: { id: 41 } }]);
@@ -71,7 +71,7 @@ describe("ipc client", () => {
     expect(mock.called("follow_logs")[0].args).toMatchObject({ agentId: "a1", tail: 500 });
     const progress: unknown[] = [];
     await ipc.spawnAgent({ agent_id: "a1" } as never, (p) => progress.push(p));
-    mock.channel("spawn_agent", "onProgress").onmessage({ stage: "image", detail: null });
-    expect(progress).toEqual([{ stage: "image", detail: null }]);
+    mock.channel("spawn_agent", "onProgress").onmessage([{ stage: "image", detail: "" }]);
+    expect(progress).toEqual([[{ stage: "image", detail: "" }]]);
   });
 });

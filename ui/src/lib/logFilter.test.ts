@@ -3,7 +3,7 @@ import type { LogLine } from "../bindings/LogLine";
 import { LogBuffer } from "./logBuffer";
 import { compileFilter, FilteredLog } from "./logFilter";
 
-const lines = (...texts: string[]): LogLine[] => texts.map((text) => ({ at: null, stream: "stdout", text }));
+const lines = (...texts: string[]): LogLine[] => texts.map((text) => ({ timestamp: null, stream: "stdout", text }));
 
 describe("LogBuffer", () => {
   it("keeps at most its capacity, the newest lines, numbered in order", () => {

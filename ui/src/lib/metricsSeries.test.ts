@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
+import type { AgentMetrics } from "../bindings/AgentMetrics";
 import { MetricsSeries } from "./metricsSeries";
 
-const point = (minute: number, cpu: number, tasks: number) => ({
-  at: new Date(Date.UTC(2026, 10, 25, 10, minute)).toISOString(),
+const point = (minute: number, cpu: number, tasks: number): AgentMetrics => ({
+  agent_id: "a1",
+  timestamp: new Date(Date.UTC(2026, 10, 25, 10, minute)).toISOString(),
   cpu_percent: cpu,
   memory_mb: 100 + minute,
   tasks_completed: tasks,
+  tasks_failed: 0,
+  avg_task_duration_ms: 0,
+  messages_sent: 0,
+  messages_received: 0,
+  uptime_seconds: 0,
+  error_count: 0,
 });
 
 describe("MetricsSeries", () => {

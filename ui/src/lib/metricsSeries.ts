@@ -2,7 +2,7 @@
  * The metrics charts' data: the last hour from `agent_metrics` plus live
  * samples, in uPlot's column layout (x in Unix seconds, one array per series).
  */
-import type { MetricPoint } from "../bindings/MetricPoint";
+import type { AgentMetrics } from "../bindings/AgentMetrics";
 
 export const WINDOW_SECONDS = 3600;
 
@@ -25,9 +25,9 @@ export class MetricsSeries {
   #samples: Sample[] = [];
   #lastTasksCompleted: number | null = null;
 
-  constructor(history: MetricPoint[]) {
+  constructor(history: AgentMetrics[]) {
     for (const point of history) {
-      this.#push(Date.parse(point.at) / 1000, point.cpu_percent, point.memory_mb, Number(point.tasks_completed));
+      this.#push(Date.parse(point.timestamp) / 1000, point.cpu_percent, point.memory_mb, Number(point.tasks_completed));
     }
   }
 

@@ -15,6 +15,7 @@ describe("spawn form", () => {
     expect(request).toEqual({
       agent_id: "echo-1",
       agent_type: "test-agent",
+      category: "core",
       display_name: "echo-1",
       host: null,
       cpu_limit: 0.5,

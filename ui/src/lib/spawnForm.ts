@@ -72,6 +72,7 @@ export function buildSpawnRequest(
     request: {
       agent_id: inputs.agent_id,
       agent_type: entry.kind,
+      category: entry.category,
       display_name: inputs.display_name.trim() || inputs.agent_id,
       host: inputs.host || null,
       cpu_limit: cpu ?? 0,
@@ -84,7 +85,7 @@ export function buildSpawnRequest(
   };
 }
 
-/** Rust's field errors under the form's field names (`settings/x` → `settings.x`). */
+/** Rust's field errors (an answer or a `DesktopError`'s fields) under the form's field names (`settings/x` → `settings.x`). */
 export function fieldErrorsToProblems(errors: FieldError[]): FieldProblems {
   const problems: FieldProblems = {};
   for (const { field, message } of errors) {

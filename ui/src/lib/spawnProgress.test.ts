@@ -6,9 +6,9 @@ const states = (view: ReturnType<typeof spawnView>) => view.lines.map((l) => `${
 describe("spawnView", () => {
   it("shows the stages reached as done and the current one as running", () => {
     const view = spawnView([
-      { stage: "validating", detail: null },
+      { stage: "validating", detail: "" },
       { stage: "image", detail: "shipping to vm-a" },
-      { stage: "container", detail: null },
+      { stage: "container", detail: "" },
     ]);
     expect(states(view)).toEqual(["validating:done", "image:done", "container:running", "heartbeat:pending", "healthy:pending"]);
     expect(view.lines[1].detail).toBe("shipping to vm-a");
@@ -16,17 +16,17 @@ describe("spawnView", () => {
   });
 
   it("finishes when healthy", () => {
-    const view = spawnView(["validating", "image", "container", "heartbeat", "healthy"].map((stage) => ({ stage, detail: null }) as never));
+    const view = spawnView(["validating", "image", "container", "heartbeat", "healthy"].map((stage) => ({ stage, detail: "" }) as never));
     expect(view.lines.every((l) => l.state === "done")).toBe(true);
     expect(view).toMatchObject({ finished: true, failed: false });
   });
 
   it("marks the stage that failed with the reason", () => {
     const view = spawnView([
-      { stage: "validating", detail: null },
-      { stage: "image", detail: null },
-      { stage: "container", detail: null },
-      { stage: "heartbeat", detail: null },
+      { stage: "validating", detail: "" },
+      { stage: "image", detail: "" },
+      { stage: "container", detail: "" },
+      { stage: "heartbeat", detail: "" },
       { stage: "failed", detail: "no heartbeat within 30 s" },
     ]);
     expect(states(view)).toContain("heartbeat:failed");

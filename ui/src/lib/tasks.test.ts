@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { task } from "../test/fixtures";
 import { appendPage, canCancel, canRetry, outcomeSummary, routeLabel } from "./tasks";
 import { restoreMessage } from "./snapshots";
-import { agent } from "../test/fixtures";
 
 describe("task rows", () => {
   it("offers cancel while waiting or running and retry once it ended badly", () => {
@@ -27,9 +26,16 @@ describe("task rows", () => {
 
 describe("restoreMessage", () => {
   it("names the new agent and the credentials to provide again", () => {
-    expect(restoreMessage({ agent: agent("a1-copy"), credentials_to_provide: ["API_TOKEN", "DB_PASSWORD"] })).toBe(
-      "Restored as a1-copy. Provide these credentials again: API_TOKEN, DB_PASSWORD.",
+    const restored = (agentId: string, requeued: string[], secrets: string[]) => ({
+      agent: { agent_id: agentId, agent_type: "test-agent", category: "core", container_id: "c", state: "running", port: null },
+      requeued,
+      knowledge_restored: 0,
+      conversation_restored: 0,
+      secrets_to_provide: secrets,
+    });
+    expect(restoreMessage(restored("a1-copy", ["t1", "t2"], ["API_TOKEN", "DB_PASSWORD"]))).toBe(
+      "Restored as a1-copy, 2 task(s) queued again. Provide these credentials again: API_TOKEN, DB_PASSWORD.",
     );
-    expect(restoreMessage({ agent: agent("a1"), credentials_to_provide: [] })).toBe("Restored as a1; no credentials to provide.");
+    expect(restoreMessage(restored("a1", [], []))).toBe("Restored as a1; no credentials to provide.");
   });
 });

@@ -11,7 +11,6 @@ const node = (id: string, kind: Node["kind"], change: Partial<Node> = {}): Node 
   status: null,
   unhealthy: false,
   isolated: false,
-  parent: null,
   ...change,
 });
 
@@ -21,12 +20,14 @@ const topology: Topology = {
     node("orchestrator", "orchestrator"),
     node("host:local", "host", { address: "unix:///var/run/docker.sock" }),
     node("broker", "broker"),
-    node("agent:a1", "agent", { parent: "host:local", status: "active" }),
-    node("agent:a2", "agent", { parent: "host:local", unhealthy: true, isolated: true, status: "error" }),
-    node("agent:a3", "agent", { parent: "host:gone" }),
+    node("agent:a1", "agent", { status: "active" }),
+    node("agent:a2", "agent", { unhealthy: true, isolated: true, status: "error" }),
+    node("agent:a3", "agent"),
   ],
   edges: [
-    { source: "agent:a1", target: "host:local", kind: "placement", weight: 1 },
+    { source: "host:local", target: "agent:a1", kind: "placement", weight: 1 },
+    { source: "agent:a2", target: "host:local", kind: "placement", weight: 1 },
+    { source: "agent:a3", target: "host:gone", kind: "placement", weight: 1 },
     { source: "orchestrator", target: "agent:a1", kind: "tasks", weight: 40 },
     { source: "agent:a1", target: "agent:a2", kind: "messages", weight: 3 },
     { source: "agent:a1", target: "agent:missing", kind: "messages", weight: 3 },
@@ -37,12 +38,13 @@ describe("topologyElements", () => {
   const elements = topologyElements(topology);
   const byId = (id: string) => elements.find((e) => e.data.id === id);
 
-  it("nests agents in their host as compound parents", () => {
+  it("nests agents in the host they are placed on, whichever way the edge points", () => {
     expect(byId("agent:a1")?.data.parent).toBe("host:local");
+    expect(byId("agent:a2")?.data.parent).toBe("host:local");
     expect(byId("host:local")?.data.parent).toBeUndefined();
   });
 
-  it("drops a parent the graph does not hold", () => {
+  it("leaves an agent placed on a host the graph lacks ungrouped", () => {
     expect(byId("agent:a3")?.data.parent).toBeUndefined();
   });
 

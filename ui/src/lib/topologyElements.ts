@@ -1,8 +1,10 @@
 /**
- * The topology as cytoscape elements: hosts become compound parents of their
- * agents (so 1,000 agents read as a few groups), placement edges are then
- * implied by nesting and dropped, traffic edges get a width from their weight.
+ * The topology as cytoscape elements: hosts become compound parents of the
+ * agents placed on them (so 1,000 agents read as a few groups), placement
+ * edges are then implied by nesting and dropped, traffic edges get a width
+ * from their weight.
  */
+import type { Node } from "../bindings/Node";
 import type { Topology } from "../bindings/Topology";
 
 export interface GraphElement {
@@ -16,17 +18,29 @@ export function edgeWidth(weight: number): number {
   return Math.min(12, 1 + 2 * Math.log2(1 + Math.max(0, weight)));
 }
 
+/** Agent id → the host it is placed on, from the placement edges. */
+function hostsOfAgents(topology: Topology): Map<string, string> {
+  const kinds = new Map(topology.nodes.map((n) => [n.id, n.kind]));
+  const parents = new Map<string, string>();
+  for (const edge of topology.edges) {
+    if (edge.kind !== "placement") continue;
+    const [agent, host] = kinds.get(edge.source) === "host" ? [edge.target, edge.source] : [edge.source, edge.target];
+    if (kinds.get(agent) === "agent" && kinds.get(host) === "host") parents.set(agent, host);
+  }
+  return parents;
+}
+
 export function topologyElements(topology: Topology): GraphElement[] {
   const ids = new Set(topology.nodes.map((n) => n.id));
-  const nodes: GraphElement[] = topology.nodes.map((node) => {
+  const parents = hostsOfAgents(topology);
+  const nodes: GraphElement[] = topology.nodes.map((node: Node) => {
     const data: Record<string, string | number> = { id: node.id, label: node.label, kind: node.kind };
-    // A parent the graph does not hold would make cytoscape refuse the node.
-    if (node.parent && ids.has(node.parent)) data.parent = node.parent;
+    const parent = parents.get(node.id);
+    if (parent) data.parent = parent;
     if (node.status) data.status = node.status;
     const classes = [node.kind, node.unhealthy ? "unhealthy" : "", node.isolated ? "isolated" : ""];
     return { group: "nodes", data, classes: classes.filter(Boolean).join(" ") };
   });
-  const parents = new Map(topology.nodes.map((n) => [n.id, n.parent]));
   const edges: GraphElement[] = topology.edges
     .filter((edge) => ids.has(edge.source) && ids.has(edge.target))
     .filter((edge) => !(edge.kind === "placement" && nestedIn(parents, edge.source, edge.target)))
@@ -44,7 +58,7 @@ export function topologyElements(topology: Topology): GraphElement[] {
   return [...nodes, ...edges];
 }
 
-function nestedIn(parents: Map<string, string | null>, a: string, b: string): boolean {
+function nestedIn(parents: Map<string, string>, a: string, b: string): boolean {
   return parents.get(a) === b || parents.get(b) === a;
 }
 

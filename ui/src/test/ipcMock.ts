@@ -19,7 +19,7 @@ export function scriptIpc(answers: Record<string, Answer>) {
   mockIPC((command, payload) => {
     const args = (payload ?? {}) as Record<string, unknown>;
     calls.push({ command, args });
-    if (!(command in answers)) throw { kind: "internal", message: `unscripted command ${command}`, fields: {} };
+    if (!(command in answers)) throw { kind: "internal", message: `unscripted command ${command}`, fields: [] };
     const answer = answers[command];
     return typeof answer === "function" ? (answer as (a: Record<string, unknown>) => unknown)(args) : answer;
   });

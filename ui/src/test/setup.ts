@@ -3,7 +3,7 @@
  * one reports every observed element as 1000×600 once, as a window would,
  * so virtualized lists render their first screen in component tests.
  */
-if (typeof window !== "undefined" && !("ResizeObserver" in window)) {
+if (typeof window !== "undefined" && window.ResizeObserver === undefined) {
   class FixedSizeResizeObserver {
     constructor(private readonly callback: ResizeObserverCallback) {}
     observe(target: Element): void {

@@ -51,9 +51,12 @@ function script() {
   return scriptIpc({
     list_gaps: [gap],
     list_approvals: [pending],
-    audit: { items: [{ id: 1, at: "2026-11-25T10:00:00Z", actor: "ana", action: "fill_gap", subject: "sec-watch", detail: null }], next_cursor: "c2" },
-    fill_gap: { outcome: "approval_requested", approval: pending },
-    decide_approval: (args: Record<string, unknown>) => ({ ...pending, status: args.approve ? "approved" : "rejected", decided_by: args.by }),
+    audit: { items: [{ id: 1, at: "2026-11-25T10:00:00Z", actor: "ana", action: "fill_gap", subject: "sec-watch", detail: null }], next_before: 2 },
+    fill_gap: { outcome: "awaiting_approval", approval: pending },
+    decide_approval: (args: Record<string, unknown>) =>
+      args.approve
+        ? { outcome: "spawned", agent: { agent_id: "sec-watch", agent_type: "security-monitor", category: "security", container_id: "c", state: "running", port: null } }
+        : { outcome: "rejected", approval: { ...pending, status: "rejected", decided_by: args.by } },
   });
 }
 
@@ -78,7 +81,7 @@ describe("Gaps & approvals view", () => {
     await settle();
     expect(ipc.called("fill_gap").map((c) => c.args)).toEqual([{ agentId: "sec-watch", by: "ana" }]);
     expect(localStorage.getItem("myca.operator")).toBe("ana");
-    expect(toasts.items.map((t) => t.text)).toContain("Approval requested to spawn sec-watch");
+    expect(toasts.items.map((t) => t.text)).toContain("Approval requested: spawn_agent sec-watch");
   });
 
   it("refuses to act without a name", async () => {
@@ -99,6 +102,7 @@ describe("Gaps & approvals view", () => {
     byTestId(target, "approval-approve-ap-1").click();
     await settle();
     expect(ipc.called("decide_approval").map((c) => c.args)).toEqual([{ id: "ap-1", approve: true, by: "bo" }]);
+    expect(toasts.items.map((t) => t.text)).toContain("Spawned sec-watch");
 
     byTestId(target, "approval-reject-ap-1").click();
     await settle();
@@ -107,6 +111,7 @@ describe("Gaps & approvals view", () => {
     confirmState.answer(true);
     await settle();
     expect(ipc.called("decide_approval").map((c) => c.args)[1]).toEqual({ id: "ap-1", approve: false, by: "bo" });
+    expect(toasts.items.map((t) => t.text)).toContain("Rejected: spawn_agent sec-watch by bo");
   });
 
   it("does not reject when the operator declines", async () => {

@@ -58,7 +58,7 @@ describe("Overview", () => {
     await settle();
     expect(byTestId(target, "count-active").textContent).toContain("2");
     expect(ipc.called("list_agents")).toHaveLength(1);
-    channel.onmessage([{ type: "lagged", skipped: 40 }]);
+    channel.onmessage([{ lagged: 40 }]);
     await settle();
     expect(ipc.called("list_agents")).toHaveLength(2);
   });
