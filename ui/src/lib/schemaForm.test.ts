@@ -63,6 +63,16 @@ describe("validateWithSchema", () => {
     expect(problems.delay_ms).toMatch(/1000/);
   });
 
+  it("leaves the schema it is given untouched, even a frozen one", () => {
+    const deepFreeze = (value: unknown): unknown => {
+      if (typeof value === "object" && value !== null) Object.values(Object.freeze(value)).forEach(deepFreeze);
+      return value;
+    };
+    const schema = deepFreeze(structuredClone(testKind.settings_schema));
+    expect(validateWithSchema(schema, { greeting: 5 })).toEqual({ greeting: expect.stringMatching(/string/) });
+    expect(schema).toEqual(testKind.settings_schema);
+  });
+
   it("puts errors about the whole value under the empty key", () => {
     expect(Object.keys(validateWithSchema({ type: "object" }, [1]))).toEqual([""]);
   });

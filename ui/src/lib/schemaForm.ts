@@ -133,7 +133,10 @@ const SUMMARY_KEYWORDS = new Set(["properties", "allOf", "anyOf", "oneOf", "$ref
  */
 export function validateWithSchema(schema: unknown, value: JsonValue): FieldProblems {
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null)) return {};
-  const result = new Validator(schema as Schema | boolean, "2020-12", false).validate(value);
+  // The validator annotates the schema object it is given (defineProperty);
+  // the caller's may be frozen or a Svelte state proxy, which refuse that.
+  const own = JSON.parse(JSON.stringify(schema)) as Schema | boolean;
+  const result = new Validator(own, "2020-12", false).validate(value);
   const problems: FieldProblems = {};
   for (const error of result.errors) {
     if (SUMMARY_KEYWORDS.has(error.keyword)) continue;
