@@ -19,7 +19,11 @@ const STEP_NAMES = ["store", "redis", "docker", "hosts", "fleet"];
 const STARTUP_MS = 1500;
 const ANSI = ["\u001b[32mINFO\u001b[0m", "\u001b[33mWARN\u001b[0m", "\u001b[36mDEBUG\u001b[0m"];
 
-export function installMockBackend(agentCount = Number(new URLSearchParams(location.search).get("agents") ?? 240)): void {
+/** `?agents=N` sizes the fleet, `?events=N` sets the metrics events per 100 ms batch. */
+export function installMockBackend(): void {
+  const query = new URLSearchParams(location.search);
+  const agentCount = Number(query.get("agents") ?? 240);
+  const eventsPerBatch = Number(query.get("events") ?? 20);
   const startedAt = Date.now();
   const agents = sampleAgents(agentCount);
   const streams = new Map<number, ReturnType<typeof setInterval>>();
@@ -74,7 +78,7 @@ export function installMockBackend(agentCount = Number(new URLSearchParams(locat
       })),
     watch_fleet: (a) =>
       stream(100, () => {
-        const batch: FleetEvent[] = Array.from({ length: 20 }, () => {
+        const batch: FleetEvent[] = Array.from({ length: eventsPerBatch }, () => {
           const agent = agents[Math.floor(Math.random() * agents.length)];
           return { type: "metrics", agent_id: agent.agent_id, cpu_percent: Math.random() * 90, memory_mb: 40 + Math.random() * 300, at: new Date().toISOString() };
         });
