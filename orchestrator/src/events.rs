@@ -19,7 +19,7 @@ use crate::store::AgentAction;
 /// (it is told how many) rather than slowing the publisher.
 const CAPACITY: usize = 4096;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Something happened to an agent's container.
@@ -48,6 +48,7 @@ pub enum Event {
         from: Option<AgentStatus>,
         to: AgentStatus,
         heartbeat_overdue: bool,
+        #[ts(type = "number")]
         queue_lag: u64,
         at: DateTime<Utc>,
     },
@@ -67,13 +68,18 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum ContainerChange {
     Started,
-    Died { exit_code: Option<i64> },
+    Died {
+        #[ts(type = "number | null")]
+        exit_code: Option<i64>,
+    },
     OutOfMemory,
-    Health { status: String },
+    Health {
+        status: String,
+    },
     Destroyed,
 }
 

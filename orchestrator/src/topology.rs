@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::hosts::HostProfile;
 use crate::service::AgentView;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     Orchestrator,
@@ -24,7 +24,7 @@ pub enum NodeKind {
     Agent,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeKind {
     /// The orchestrator uses a host, broker or store.
@@ -37,7 +37,7 @@ pub enum EdgeKind {
     Messages,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Node {
     pub id: String,
     pub kind: NodeKind,
@@ -51,18 +51,20 @@ pub struct Node {
     pub isolated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Edge {
     pub source: String,
     pub target: String,
     pub kind: EdgeKind,
+    #[ts(type = "number")]
     pub weight: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Topology {
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,
+    #[ts(type = "number")]
     pub window_seconds: i64,
 }
 

@@ -7,6 +7,7 @@ mod display;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use myca_orchestrator::desktop::{desktop_service_config, Desktop};
 use myca_orchestrator::{Orchestrator, OrchestratorConfig};
 use tauri::Manager;
 
@@ -28,9 +29,45 @@ fn main() -> ExitCode {
             let config = OrchestratorConfig::from_env(Some(&data_dir))?;
             tracing::info!(data_dir = %data_dir.display(), "embedded orchestrator starting");
             app.manage(Arc::new(Orchestrator::new(config)));
+            // The window opens at once; the fleet comes up behind it.
+            let desktop = Desktop::new();
+            match desktop_service_config(&data_dir) {
+                Ok(service) => {
+                    tauri::async_runtime::spawn(Arc::clone(&desktop).start(service));
+                }
+                Err(error) => desktop.config_failed(error.to_string()),
+            }
+            app.manage(desktop);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::get_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::get_status,
+            commands::startup_state,
+            commands::list_agents,
+            commands::agents_action,
+            commands::scale_agent,
+            commands::agent_detail,
+            commands::agent_metrics,
+            commands::watch_fleet,
+            commands::follow_logs,
+            commands::unsubscribe,
+            commands::save_logs,
+            commands::validate_spawn,
+            commands::spawn_agent,
+            commands::list_tasks,
+            commands::submit_task,
+            commands::cancel_task,
+            commands::retry_task,
+            commands::take_snapshot,
+            commands::list_snapshots,
+            commands::restore_snapshot,
+            commands::topology,
+            commands::list_gaps,
+            commands::fill_gap,
+            commands::list_approvals,
+            commands::decide_approval,
+            commands::audit,
+        ])
         .run(tauri::generate_context!());
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -150,3 +150,45 @@ pub async fn save_screenshot(client: &Client, name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), png).unwrap();
 }
+
+/// The app's view of the world: its own data directories (never the
+/// user's), a Redis, and an embedded fleet of its own instance on the host
+/// network.
+pub struct AppEnv {
+    _home: tempfile::TempDir,
+    pub instance: String,
+    vars: Vec<(&'static str, String)>,
+}
+
+impl AppEnv {
+    pub fn new(redis_url: String) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let dir = |name: &str| home.path().join(name).display().to_string();
+        let instance = crate::unique_instance().as_str().to_owned();
+        let vars = vec![
+            ("XDG_DATA_HOME", dir("data")),
+            ("XDG_CONFIG_HOME", dir("config")),
+            ("XDG_CACHE_HOME", dir("cache")),
+            ("XDG_DOWNLOAD_DIR", dir("downloads")),
+            ("MYCA_REDIS_URL", redis_url),
+            ("MYCA_INSTANCE", instance.clone()),
+            ("MYCA_AGENT_NETWORK", "host".into()),
+            ("MYCA_FIRST_AGENT_PORT", crate::free_port().to_string()),
+            (
+                "MYCA_AGENT_BINARY",
+                crate::agent::agent_binary().display().to_string(),
+            ),
+        ];
+        Self {
+            _home: home,
+            instance,
+            vars,
+        }
+    }
+
+    /// A driver whose app sees this environment.
+    pub fn driver(&self) -> TauriDriver {
+        let vars: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        TauriDriver::start(&vars, &["MYCA_DATABASE_URL"])
+    }
+}

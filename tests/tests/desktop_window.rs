@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use myca_e2e::desktop::{desktop_binary, save_screenshot, TauriDriver};
-use myca_e2e::{closed_port, redis_url};
+use myca_e2e::agent::fresh_redis_db;
+use myca_e2e::closed_port;
+use myca_e2e::desktop::{desktop_binary, save_screenshot, AppEnv};
 
 const FIRST_LOAD: Duration = Duration::from_secs(60);
 
@@ -26,33 +27,10 @@ async fn row_state(client: &Client, service: &str) -> String {
     row.attr("data-state").await.unwrap().unwrap_or_default()
 }
 
-/// The app's view of the world, isolated from the user's own data dirs.
-struct AppEnv {
-    _home: tempfile::TempDir,
-    vars: Vec<(&'static str, String)>,
-}
-
-fn app_env(redis: String) -> AppEnv {
-    let home = tempfile::tempdir().unwrap();
-    let dir = |name: &str| home.path().join(name).display().to_string();
-    let vars = vec![
-        ("XDG_DATA_HOME", dir("data")),
-        ("XDG_CONFIG_HOME", dir("config")),
-        ("XDG_CACHE_HOME", dir("cache")),
-        ("MYCA_REDIS_URL", redis),
-    ];
-    AppEnv { _home: home, vars }
-}
-
-fn start_driver(env: &AppEnv) -> TauriDriver {
-    let vars: Vec<(&str, &str)> = env.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    TauriDriver::start(&vars, &["MYCA_DATABASE_URL"])
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn window_reports_live_services_and_refreshes() {
-    let env = app_env(redis_url());
-    let driver = start_driver(&env);
+    let env = AppEnv::new(fresh_redis_db().await);
+    let driver = env.driver();
     let client = driver.launch(&desktop_binary()).await;
     wait_for_loaded_panel(&client).await;
 
@@ -94,8 +72,8 @@ async fn window_reports_live_services_and_refreshes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn window_shows_an_unreachable_redis_as_down_with_its_reason() {
-    let env = app_env(format!("redis://127.0.0.1:{}/0", closed_port()));
-    let driver = start_driver(&env);
+    let env = AppEnv::new(format!("redis://127.0.0.1:{}/0", closed_port()));
+    let driver = env.driver();
     let client = driver.launch(&desktop_binary()).await;
     wait_for_loaded_panel(&client).await;
 

@@ -56,18 +56,21 @@ pub struct AgentConfig {
         default = "defaults::task_timeout",
         deserialize_with = "integral::exact"
     )]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub task_timeout: u64,
     /// Seconds.
     #[serde(
         default = "defaults::heartbeat_interval",
         deserialize_with = "integral::exact"
     )]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub heartbeat_interval: u64,
     /// Seconds.
     #[serde(
         default = "defaults::health_check_interval",
         deserialize_with = "integral::exact"
     )]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub health_check_interval: u64,
     #[serde(default = "defaults::yes")]
     pub auto_restart: bool,

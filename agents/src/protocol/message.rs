@@ -46,6 +46,7 @@ pub struct AgentMessage {
     pub correlation_id: Option<Uuid>,
     /// Seconds after `timestamp` when the message is dropped undelivered.
     #[serde(default = "default_ttl")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub ttl: u64,
 }
 

@@ -97,6 +97,7 @@ pub struct AgentTask {
     pub error: Option<String>,
     /// Seconds the task may run before it is cancelled as timed out.
     #[serde(default = "default_timeout")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub timeout: u64,
     #[serde(default)]
     pub retries: u32,

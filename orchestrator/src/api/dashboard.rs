@@ -21,6 +21,7 @@ use super::extract::{Path, Query};
 use super::{ApiError, ApiState};
 use crate::events::Event;
 use crate::pool::{logs, LogQuery};
+use crate::service::FleetService;
 use crate::store::{MessageFilter, Page};
 use crate::topology::{build, FleetSnapshot, Topology};
 
@@ -253,20 +254,28 @@ pub async fn topology(
     State(state): State<ApiState>,
     Query(query): Query<TopologyQuery>,
 ) -> Result<Json<Topology>, ApiError> {
-    let window_seconds = query.window_seconds.unwrap_or(3600);
+    Ok(Json(
+        topology_of(&state.service, query.window_seconds.unwrap_or(3600)).await?,
+    ))
+}
+
+/// The fleet's topology over the last `window_seconds` (the window's too).
+pub async fn topology_of(
+    service: &FleetService,
+    window_seconds: i64,
+) -> Result<Topology, ApiError> {
     if !(1..=MAX_WINDOW_SECONDS).contains(&window_seconds) {
         return Err(ApiError::Unprocessable(format!(
             "window_seconds {window_seconds} is out of range: 1 to {MAX_WINDOW_SECONDS}"
         )));
     }
     let since = Utc::now() - chrono::Duration::seconds(window_seconds);
-    let service = &state.service;
     let agents = service.agents().await?;
     let tasks = service.store.task_counts_since(since).await?;
     let messages = service.store.message_counts_since(since).await?;
     let broker = crate::redact::redact_url(&service.broker_url);
     let store = service.store.backend().to_string();
-    Ok(Json(build(&FleetSnapshot {
+    Ok(build(&FleetSnapshot {
         host: &service.host_profile,
         broker: &broker,
         store: &store,
@@ -274,7 +283,7 @@ pub async fn topology(
         tasks: &tasks,
         messages: &messages,
         window_seconds,
-    })))
+    }))
 }
 
 /// Every agent's health: status from heartbeats and container, queue lag.

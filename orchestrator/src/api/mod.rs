@@ -27,8 +27,11 @@ use tokio::sync::watch;
 use crate::service::FleetService;
 
 pub use auth::API_KEY_HEADER;
+pub use dashboard::topology_of;
 pub use error::ApiError;
 pub use key::{resolve_api_key, API_KEY_SECRET};
+pub use page::checked_limit;
+pub use tasks::{submit_task, task_page, TaskRequest};
 
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;

@@ -11,31 +11,42 @@ use uuid::Uuid;
 use super::extract::{Body, Path, Query};
 use super::page::checked_limit;
 use super::{ApiError, ApiState};
+use crate::service::FleetService;
 use crate::store::{LedgerEntry, Route, TaskCursor, TaskFilter};
 
 /// The seed's task body; exactly one of `agent_id`, `agent_type` and
 /// `capability` says where it goes.
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct TaskRequest {
     #[serde(default)]
+    #[ts(optional)]
     id: Option<Uuid>,
     #[serde(default)]
+    #[ts(optional)]
     agent_id: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     agent_type: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     capability: Option<String>,
     task_type: String,
     #[serde(default)]
+    #[ts(type = "unknown")]
     payload: Value,
     #[serde(default)]
+    #[ts(as = "Option<TaskPriority>", optional)]
     priority: TaskPriority,
     #[serde(default, deserialize_with = "integral::optional")]
+    #[ts(as = "Option<u32>", optional)]
     timeout: Option<u64>,
     #[serde(default, deserialize_with = "integral::optional")]
+    #[ts(optional)]
     max_retries: Option<u32>,
     #[serde(default)]
+    #[ts(optional)]
     requester_agent: Option<String>,
 }
 
@@ -86,9 +97,25 @@ pub async fn submit(
     State(state): State<ApiState>,
     Body(request): Body<TaskRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    let entry = submit_task(&state.service, request).await?;
+    Ok(Json(json!({
+        "task_id": entry.task.id,
+        "status": "submitted",
+        "ledger_status": entry.task.status,
+    })))
+}
+
+/// Checks the request and hands the task to the ledger (the window's
+/// `submit_task` too).
+pub async fn submit_task(
+    service: &FleetService,
+    request: TaskRequest,
+) -> Result<LedgerEntry, ApiError> {
     let route = request.route()?;
     if let Route::Agent(id) = &route {
-        super::agents::known(&state, id).await?;
+        if service.agent(id).await?.is_none() {
+            return Err(ApiError::NotFound(format!("no agent {id:?}")));
+        }
     }
     let mut task = AgentTask::new(
         request.agent_id.clone().unwrap_or_default(),
@@ -102,12 +129,7 @@ pub async fn submit(
     task.timeout = request.timeout.unwrap_or(task.timeout);
     task.max_retries = request.max_retries.unwrap_or(task.max_retries);
     task.requester_agent = request.requester_agent;
-    let entry = state.service.ledger.submit(task, route).await?;
-    Ok(Json(json!({
-        "task_id": entry.task.id,
-        "status": "submitted",
-        "ledger_status": entry.task.status,
-    })))
+    Ok(service.ledger.submit(task, route).await?)
 }
 
 pub async fn one(
@@ -140,11 +162,23 @@ pub struct TaskPageQuery {
 /// A page of tasks newest first, and the cursor of the next one.
 async fn page(
     state: &ApiState,
-    mut filter: TaskFilter,
+    filter: TaskFilter,
     query: TaskPageQuery,
 ) -> Result<Json<Value>, ApiError> {
-    filter.limit = Some(checked_limit(query.limit)?);
-    let cursor = match &query.cursor {
+    let (tasks, next) = task_page(&state.service, filter, query.limit, query.cursor).await?;
+    Ok(Json(json!({ "tasks": tasks, "next_cursor": next })))
+}
+
+/// Tasks newest first after `cursor` (one this API gave out), and the
+/// cursor of the next page.
+pub async fn task_page(
+    service: &FleetService,
+    mut filter: TaskFilter,
+    limit: Option<u32>,
+    cursor: Option<String>,
+) -> Result<(Vec<LedgerEntry>, Option<String>), ApiError> {
+    filter.limit = Some(checked_limit(limit)?);
+    let cursor = match &cursor {
         None => None,
         Some(text) => Some(TaskCursor::decode(text).ok_or_else(|| {
             ApiError::Unprocessable(format!(
@@ -152,10 +186,8 @@ async fn page(
             ))
         })?),
     };
-    let (tasks, next) = state.service.store.tasks(&filter, cursor).await?;
-    Ok(Json(
-        json!({ "tasks": tasks, "next_cursor": next.map(|c| c.encode()) }),
-    ))
+    let (tasks, next) = service.store.tasks(&filter, cursor).await?;
+    Ok((tasks, next.map(|c| c.encode())))
 }
 
 pub async fn list(

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::requirements::{RequiredAgent, Requirements, Watched};
 use super::templates::template_for;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum GapType {
     /// A category's required agent is missing.
@@ -19,7 +19,7 @@ pub enum GapType {
     Device,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
@@ -28,7 +28,7 @@ pub enum Severity {
     Critical,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Gap {
     pub gap_type: GapType,
     pub category: AgentCategory,

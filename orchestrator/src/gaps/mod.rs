@@ -48,7 +48,7 @@ pub enum GapError {
 }
 
 /// What filling a gap did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Filled {
     Spawned { agent: PooledAgent },

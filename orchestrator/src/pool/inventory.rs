@@ -17,7 +17,7 @@ use super::spec::LABEL_AGENT_PORT;
 use super::PoolError;
 
 /// An agent container as the engine reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct PooledAgent {
     pub agent_id: String,
     pub agent_type: String,

@@ -146,6 +146,11 @@ impl AgentPool {
         &self.docker
     }
 
+    /// The agent image every container of this pool runs.
+    pub fn image(&self) -> &str {
+        &self.settings.image
+    }
+
     /// The most CPUs one agent on this engine may be given.
     pub fn host_cpus(&self) -> f64 {
         self.host_cpus

@@ -45,6 +45,11 @@ impl Credentials {
         self.store.set(&keyring_name(source), value).await
     }
 
+    /// Whether the keyring holds a value for credential `source`.
+    pub async fn present(&self, source: &str) -> Result<bool, SecretError> {
+        Ok(self.store.get(&keyring_name(source)).await?.is_some())
+    }
+
     /// Returns whether there was a value to delete.
     pub async fn delete(&self, source: &str) -> Result<bool, SecretError> {
         self.store.delete(&keyring_name(source)).await
@@ -73,12 +78,7 @@ impl Credentials {
             });
         }
         for reference in &prepared.credentials {
-            if self
-                .store
-                .get(&keyring_name(reference.source()))
-                .await?
-                .is_none()
-            {
+            if !self.present(reference.source()).await? {
                 return Err(CredentialError::Missing(reference.source().to_owned()));
             }
         }

@@ -14,7 +14,7 @@ const OVERDUE_INTERVALS: i64 = 3;
 const DEFAULT_HEARTBEAT_SECONDS: i64 = 10;
 
 /// The seed's agent entry (`GET /agents`), with what the engine knows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AgentView {
     pub agent_id: String,
     pub agent_type: String,
@@ -25,9 +25,12 @@ pub struct AgentView {
     pub container_state: String,
     pub port: Option<u16>,
     pub last_heartbeat: Option<DateTime<Utc>>,
+    #[ts(type = "number")]
     pub uptime_seconds: u64,
     pub current_tasks: u32,
+    #[ts(type = "number")]
     pub tasks_completed: u64,
+    #[ts(type = "number")]
     pub tasks_failed: u64,
 }
 

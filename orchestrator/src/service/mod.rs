@@ -5,6 +5,7 @@
 
 mod agents;
 mod config;
+mod stage;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ use crate::store::{HistoryRetention, SnapshotRetention, Store, StoreError};
 
 pub use agents::AgentView;
 pub use config::{BrokerChoice, ServiceConfig};
+pub use stage::StartStage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -73,9 +75,21 @@ pub struct FleetService {
 
 impl FleetService {
     pub async fn start(config: ServiceConfig) -> Result<Arc<Self>, ServiceError> {
+        Self::start_reporting(config, &|_| {}).await
+    }
+
+    /// Starts the service, telling `reached` each stage as it begins (the
+    /// window shows them while the fleet comes up).
+    pub async fn start_reporting(
+        config: ServiceConfig,
+        reached: &(dyn Fn(StartStage) + Sync),
+    ) -> Result<Arc<Self>, ServiceError> {
+        reached(StartStage::Store);
         let store = Store::open_and_migrate(&config.database).await?;
+        reached(StartStage::DockerHost);
         let host = connect(&config.host).await?;
         let docker = host.docker.clone();
+        reached(StartStage::Broker);
         let (broker_url, agent_redis_url) = match &config.broker {
             BrokerChoice::External(url) => (url.clone(), url.clone()),
             BrokerChoice::Managed { redis_server } => {
@@ -91,6 +105,7 @@ impl FleetService {
             }
         };
         let broker = Broker::connect(&broker_url).await?;
+        reached(StartStage::AgentImage);
         let image = crate::agent_image::ensure_agent_image(&docker, &config.agent_binary).await?;
         let scrubber = Scrubber::default();
         let pool = AgentPool::open(
@@ -108,6 +123,7 @@ impl FleetService {
         .with_scrubber(scrubber.clone());
         let pool = Arc::new(pool);
 
+        reached(StartStage::FleetServices);
         let (bus, recorded) = EventBus::recorded(config.history.queue);
         let history =
             HistoryWriter::start(store.clone(), recorded, scrubber.clone(), config.history);

@@ -10,7 +10,7 @@ use crate::pool::PooledAgent;
 use crate::scrub::REDACTED;
 
 /// What a restore did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct Restored {
     pub agent: PooledAgent,
     /// Ids of the tasks queued again for the restored agent.

@@ -10,7 +10,7 @@ use super::dialect::on_store;
 use super::{Store, StoreError, BATCH_ROWS};
 
 /// One agent action, the seed's `agent_logs` row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct AgentAction {
     pub agent_id: String,
     pub timestamp: DateTime<Utc>,
@@ -41,8 +41,9 @@ impl AgentAction {
 }
 
 /// A stored row: its id and the action.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct StoredAction {
+    #[ts(type = "number")]
     pub id: i64,
     #[serde(flatten)]
     pub action: AgentAction,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::dialect::on_store;
 use super::{Page, Paged, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalStatus {
     Pending,
@@ -33,7 +33,7 @@ impl ApprovalStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Approval {
     pub id: Uuid,
     /// What is asked, e.g. `spawn_agent`.
@@ -48,8 +48,9 @@ pub struct Approval {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct AuditEntry {
+    #[ts(type = "number")]
     pub id: i64,
     pub at: DateTime<Utc>,
     pub actor: String,

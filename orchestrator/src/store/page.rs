@@ -38,9 +38,10 @@ impl Default for Page {
 }
 
 /// A page of items and the cursor of the next one (`None` on the last page).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Paged<T> {
     pub items: Vec<T>,
+    #[ts(type = "number | null")]
     pub next_before: Option<i64>,
 }
 

@@ -18,8 +18,9 @@ pub struct StoredSnapshot {
 }
 
 /// A snapshot's listing line, without its (possibly large) state.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, ts_rs::TS)]
 pub struct SnapshotSummary {
+    #[ts(type = "number")]
     pub id: i64,
     pub agent_id: String,
     pub snapshot_time: DateTime<Utc>,

@@ -12,7 +12,7 @@ use super::{Store, StoreError, TaskCursor, DEFAULT_PAGE_ROWS};
 
 /// Where a task goes: one agent, any replica of a type, or any agent able
 /// to run a capability.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", content = "target", rename_all = "snake_case")]
 pub enum Route {
     Agent(String),
@@ -40,7 +40,7 @@ impl Route {
 }
 
 /// A task as the ledger keeps it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LedgerEntry {
     #[serde(flatten)]
     pub task: AgentTask,

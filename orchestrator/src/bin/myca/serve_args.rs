@@ -12,6 +12,7 @@ use myca_orchestrator::config::{
 use myca_orchestrator::health::DEFAULT_RESTART_RECOVERY;
 use myca_orchestrator::history::HistorySettings;
 use myca_orchestrator::hosts::{HostKind, HostProfile};
+use myca_orchestrator::locate::{beside_this_binary, on_path};
 use myca_orchestrator::pool::{AgentNetwork, FleetInstance, DEFAULT_INSTANCE};
 use myca_orchestrator::serve::DEFAULT_BIND;
 use myca_orchestrator::service::{BrokerChoice, ServiceConfig};
@@ -64,20 +65,6 @@ pub struct ServeArgs {
     /// again restart it up to its max_restarts.
     #[arg(long, env = "MYCA_RESTART_RECOVERY_SECONDS", default_value_t = DEFAULT_RESTART_RECOVERY.as_secs())]
     restart_recovery_seconds: u64,
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
-fn beside_this_binary(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let candidate = exe.parent()?.join(name);
-    candidate.is_file().then_some(candidate)
 }
 
 fn existing(path: PathBuf, what: &str) -> anyhow::Result<PathBuf> {
