@@ -153,7 +153,7 @@ export function sampleTopology(agents: FleetAgent[], windowSeconds: number): Top
       { id: "store", kind: "store", label: "postgres", address: null, status: null, unhealthy: false, isolated: false },
       ...hostIds.map((h) => ({ id: `host:${h}`, kind: "host" as const, label: h, address: h === "local" ? "unix:///var/run/docker.sock" : `ssh://ops@${h}:22`, status: null, unhealthy: false, isolated: false })),
       ...shown.map((a, i) => ({
-        id: `agent:${a.agent_id}`,
+        id: a.agent_id,
         kind: "agent" as const,
         label: a.agent_id,
         address: null,
@@ -165,9 +165,9 @@ export function sampleTopology(agents: FleetAgent[], windowSeconds: number): Top
     edges: [
       { source: "orchestrator", target: "broker", kind: "uses", weight: 1 },
       { source: "orchestrator", target: "store", kind: "uses", weight: 1 },
-      ...shown.map((a) => ({ source: `host:${a.host}`, target: `agent:${a.agent_id}`, kind: "placement" as const, weight: 1 })),
-      ...shown.filter((_, i) => i % 7 !== 3).map((a, i) => ({ source: "orchestrator", target: `agent:${a.agent_id}`, kind: "tasks" as const, weight: (i * 17) % 200 })),
-      ...shown.slice(1, 20).map((a, i) => ({ source: `agent:${shown[i].agent_id}`, target: `agent:${a.agent_id}`, kind: "messages" as const, weight: i * 3 })),
+      ...shown.map((a) => ({ source: `host:${a.host}`, target: a.agent_id, kind: "placement" as const, weight: 1 })),
+      ...shown.filter((_, i) => i % 7 !== 3).map((a, i) => ({ source: "orchestrator", target: a.agent_id, kind: "tasks" as const, weight: (i * 17) % 200 })),
+      ...shown.slice(1, 20).map((a, i) => ({ source: shown[i].agent_id, target: a.agent_id, kind: "messages" as const, weight: i * 3 })),
     ],
   };
 }
