@@ -19,11 +19,15 @@ const STEP_NAMES = ["store", "redis", "docker", "hosts", "fleet"];
 const STARTUP_MS = 1500;
 const ANSI = ["\u001b[32mINFO\u001b[0m", "\u001b[33mWARN\u001b[0m", "\u001b[36mDEBUG\u001b[0m"];
 
-/** `?agents=N` sizes the fleet, `?events=N` sets the metrics events per 100 ms batch. */
+/**
+ * `?agents=N` sizes the fleet, `?events=N` sets the metrics events and
+ * `?loglines=N` the log lines per 100 ms batch.
+ */
 export function installMockBackend(): void {
   const query = new URLSearchParams(location.search);
   const agentCount = Number(query.get("agents") ?? 240);
   const eventsPerBatch = Number(query.get("events") ?? 20);
+  const linesPerBatch = Number(query.get("loglines") ?? 5);
   const startedAt = Date.now();
   const agents = sampleAgents(agentCount);
   const streams = new Map<number, ReturnType<typeof setInterval>>();
@@ -87,7 +91,7 @@ export function installMockBackend(): void {
     follow_logs: (a) => {
       let n = 0;
       return stream(100, () => {
-        const lines: LogLine[] = Array.from({ length: 5 }, () => {
+        const lines: LogLine[] = Array.from({ length: linesPerBatch }, () => {
           n++;
           const stderr = n % 9 === 0;
           return { stream: stderr ? "stderr" : "stdout", timestamp: new Date().toISOString(), text: stderr ? `\u001b[31mERROR\u001b[0m task ${n} failed: <payload.text> is empty` : `${ANSI[n % 3]} handled echo task ${n} in ${n % 50} ms` };
