@@ -90,6 +90,16 @@ describe("LogView", () => {
     expect(target.querySelector(".log-time")).toBeNull();
   });
 
+  it("clears the view and keeps following", async () => {
+    const { send } = await open();
+    await send([{ timestamp: null, stream: "stdout", text: "old" }]);
+    byTestId(target, "logs-clear").click();
+    await settle();
+    expect(texts()).toEqual([]);
+    await send([{ timestamp: null, stream: "stdout", text: "new" }]);
+    expect(texts()).toEqual(["new"]);
+  });
+
   it("downloads the whole log and shows where it went", async () => {
     const { ipc } = await open();
     byTestId(target, "logs-download").click();

@@ -36,6 +36,7 @@ describe("SpawnForm", () => {
     expect((byTestId(target, "spawn-setting-mode") as HTMLSelectElement).value).toBe("fast");
     expect((byTestId(target, "spawn-cpu-limit") as HTMLInputElement).value).toBe("0.5");
     expect([...(byTestId(target, "spawn-host") as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["automatic", "vm-a"]);
+    expect(byTestId(target, "spawn-missing-credentials").textContent).toContain("Not in the keyring: OTHER.");
   });
 
   it("shows client-side problems next to their fields without calling Rust", async () => {

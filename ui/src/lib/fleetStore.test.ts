@@ -39,7 +39,7 @@ describe("FleetStore.applyBatch", () => {
     ]);
     expect(s.get("a1")).toMatchObject({ status: "dead", container_state: "exited" });
     expect(s.get("a2")).toBeUndefined();
-    expect(s.size).toBe(1);
+    expect(s.values()).toHaveLength(1);
   });
 
   it("asks for a resync when events were skipped or name an unknown agent", () => {

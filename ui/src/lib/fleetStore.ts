@@ -20,21 +20,12 @@ export class FleetStore {
     this.#rows = new Map(agents.map((agent) => [agent.agent_id, agent]));
   }
 
-  /** Adds or replaces rows (a spawn's or scale's answer). */
-  upsert(agents: FleetAgent[]): void {
-    for (const agent of agents) this.#rows.set(agent.agent_id, agent);
-  }
-
   remove(agentIds: string[]): void {
     for (const id of agentIds) this.#rows.delete(id);
   }
 
   get(agentId: string): FleetAgent | undefined {
     return this.#rows.get(agentId);
-  }
-
-  get size(): number {
-    return this.#rows.size;
   }
 
   values(): FleetAgent[] {
