@@ -1,8 +1,4 @@
 // PROVISIONAL: replaced by the generated binding
-import type { AgentCategory } from "./AgentCategory";
-import type { CredentialSpec } from "./CredentialSpec";
-import type { KindDefaults } from "./KindDefaults";
-import type { TaskTypeSpec } from "./TaskTypeSpec";
-import type { JsonValue } from "./serde_json/JsonValue";
+import type { KindSpec } from "./KindSpec";
 
-export type CatalogEntry = { kind: string, aliases: Array<string>, category: AgentCategory, description: string, task_types: Array<TaskTypeSpec>, credentials: Array<CredentialSpec>, settings_schema: JsonValue, defaults: KindDefaults, privileges: Array<string>, credentials_present: { [key in string]?: boolean }, };
+export type CatalogEntry = KindSpec & { credentials_present: { [key in string]?: boolean }, };

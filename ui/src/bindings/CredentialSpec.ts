@@ -1,2 +1,2 @@
 // PROVISIONAL: replaced by the generated binding
-export type CredentialSpec = { name: string, description: string, };
+export type CredentialSpec = { name: string, description: string, check: string | null, };

@@ -84,10 +84,10 @@ export const sampleCatalog: CatalogEntry[] = [
     category: "data",
     description: "Fetches pages on a schedule and stores their text.",
     task_types: [],
-    credentials: [{ name: "PROXY_TOKEN", description: "the egress proxy's token" }],
+    credentials: [{ name: "PROXY_TOKEN", description: "the egress proxy's token", check: null }],
     settings_schema: { type: "object", properties: { start_url: { type: "string" }, depth: { type: "integer", minimum: 1 } }, required: ["start_url"] },
     defaults: { cpu_limit: 1, memory_limit_mb: 256, max_concurrent_tasks: 4 },
-    privileges: ["network"],
+    privileges: [],
     credentials_present: { PROXY_TOKEN: false },
   },
   {
@@ -97,8 +97,8 @@ export const sampleCatalog: CatalogEntry[] = [
     description: "Reconciles the ledger with the bank's statements every night.",
     task_types: [],
     credentials: [
-      { name: "BANK_API_KEY", description: "read-only statement access" },
-      { name: "LEDGER_DB_URL", description: "ledger database" },
+      { name: "BANK_API_KEY", description: "read-only statement access", check: null },
+      { name: "LEDGER_DB_URL", description: "ledger database", check: null },
     ],
     settings_schema: { type: "object", properties: {} },
     defaults: { cpu_limit: 0.5, memory_limit_mb: 256, max_concurrent_tasks: 1 },

@@ -42,8 +42,8 @@ export const testKind: CatalogEntry = {
     },
   ],
   credentials: [
-    { name: "API_TOKEN", description: "token" },
-    { name: "OTHER", description: "other" },
+    { name: "API_TOKEN", description: "token", check: null },
+    { name: "OTHER", description: "other", check: null },
   ],
   settings_schema: {
     type: "object",

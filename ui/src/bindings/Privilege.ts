@@ -1,0 +1,2 @@
+// PROVISIONAL: replaced by the generated binding
+export type Privilege = "docker_socket";
