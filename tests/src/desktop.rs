@@ -186,6 +186,12 @@ impl AppEnv {
         }
     }
 
+    /// Gives `command` this environment.
+    pub fn apply(&self, command: &mut Command) {
+        command.envs(self.vars.iter().map(|(k, v)| (*k, v.as_str())));
+        command.env_remove("MYCA_DATABASE_URL");
+    }
+
     /// A driver whose app sees this environment.
     pub fn driver(&self) -> TauriDriver {
         let vars: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -105,10 +105,13 @@ pub mod env {
     /// A random per-container token the agent proves itself with when it
     /// asks for its credentials; set only for agents that have credentials.
     pub const BOOTSTRAP_TOKEN: &str = "BOOTSTRAP_TOKEN";
+    /// The agent's settings as JSON: only those its kind declares (never a
+    /// secret; credentials travel sealed), defaults filled in.
+    pub const AGENT_SETTINGS: &str = "AGENT_SETTINGS";
 
     /// Every variable the orchestrator or the runtime owns: a spawn's own
     /// `environment` may not set them.
-    pub const MANAGED: [&str; 11] = [
+    pub const MANAGED: [&str; 12] = [
         AGENT_ID,
         AGENT_TYPE,
         AGENT_CATEGORY,
@@ -120,6 +123,7 @@ pub mod env {
         LOG_LEVEL,
         SHUTDOWN_GRACE,
         BOOTSTRAP_TOKEN,
+        AGENT_SETTINGS,
     ];
 }
 

@@ -33,6 +33,8 @@ pub struct RuntimeConfig {
     pub shutdown_grace: Duration,
     /// Set when the agent has credentials to ask for at start.
     pub bootstrap_token: Option<BootstrapToken>,
+    /// The kind's settings (AGENT_SETTINGS), empty when none were given.
+    pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The container's bootstrap token: not a credential itself, but what proves
@@ -49,6 +51,20 @@ impl BootstrapToken {
 impl std::fmt::Debug for BootstrapToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("BootstrapToken([redacted])")
+    }
+}
+
+/// AGENT_SETTINGS: a JSON object, or nothing.
+fn settings(
+    text: Option<String>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ConfigError> {
+    match text.filter(|t| !t.is_empty()) {
+        None => Ok(serde_json::Map::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|error| ConfigError::Invalid {
+            name: env::AGENT_SETTINGS,
+            value: text,
+            reason: format!("expected a JSON object: {error}"),
+        }),
     }
 }
 
@@ -113,6 +129,7 @@ impl RuntimeConfig {
             bootstrap_token: var(env::BOOTSTRAP_TOKEN)
                 .filter(|v| !v.is_empty())
                 .map(BootstrapToken),
+            settings: settings(var(env::AGENT_SETTINGS))?,
         })
     }
 

@@ -145,6 +145,7 @@ pub(super) async fn run_handler(
         task: task.clone(),
         agent: shared.agent_state(),
         capabilities: registry.capabilities(),
+        settings: shared.config.settings.clone(),
         memory,
         credentials: shared.credentials(),
     };

@@ -112,7 +112,7 @@ impl From<PoolError> for ApiError {
             | PoolError::Credential(CredentialError::Missing(_)) => {
                 ApiError::Conflict(error.to_string())
             }
-            PoolError::InvalidConfig(_) | PoolError::UnknownKind(_) => {
+            PoolError::InvalidConfig(_) | PoolError::Refused(_) => {
                 ApiError::Unprocessable(error.to_string())
             }
             PoolError::Credential(_) => ApiError::Unavailable(error.to_string()),

@@ -4,6 +4,7 @@
 
 mod agents;
 mod auth;
+mod catalog;
 mod dashboard;
 mod error;
 mod extract;
@@ -78,6 +79,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         .route("/approvals", get(gaps::approvals))
         .route("/approvals/{id}/approve", post(gaps::approve))
         .route("/approvals/{id}/reject", post(gaps::reject))
+        .route("/catalog", get(catalog::catalog))
         .route("/templates", get(gaps::templates))
         .route("/audit", get(gaps::audit))
         .route("/messages", get(messages::list).post(messages::send))

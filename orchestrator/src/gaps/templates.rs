@@ -134,12 +134,22 @@ pub fn template_for(category: AgentCategory) -> &'static Template {
         .unwrap_or(&TEMPLATES[0])
 }
 
-/// A configuration for a new agent from its category's template.
+/// A configuration for a new agent: of the kind `agent_type` names (an
+/// alias resolved) with the kind's defaults, or from its category's template
+/// when no kind has that name (the factory's checks then refuse it).
 pub fn config_from_template(
     agent_id: &str,
     agent_type: &str,
     category: AgentCategory,
 ) -> AgentConfig {
+    if let Some(kind) = myca_agents::kinds::find(agent_type) {
+        let mut config = AgentConfig::new(agent_id, kind.kind, category);
+        config.cpu_limit = kind.defaults.cpu_limit;
+        config.memory_limit = kind.defaults.memory_limit_mb;
+        config.max_concurrent_tasks = kind.defaults.max_concurrent_tasks;
+        config.description = kind.description.to_owned();
+        return config;
+    }
     let template = template_for(category);
     let mut config = AgentConfig::new(agent_id, agent_type, category);
     config.cpu_limit = template.cpu_limit;
@@ -188,7 +198,11 @@ mod tests {
             assert_eq!(template_for(category).category, category);
         }
         let config = config_from_template("ops-1", "test-agent", AgentCategory::Device);
+        // The kind's defaults, not the category's.
         assert_eq!(config.memory_limit, 128);
+        assert_eq!(config.cpu_limit, 0.5);
+        let unknown_kind = config_from_template("ops-2", "nobody", AgentCategory::Data);
+        assert_eq!(unknown_kind.memory_limit, 1024);
         assert_eq!(validate_new(&config, &[]), Ok(()));
         assert!(matches!(
             validate_new(&config, &["ops-1".into()]),

@@ -22,9 +22,9 @@ use bollard::query_parameters::{
     RestartContainerOptions, StopContainerOptions,
 };
 use bollard::Docker;
+use myca_agents::kinds::{admit, Refusal};
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentConfig, ProtocolError};
-use myca_agents::runtime::handlers::{ensure_known_kind, UnknownAgentType};
 use tokio::sync::Mutex;
 
 use crate::scrub::{is_secret_variable, Scrubber};
@@ -43,8 +43,9 @@ pub use watch::watch_events;
 pub enum PoolError {
     #[error("invalid agent configuration: {0}")]
     InvalidConfig(#[from] ProtocolError),
+    /// An unknown kind or settings its kind refuses.
     #[error(transparent)]
-    UnknownKind(#[from] UnknownAgentType),
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Credential(#[from] CredentialError),
     #[error("no agent {0:?} in this pool")]
@@ -188,11 +189,14 @@ impl AgentPool {
 
     /// Creates and starts the agent; an agent that exists already is
     /// returned (and started if it was stopped), never duplicated. A kind
-    /// the runtime does not run, a managed variable in `environment` or a
-    /// credential the keyring lacks is refused before any container exists.
+    /// the runtime does not run, settings the kind refuses, a managed
+    /// variable in `environment` or a credential the keyring lacks is
+    /// refused before any container exists. An alias spawns its kind, with
+    /// the kind's setting defaults filled in.
     pub async fn spawn(&self, config: &AgentConfig) -> Result<PooledAgent, PoolError> {
         self.check(config)?;
-        ensure_known_kind(&config.agent_type)?;
+        let (admitted, _) = admit(config)?;
+        let config = &admitted;
         self.scrubber.learn_from_config(config);
         let name = container_name(&config.agent_id);
         {

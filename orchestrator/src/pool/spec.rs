@@ -79,6 +79,13 @@ pub fn container_body(
             .filter(|(name, _)| !is_secret_variable(name) && !env::MANAGED.contains(&name.as_str()))
             .map(|(name, value)| format!("{name}={value}")),
     );
+    let settings = myca_agents::kinds::find(&config.agent_type)
+        .map(|kind| kind.agent_settings(&config.settings))
+        .unwrap_or_default();
+    if !settings.is_empty() {
+        let json = serde_json::Value::Object(settings).to_string();
+        environment.push(format!("{}={json}", env::AGENT_SETTINGS));
+    }
     if let Some(token) = bootstrap_token {
         environment.push(format!("{}={token}", env::BOOTSTRAP_TOKEN));
     }

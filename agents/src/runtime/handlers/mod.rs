@@ -1,25 +1,26 @@
-//! Task handlers, chosen by AGENT_TYPE. Every kind has the common handlers;
-//! the catalog of agent kinds adds its own here.
+//! Task handlers, chosen by AGENT_TYPE from the kind's declaration in
+//! [`crate::kinds`]: a task type runs only if its kind declares it, and only
+//! with a payload that matches the declared schema.
 
-mod common;
-mod testing;
-
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::credentials::Credentials;
 use super::memory::Memory;
+use crate::kinds::{self, schema, KindSpec};
 use crate::protocol::{AgentState, AgentTask};
 
-/// What a handler sees: the task, the agent it runs in, its memory and its credentials.
+/// What a handler sees: the task, the agent it runs in, its settings, its
+/// memory and its credentials.
 pub struct TaskContext {
     pub task: AgentTask,
     pub agent: AgentState,
     pub capabilities: Vec<String>,
+    /// The agent's settings, as its kind declares them (defaults filled in).
+    pub settings: Map<String, Value>,
     pub memory: Memory,
     pub credentials: Credentials,
 }
@@ -29,55 +30,36 @@ pub type HandlerResult = Result<Value, String>;
 pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send>>;
 pub type Handler = Arc<dyn Fn(TaskContext) -> HandlerFuture + Send + Sync>;
 
-/// Adds a kind's own handlers to a registry.
-type AddKind = fn(&mut Registry);
-
-/// Agent kinds this runtime can run, and the task types each adds to the common ones.
-const KINDS: &[(&str, AddKind)] = &[
-    // The seed's API example spawns a `custom` agent: common handlers only.
-    ("custom", |_| {}),
-    ("test-agent", testing::register),
-];
-
 /// Every agent kind this runtime runs.
 pub fn known_kinds() -> Vec<&'static str> {
-    KINDS.iter().map(|(kind, _)| *kind).collect()
+    kinds::catalog().iter().map(|kind| kind.kind).collect()
 }
 
-/// Whether this runtime runs `agent_type`: the one check a spawn, a gap
-/// fill and the runtime itself make, so none starts a kind that cannot run.
+/// Whether this runtime runs `agent_type` (a kind's id or alias): the one
+/// check a spawn, a gap fill and the runtime itself make, so none starts a
+/// kind that cannot run.
 pub fn ensure_known_kind(agent_type: &str) -> Result<(), UnknownAgentType> {
-    kind_adder(agent_type).map(drop)
-}
-
-fn kind_adder(agent_type: &str) -> Result<AddKind, UnknownAgentType> {
-    KINDS
-        .iter()
-        .find(|(kind, _)| *kind == agent_type)
-        .map(|(_, add_kind)| *add_kind)
-        .ok_or_else(|| UnknownAgentType {
-            agent_type: agent_type.to_owned(),
-            known: known_kinds(),
-        })
+    kinds::find(agent_type)
+        .map(drop)
+        .ok_or_else(|| UnknownAgentType::new(agent_type))
 }
 
 /// The agent kinds that run tasks of `task_type`.
 pub fn kinds_running(task_type: &str) -> Vec<&'static str> {
-    KINDS
+    kinds::catalog()
         .iter()
-        .map(|(kind, _)| *kind)
-        .filter(|kind| Registry::for_agent_type(kind).is_ok_and(|r| r.handler(task_type).is_some()))
+        .filter(|kind| kind.task_type(task_type).is_some())
+        .map(|kind| kind.kind)
         .collect()
 }
 
 /// Every task type some kind runs: what a task may name as its capability.
 pub fn all_capabilities() -> Vec<String> {
-    let every: std::collections::BTreeSet<String> = KINDS
+    let every: std::collections::BTreeSet<&str> = kinds::catalog()
         .iter()
-        .filter_map(|(kind, _)| Registry::for_agent_type(kind).ok())
-        .flat_map(|registry| registry.capabilities())
+        .flat_map(|kind| kind.task_types.iter().map(|t| t.name))
         .collect();
-    every.into_iter().collect()
+    every.into_iter().map(str::to_owned).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,41 +69,56 @@ pub struct UnknownAgentType {
     pub known: Vec<&'static str>,
 }
 
+impl UnknownAgentType {
+    pub fn new(agent_type: &str) -> Self {
+        Self {
+            agent_type: agent_type.to_owned(),
+            known: known_kinds(),
+        }
+    }
+}
+
+/// The handlers of one kind.
 pub struct Registry {
-    handlers: BTreeMap<&'static str, Handler>,
+    kind: &'static KindSpec,
 }
 
 impl Registry {
     pub fn for_agent_type(agent_type: &str) -> Result<Self, UnknownAgentType> {
-        let add_kind = kind_adder(agent_type)?;
-        let mut registry = Self {
-            handlers: BTreeMap::new(),
-        };
-        common::register(&mut registry);
-        add_kind(&mut registry);
-        Ok(registry)
+        kinds::find(agent_type)
+            .map(|kind| Self { kind })
+            .ok_or_else(|| UnknownAgentType::new(agent_type))
     }
 
-    pub fn add<F, Fut>(&mut self, task_type: &'static str, handler: F)
-    where
-        F: Fn(TaskContext) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = HandlerResult> + Send + 'static,
-    {
-        self.handlers.insert(
-            task_type,
-            Arc::new(move |context| Box::pin(handler(context))),
-        );
+    pub fn kind(&self) -> &'static KindSpec {
+        self.kind
     }
 
+    /// The handler of `task_type`, which first checks the payload against
+    /// the declared schema and fails the task with each field's problem.
     pub fn handler(&self, task_type: &str) -> Option<Handler> {
-        self.handlers.get(task_type).cloned()
+        let spec = self.kind.task_type(task_type)?;
+        let (schema, run) = (&spec.payload_schema, spec.run);
+        Some(Arc::new(move |context: TaskContext| {
+            let errors = schema::validate(schema, &context.task.payload, "payload");
+            if errors.is_empty() {
+                return run(context);
+            }
+            let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            let message = format!("invalid payload: {}", problems.join("; "));
+            Box::pin(async move { Err(message) })
+        }))
     }
 
     /// The task types this agent accepts.
     pub fn capabilities(&self) -> Vec<String> {
-        self.handlers
-            .keys()
-            .map(|name| (*name).to_owned())
-            .collect()
+        let mut names: Vec<String> = self
+            .kind
+            .task_types
+            .iter()
+            .map(|t| t.name.to_owned())
+            .collect();
+        names.sort();
+        names
     }
 }

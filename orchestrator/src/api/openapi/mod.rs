@@ -2,6 +2,7 @@
 //! from one table of routes ([`routes::ROUTES`]) and schema components that
 //! state every constraint the server checks.
 
+mod kinds;
 mod routes;
 mod schemas;
 
@@ -154,7 +155,7 @@ pub fn document(fleet: &Fleet) -> Value {
 
 pub async fn openapi(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let fleet = Fleet {
-        kinds: myca_agents::runtime::handlers::known_kinds(),
+        kinds: myca_agents::kinds::catalog(),
         max_cpus: state.service.pool.host_cpus(),
         capabilities: myca_agents::runtime::handlers::all_capabilities(),
     };
@@ -169,7 +170,7 @@ mod tests {
 
     fn fleet() -> Fleet {
         Fleet {
-            kinds: vec!["custom", "test-agent"],
+            kinds: myca_agents::kinds::catalog(),
             max_cpus: 2.0,
             capabilities: vec!["echo".into()],
         }

@@ -72,6 +72,7 @@ pub const ROUTES: &[Route] = &[
     route!("get" "/approvals", "Approval requests, newest first, by ?status=", query: &[("status", "ApprovalStatus"), ("limit", "Limit")], body: None, answer: "ApprovalList", errors: &[422, 503]),
     route!("post" "/approvals/{id}/approve", "Approve and carry out", query: &[], body: Some("ActorBody"), answer: "Object", errors: &[404, 409, 503]),
     route!("post" "/approvals/{id}/reject", "Reject", query: &[], body: Some("ActorBody"), answer: "Object", errors: &[404, 409, 503]),
+    route!("get" "/catalog", "Every agent kind: task types with payload and result schemas, credentials, settings schema, defaults, privileges", query: &[], body: None, answer: "Catalog", errors: &[]),
     route!("get" "/templates", "Agent templates per category", query: &[], body: None, answer: "TemplateList", errors: &[]),
     route!("get" "/audit", "Who did what, newest first", query: PAGE, body: None, answer: "AuditPage", errors: &[422, 503]),
     route!("get" "/api/dashboard/agents", "Agents for the dashboard", query: &[], body: None, answer: "DashboardAgents", errors: &[503]),

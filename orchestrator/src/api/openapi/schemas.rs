@@ -2,6 +2,7 @@
 //! every constraint the server checks (so a client knows what is valid
 //! before it asks), answers with the fields they always carry.
 
+use myca_agents::kinds::KindSpec;
 use myca_agents::protocol::names::env;
 use myca_agents::protocol::{
     AgentCategory, MessageType, TaskStatus, AGENT_ID_PATTERN, KIND_PATTERN, MAX_CONCURRENT_TASKS,
@@ -9,6 +10,8 @@ use myca_agents::protocol::{
     TASK_TYPE_PATTERN,
 };
 use serde_json::{json, Map, Value};
+
+use super::kinds::{kind_names, settings_by_kind};
 
 use crate::api::dashboard::{MAX_LOG_TAIL, MAX_WINDOW_SECONDS};
 use crate::api::messages::MAX_MESSAGE_TTL_SECONDS;
@@ -21,15 +24,16 @@ use crate::store::{ApprovalStatus, MAX_PAGE_ROWS, TASK_CURSOR_PATTERN};
 
 /// What the document depends on that only the running fleet knows.
 pub struct Fleet {
-    /// Agent kinds the runtime runs: the only valid `agent_type` to spawn.
-    pub kinds: Vec<&'static str>,
+    /// Agent kinds the runtime runs: their names are the only valid
+    /// `agent_type` to spawn, their settings schemas the only valid settings.
+    pub kinds: &'static [KindSpec],
     /// The most CPUs one agent may be given (the largest host's).
     pub max_cpus: f64,
     /// Task types some kind runs: the only valid `capability` of a task.
     pub capabilities: Vec<String>,
 }
 
-fn reference(name: &str) -> Value {
+pub(super) fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
@@ -37,7 +41,7 @@ fn strings(values: impl IntoIterator<Item = &'static str>) -> Value {
     json!({ "type": "string", "enum": values.into_iter().collect::<Vec<_>>() })
 }
 
-fn nullable(schema: Value) -> Value {
+pub(super) fn nullable(schema: Value) -> Value {
     json!({ "anyOf": [schema, {"type": "null"}] })
 }
 
@@ -62,7 +66,7 @@ fn page(field: &str, cursor: &str) -> Value {
     })
 }
 
-fn unsigned(minimum: u64, maximum: u64) -> Value {
+pub(super) fn unsigned(minimum: u64, maximum: u64) -> Value {
     json!({ "type": "integer", "minimum": minimum, "maximum": maximum })
 }
 
@@ -123,13 +127,13 @@ fn agent_config(fleet: &Fleet) -> Value {
         "required": ["agent_id", "agent_type", "category"],
         "properties": {
             "agent_id": reference("AgentId"),
-            "agent_type": strings(fleet.kinds.iter().copied()),
+            "agent_type": strings(kind_names(fleet.kinds)),
             "category": reference("Category"),
             "display_name": text, "description": text, "version": text,
             "cpu_limit": {"type": "number", "minimum": MIN_CPUS, "maximum": fleet.max_cpus},
             "memory_limit": unsigned(u64::from(MIN_MEMORY_MB), u64::from(u32::MAX)),
             "capabilities": names, "dependencies": names,
-            "settings": {"type": "object"},
+            "settings": {"type": "object", "description": "As the kind's settings_schema says (GET /catalog)"},
             "environment": {
                 "type": "object", "additionalProperties": {"type": "string"},
                 "propertyNames": {"not": {"enum": env::MANAGED}},
@@ -154,6 +158,7 @@ fn agent_config(fleet: &Fleet) -> Value {
             "requires_approval": {"type": "boolean"},
             "image": nullable(text),
         },
+        "oneOf": settings_by_kind(fleet.kinds),
         "example": {
             "agent_id": "custom-agent", "agent_type": "custom", "category": "core",
             "display_name": "Custom Agent", "cpu_limit": 1.0, "memory_limit": 512
@@ -440,5 +445,10 @@ pub fn components(fleet: &Fleet) -> Value {
     let mut schemas = parameters();
     schemas.extend(bodies(fleet));
     schemas.extend(answers());
+    schemas.extend(
+        super::kinds::components()
+            .into_iter()
+            .map(|(name, schema)| (name.to_owned(), schema)),
+    );
     Value::Object(schemas)
 }

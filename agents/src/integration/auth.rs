@@ -1,0 +1,92 @@
+//! How a service is told who calls: the schemes the catalog's services use.
+
+use serde_json::Value;
+
+use super::redact::Redactor;
+
+/// A credential's value: never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Auth {
+    None,
+    /// `Authorization: Bearer …` (Cloudflare, GitHub, OpenAI-compatible).
+    Bearer(Secret),
+    /// A named header (`X-Api-Key` for CrowdSec, `X-API-KEY` for UniFi, `xi-api-key`).
+    Header {
+        name: &'static str,
+        value: Secret,
+    },
+    /// Proxmox VE API token: `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET`.
+    ProxmoxToken {
+        token_id: String,
+        secret: Secret,
+    },
+    /// A key in the query string (`?api_key=`).
+    Query {
+        name: &'static str,
+        value: Secret,
+    },
+    /// A key inside the path (IFTTT's `/with/key/{key}`): the caller builds
+    /// the path; the key is only learnt for redaction.
+    InPath(Secret),
+    /// Log in once with a JSON body at `path`, then send the session cookie
+    /// (and the CSRF token the login answered with) on every call; logs in
+    /// again when the service says the session ended (UniFi).
+    CookieLogin {
+        path: String,
+        body: Value,
+        /// Secret values inside `body`, for redaction.
+        secrets: Vec<Secret>,
+    },
+}
+
+impl Auth {
+    /// Teaches `redactor` every secret this scheme sends, in each form it travels in.
+    pub fn learn_secrets(&self, redactor: &mut Redactor) {
+        match self {
+            Auth::None => {}
+            Auth::Bearer(secret)
+            | Auth::Header { value: secret, .. }
+            | Auth::Query { value: secret, .. }
+            | Auth::InPath(secret) => redactor.learn(secret.expose()),
+            Auth::ProxmoxToken { token_id, secret } => {
+                redactor.learn(secret.expose());
+                redactor.learn(&format!("{token_id}={}", secret.expose()));
+            }
+            Auth::CookieLogin { secrets, .. } => {
+                secrets.iter().for_each(|s| redactor.learn(s.expose()))
+            }
+        }
+    }
+
+    /// Adds this scheme's header or query parameter to a request.
+    pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Auth::Bearer(secret) => request.bearer_auth(secret.expose()),
+            Auth::Header { name, value } => request.header(*name, value.expose()),
+            Auth::ProxmoxToken { token_id, secret } => request.header(
+                reqwest::header::AUTHORIZATION,
+                format!("PVEAPIToken={token_id}={}", secret.expose()),
+            ),
+            Auth::Query { name, value } => request.query(&[(*name, value.expose())]),
+            Auth::None | Auth::InPath(_) | Auth::CookieLogin { .. } => request,
+        }
+    }
+}

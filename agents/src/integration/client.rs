@@ -1,0 +1,303 @@
+//! One HTTP service as a kind's handlers call it: base address, auth,
+//! trust, envelope, timeouts; retries only where a call is idempotent;
+//! every failure a [`ServiceError`] with the credentials redacted.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use super::auth::Auth;
+use super::envelope::Envelope;
+use super::error::{service_message, ServiceError};
+use super::redact::Redactor;
+use super::session::Session;
+use super::tls::Trust;
+
+/// The longest a service's Retry-After is honoured within one task.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The service's name in errors (`proxmox`, `cloudflare`).
+    pub service: String,
+    pub base_url: String,
+    pub auth: Auth,
+    pub trust: Trust,
+    pub envelope: Envelope,
+    /// For one request, connection included.
+    pub timeout: Duration,
+    /// Tries of an idempotent call (1 = no retry); other calls are tried once.
+    pub attempts: u32,
+    /// Reach the service over this unix socket (a Docker engine) instead of TCP.
+    pub unix_socket: Option<PathBuf>,
+}
+
+impl ServiceConfig {
+    pub fn new(service: &str, base_url: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            base_url: base_url.to_owned(),
+            auth: Auth::None,
+            trust: Trust::PublicRoots,
+            envelope: Envelope::Bare,
+            timeout: Duration::from_secs(30),
+            attempts: 3,
+            unix_socket: None,
+        }
+    }
+}
+
+pub struct Service {
+    http: reqwest::Client,
+    config: ServiceConfig,
+    base_url: String,
+    redactor: Redactor,
+    session: Mutex<Option<Session>>,
+}
+
+fn idempotent(method: &Method) -> bool {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::PUT,
+        Method::DELETE,
+        Method::OPTIONS,
+    ]
+    .contains(method)
+}
+
+/// The innermost reasons of a transport error, without its URL.
+fn transport_reason(error: &reqwest::Error) -> String {
+    let mut reasons = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reasons.push(cause.to_string());
+        source = cause.source();
+    }
+    if reasons.is_empty() {
+        reasons.push(error.to_string());
+    }
+    reasons.join(": ")
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+impl Service {
+    pub fn new(config: ServiceConfig) -> Result<Self, ServiceError> {
+        let address_error = |reason: &str| ServiceError::Address {
+            service: config.service.clone(),
+            reason: reason.to_owned(),
+        };
+        let base_url = config.base_url.trim_end_matches('/').to_owned();
+        let host = base_url
+            .strip_prefix("https://")
+            .or_else(|| base_url.strip_prefix("http://"))
+            .ok_or_else(|| address_error("it must start with http:// or https://"))?;
+        if host.is_empty() || host.starts_with('/') {
+            return Err(address_error("it names no host"));
+        }
+        let mut redactor = Redactor::default();
+        config.auth.learn_secrets(&mut redactor);
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .tls_backend_preconfigured(config.trust.client_config());
+        if let Some(socket) = &config.unix_socket {
+            builder = builder.unix_socket(socket.clone());
+        }
+        let http = builder
+            .build()
+            .map_err(|error| address_error(&redactor.redact(&transport_reason(&error))))?;
+        Ok(Self {
+            http,
+            base_url,
+            redactor,
+            config,
+            session: Mutex::new(None),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.config.service
+    }
+
+    /// Text safe to show: every credential of this service redacted.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
+    }
+
+    pub async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, ServiceError> {
+        self.call(Method::GET, path, query, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Option<&Value>) -> Result<Value, ServiceError> {
+        self.call(Method::POST, path, &[], body).await
+    }
+
+    /// One call, retried while it fails transiently if it is idempotent;
+    /// a cookie session that ended is renewed once.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, ServiceError> {
+        let attempts = if idempotent(&method) {
+            self.config.attempts.max(1)
+        } else {
+            1
+        };
+        let mut attempt = 1;
+        let mut renewed = false;
+        loop {
+            match self.once(&method, path, query, body).await {
+                Ok(value) => return Ok(value),
+                Err(ServiceError::Unauthorized { .. })
+                    if matches!(self.config.auth, Auth::CookieLogin { .. }) && !renewed =>
+                {
+                    renewed = true;
+                    self.session.lock().await.take();
+                }
+                Err(error) if error.is_transient() && attempt < attempts => {
+                    let wait = match &error {
+                        ServiceError::RateLimited {
+                            retry_after: Some(after),
+                            ..
+                        } => (*after).min(MAX_RETRY_WAIT),
+                        _ => Duration::from_millis(250 << (attempt - 1)),
+                    };
+                    tracing::debug!(service = %self.config.service, attempt, ?wait, "retrying: {error}");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn session(&self) -> Result<Option<Session>, ServiceError> {
+        let Auth::CookieLogin { path, body, .. } = &self.config.auth else {
+            return Ok(None);
+        };
+        let mut session = self.session.lock().await;
+        if session.is_none() {
+            let request = self
+                .http
+                .post(format!("{}{path}", self.base_url))
+                .json(body);
+            let response = request.send().await.map_err(|e| self.transport(e))?;
+            if !response.status().is_success() {
+                return Err(self.status_error(response).await);
+            }
+            let fresh =
+                Session::from_login(response.headers()).ok_or_else(|| ServiceError::BadAnswer {
+                    service: self.config.service.clone(),
+                    reason: "the login answer set no session cookie".to_owned(),
+                })?;
+            *session = Some(fresh);
+        }
+        Ok(session.clone())
+    }
+
+    async fn once(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, ServiceError> {
+        let session = self.session().await?;
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base_url))
+            .query(query);
+        request = self.config.auth.apply(request);
+        if let Some(session) = &session {
+            request = session.apply(request);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.transport(e))?;
+        if !response.status().is_success() {
+            return Err(self.status_error(response).await);
+        }
+        let text = response.text().await.map_err(|e| self.transport(e))?;
+        let answer = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).map_err(|error| ServiceError::BadAnswer {
+                service: self.config.service.clone(),
+                reason: format!("not JSON ({error})"),
+            })?
+        };
+        self.config
+            .envelope
+            .open(answer)
+            .map_err(|message| ServiceError::Failed {
+                service: self.config.service.clone(),
+                message: self.redact(&message),
+            })
+    }
+
+    fn transport(&self, error: reqwest::Error) -> ServiceError {
+        let service = self.config.service.clone();
+        if error.is_timeout() {
+            return ServiceError::Timeout {
+                service,
+                after: self.config.timeout,
+            };
+        }
+        ServiceError::Unreachable {
+            service,
+            reason: self.redact(&transport_reason(&error)),
+        }
+    }
+
+    async fn status_error(&self, response: reqwest::Response) -> ServiceError {
+        let status = response.status();
+        let wait = retry_after(&response);
+        let body = response.text().await.unwrap_or_default();
+        let reason = status.canonical_reason().unwrap_or("error");
+        let message = match service_message(&body) {
+            text if text.is_empty() => reason.to_owned(),
+            text => text,
+        };
+        let service = self.config.service.clone();
+        let message = self.redact(&message);
+        match status {
+            StatusCode::UNAUTHORIZED => ServiceError::Unauthorized { service, message },
+            StatusCode::FORBIDDEN => ServiceError::Forbidden { service, message },
+            StatusCode::NOT_FOUND => ServiceError::NotFound { service, message },
+            StatusCode::TOO_MANY_REQUESTS => ServiceError::RateLimited {
+                service,
+                retry_after: wait,
+                message,
+            },
+            status if status.is_server_error() => ServiceError::ServerError {
+                service,
+                status: status.as_u16(),
+                message,
+            },
+            status => ServiceError::Rejected {
+                service,
+                status: status.as_u16(),
+                message,
+            },
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The shared layer for kinds that call HTTP APIs: addresses and auth
+//! schemes, answer envelopes, paging and job polling, pinned TLS, retries
+//! of idempotent calls, and errors that quote the service without ever
+//! quoting a credential.
+
+mod auth;
+mod client;
+mod envelope;
+mod error;
+mod paging;
+mod redact;
+mod session;
+mod tls;
+
+pub use auth::{Auth, Secret};
+pub use client::{Service, ServiceConfig};
+pub use envelope::Envelope;
+pub use error::{service_message, ServiceError};
+pub use paging::{all_pages, poll, Cursor, Polled};
+pub use redact::{Redactor, REDACTED};
+pub use tls::{BadFingerprint, Trust};
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,86 @@
+//! Many answers for one question: cursor-paged lists, and asynchronous jobs
+//! (a Proxmox task id, a CI run) followed until they end.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::client::Service;
+use super::error::ServiceError;
+
+/// Where a paged list keeps its items and its next cursor (JSON pointers
+/// into the opened answer), and which query parameter takes the cursor.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub param: &'static str,
+    pub items: &'static str,
+    pub next: &'static str,
+    /// A list longer than this many pages is cut (and says so).
+    pub max_pages: usize,
+}
+
+/// Every item of a paged list, and whether it was cut at `max_pages`.
+pub async fn all_pages(
+    service: &Service,
+    path: &str,
+    query: &[(&str, String)],
+    cursor: Cursor,
+) -> Result<(Vec<Value>, bool), ServiceError> {
+    let mut items = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..cursor.max_pages {
+        let mut page_query = query.to_vec();
+        if let Some(token) = &next {
+            page_query.push((cursor.param, token.clone()));
+        }
+        let page = service.get(path, &page_query).await?;
+        let found = page
+            .pointer(cursor.items)
+            .and_then(Value::as_array)
+            .ok_or_else(|| ServiceError::BadAnswer {
+                service: service.name().to_owned(),
+                reason: format!("no list at {}", cursor.items),
+            })?;
+        items.extend(found.iter().cloned());
+        next = match page.pointer(cursor.next) {
+            Some(Value::String(token)) if !token.is_empty() => Some(token.clone()),
+            Some(Value::Number(token)) => Some(token.to_string()),
+            _ => return Ok((items, false)),
+        };
+    }
+    Ok((items, true))
+}
+
+/// A job's state as one look at it tells.
+pub enum Polled {
+    Running,
+    Done(Value),
+}
+
+/// Looks at a job every `interval` until `look` says it is done, or fails
+/// with [`ServiceError::Timeout`] after `limit`.
+pub async fn poll<F, Fut>(
+    service: &Service,
+    interval: Duration,
+    limit: Duration,
+    mut look: F,
+) -> Result<Value, ServiceError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Polled, ServiceError>>,
+{
+    let started = tokio::time::Instant::now();
+    loop {
+        if let Polled::Done(value) = look().await? {
+            return Ok(value);
+        }
+        if started.elapsed() + interval > limit {
+            return Err(ServiceError::Timeout {
+                service: service.name().to_owned(),
+                after: limit,
+            });
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

@@ -1,0 +1,429 @@
+//! The integration layer against loopback fakes that answer as the real
+//! APIs do (paths, auth headers, envelopes and their failure modes).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::fake::{serve, serve_tls};
+use super::*;
+
+type Calls = Arc<AtomicUsize>;
+
+fn config(service: &str, address: std::net::SocketAddr) -> ServiceConfig {
+    let mut config = ServiceConfig::new(service, &format!("http://{address}"));
+    config.timeout = Duration::from_secs(5);
+    config
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn bearer_and_success_result_envelope_as_cloudflare_answers() {
+    async fn zones(headers: HeaderMap) -> (StatusCode, Json<Value>) {
+        match header(&headers, "authorization") {
+            "Bearer good-token" => (
+                StatusCode::OK,
+                Json(
+                    json!({"success": true, "errors": [], "messages": [], "result": [{"id": "z1"}]}),
+                ),
+            ),
+            _ => (
+                StatusCode::FORBIDDEN,
+                Json(
+                    json!({"success": false, "errors": [{"code": 9109, "message": "Invalid access token"}], "result": null}),
+                ),
+            ),
+        }
+    }
+    async fn purge() -> Json<Value> {
+        Json(
+            json!({"success": false, "errors": [{"code": 1012, "message": "Request must contain one of purge_everything, files, tags"}], "result": null}),
+        )
+    }
+    let address = serve(
+        Router::new()
+            .route("/client/v4/zones", get(zones))
+            .route("/client/v4/zones/z1/purge_cache", post(purge)),
+    )
+    .await;
+    let mut good = config("cloudflare", address);
+    good.envelope = Envelope::SuccessResult;
+    good.auth = Auth::Bearer(Secret::new("good-token"));
+    let service = Service::new(good.clone()).unwrap();
+    assert_eq!(
+        service.get("/client/v4/zones", &[]).await,
+        Ok(json!([{"id": "z1"}]))
+    );
+    let refused = service
+        .post("/client/v4/zones/z1/purge_cache", Some(&json!({})))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "cloudflare: answered with an error: Request must contain one of purge_everything, files, tags"
+    );
+    good.auth = Auth::Bearer(Secret::new("expired-token"));
+    let expired = Service::new(good)
+        .unwrap()
+        .get("/client/v4/zones", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        expired,
+        ServiceError::Forbidden {
+            service: "cloudflare".into(),
+            message: "Invalid access token".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn idempotent_calls_are_retried_after_429_and_5xx_others_never() {
+    async fn flaky(State(calls): State<Calls>) -> impl IntoResponse {
+        match calls.fetch_add(1, Ordering::SeqCst) {
+            0 => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "1")],
+                "slow down",
+            )
+                .into_response(),
+            1 => (StatusCode::SERVICE_UNAVAILABLE, "restarting").into_response(),
+            _ => Json(json!({"ok": true})).into_response(),
+        }
+    }
+    let calls = Calls::default();
+    let address = serve(
+        Router::new()
+            .route("/thing", get(flaky).post(flaky))
+            .with_state(calls.clone()),
+    )
+    .await;
+    let service = Service::new(config("api", address)).unwrap();
+    assert_eq!(service.get("/thing", &[]).await, Ok(json!({"ok": true})));
+    assert_eq!(calls.swap(0, Ordering::SeqCst), 3);
+
+    let refused = service.post("/thing", None).await.unwrap_err();
+    assert_eq!(
+        refused,
+        ServiceError::RateLimited {
+            service: "api".into(),
+            retry_after: Some(Duration::from_secs(1)),
+            message: "slow down".into()
+        }
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "a POST is sent once");
+}
+
+#[tokio::test]
+async fn status_errors_quote_the_service_and_never_a_key() {
+    async fn echo_url(Query(query): Query<Vec<(String, String)>>) -> (StatusCode, String) {
+        // A careless service quoting the request back, key included.
+        (
+            StatusCode::NOT_FOUND,
+            format!(
+                "{{\"message\": \"no route for /x?{}\"}}",
+                query
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            ),
+        )
+    }
+    let address = serve(Router::new().route("/x", get(echo_url))).await;
+    let mut keyed = config("ifttt", address);
+    keyed.auth = Auth::Query {
+        name: "key",
+        value: Secret::new("k3y-s3cret"),
+    };
+    let error = Service::new(keyed.clone())
+        .unwrap()
+        .get("/x", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "ifttt: not found (404): no route for /x?key=[redacted]"
+    );
+
+    // Nothing listens there: the transport error names no URL and no key.
+    keyed.base_url = "http://127.0.0.1:1".into();
+    let down = Service::new(keyed)
+        .unwrap()
+        .get("/x", &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(down, ServiceError::Unreachable { .. }), "{down}");
+    assert!(!down.to_string().contains("k3y"), "{down}");
+    assert!(
+        down.to_string().to_lowercase().contains("refused"),
+        "{down}"
+    );
+
+    let bad = Service::new(ServiceConfig::new("x", "ftp://host"))
+        .err()
+        .unwrap();
+    assert!(bad.to_string().contains("http:// or https://"), "{bad}");
+}
+
+#[tokio::test]
+async fn proxmox_token_over_a_pinned_self_signed_certificate() {
+    async fn version(headers: HeaderMap) -> (StatusCode, Json<Value>) {
+        if header(&headers, "authorization") == "PVEAPIToken=root@pam!ops=4f0a-uuid" {
+            (
+                StatusCode::OK,
+                Json(json!({"data": {"version": "8.2.4", "release": "8.2"}})),
+            )
+        } else {
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"data": null, "message": "authentication failure\n"})),
+            )
+        }
+    }
+    let (address, fingerprint) =
+        serve_tls(Router::new().route("/api2/json/version", get(version))).await;
+    let mut pve = ServiceConfig::new("proxmox", &format!("https://{address}"));
+    pve.envelope = Envelope::Data;
+    pve.auth = Auth::ProxmoxToken {
+        token_id: "root@pam!ops".into(),
+        secret: Secret::new("4f0a-uuid"),
+    };
+    pve.trust = Trust::pinned(&fingerprint).unwrap();
+    let service = Service::new(pve.clone()).unwrap();
+    assert_eq!(
+        service.get("/api2/json/version", &[]).await.unwrap()["version"],
+        "8.2.4"
+    );
+
+    pve.auth = Auth::ProxmoxToken {
+        token_id: "root@pam!ops".into(),
+        secret: Secret::new("wrong"),
+    };
+    let denied = Service::new(pve.clone())
+        .unwrap()
+        .get("/api2/json/version", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        denied.to_string(),
+        "proxmox: rejected the credentials (401): authentication failure; check the credential"
+    );
+
+    // Another certificate (or the public roots) is refused before any request.
+    pve.trust = Trust::pinned(&"00".repeat(32)).unwrap();
+    let other = Service::new(pve.clone())
+        .unwrap()
+        .get("/api2/json/version", &[])
+        .await
+        .unwrap_err();
+    assert!(other.to_string().contains("not the pinned one"), "{other}");
+    pve.trust = Trust::PublicRoots;
+    let public = Service::new(pve)
+        .unwrap()
+        .get("/api2/json/version", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(public, ServiceError::Unreachable { .. }),
+        "{public}"
+    );
+}
+
+#[derive(Default)]
+struct Controller {
+    logins: AtomicUsize,
+    /// The session ends after this many calls, as a controller's does.
+    calls_left: AtomicUsize,
+}
+
+#[tokio::test]
+async fn cookie_login_with_csrf_is_renewed_when_the_session_ends() {
+    async fn login(State(c): State<Arc<Controller>>, Json(body): Json<Value>) -> impl IntoResponse {
+        if body != json!({"username": "ops", "password": "pa55"}) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"meta": {"rc": "error", "msg": "api.err.Invalid"}, "data": []})),
+            )
+                .into_response();
+        }
+        let n = c.logins.fetch_add(1, Ordering::SeqCst);
+        c.calls_left.store(1, Ordering::SeqCst);
+        let cookie = format!("TOKEN=session{n}; path=/; HttpOnly");
+        (
+            [("set-cookie", cookie), ("x-csrf-token", format!("csrf{n}"))],
+            Json(json!({})),
+        )
+            .into_response()
+    }
+    async fn block(State(c): State<Arc<Controller>>, headers: HeaderMap) -> impl IntoResponse {
+        let n = c.logins.load(Ordering::SeqCst).saturating_sub(1);
+        let current = header(&headers, "cookie") == format!("TOKEN=session{n}")
+            && header(&headers, "x-csrf-token") == format!("csrf{n}");
+        let live = c
+            .calls_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if !(current && live) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"meta": {"rc": "error", "msg": "api.err.LoginRequired"}, "data": []})),
+            );
+        }
+        (
+            StatusCode::OK,
+            Json(json!({"meta": {"rc": "ok"}, "data": [{"mac": "aa:bb"}]})),
+        )
+    }
+    let controller = Arc::new(Controller::default());
+    let address = serve(
+        Router::new()
+            .route("/api/auth/login", post(login))
+            .route("/proxy/network/api/s/default/cmd/stamgr", post(block))
+            .with_state(controller.clone()),
+    )
+    .await;
+    let mut unifi = config("unifi", address);
+    unifi.envelope = Envelope::MetaRc;
+    unifi.auth = Auth::CookieLogin {
+        path: "/api/auth/login".into(),
+        body: json!({"username": "ops", "password": "pa55"}),
+        secrets: vec![Secret::new("pa55")],
+    };
+    let service = Service::new(unifi.clone()).unwrap();
+    let path = "/proxy/network/api/s/default/cmd/stamgr";
+    for _ in 0..2 {
+        assert_eq!(
+            service.post(path, Some(&json!({"cmd": "block-sta"}))).await,
+            Ok(json!([{"mac": "aa:bb"}]))
+        );
+    }
+    assert_eq!(
+        controller.logins.load(Ordering::SeqCst),
+        2,
+        "the ended session was renewed once"
+    );
+
+    unifi.auth = Auth::CookieLogin {
+        path: "/api/auth/login".into(),
+        body: json!({"username": "ops", "password": "wrong-pa55"}),
+        secrets: vec![Secret::new("wrong-pa55")],
+    };
+    let refused = Service::new(unifi)
+        .unwrap()
+        .post(path, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "unifi: rejected the credentials (401): api.err.Invalid; check the credential"
+    );
+}
+
+#[tokio::test]
+async fn cursor_pages_and_polled_jobs() {
+    async fn alerts(Query(query): Query<Vec<(String, String)>>) -> Json<Value> {
+        let cursor = query
+            .iter()
+            .find(|(k, _)| k == "cursor")
+            .map(|(_, v)| v.as_str());
+        let (items, next) = match cursor {
+            None => (json!([1, 2]), json!("p2")),
+            Some("p2") => (json!([3]), json!("p3")),
+            _ => (json!([4]), Value::Null),
+        };
+        Json(json!({"items": items, "next_cursor": next}))
+    }
+    async fn status(State(calls): State<Calls>) -> Json<Value> {
+        let running = calls.fetch_add(1, Ordering::SeqCst) < 2;
+        Json(
+            json!({"data": if running { json!({"status": "running"}) } else { json!({"status": "stopped", "exitstatus": "OK"}) }}),
+        )
+    }
+    let calls = Calls::default();
+    let address = serve(
+        Router::new()
+            .route("/alerts", get(alerts))
+            .route("/task/status", get(status))
+            .with_state(calls.clone()),
+    )
+    .await;
+    let service = Service::new(config("crowdsec", address)).unwrap();
+    let cursor = Cursor {
+        param: "cursor",
+        items: "/items",
+        next: "/next_cursor",
+        max_pages: 10,
+    };
+    let (items, cut) = all_pages(&service, "/alerts", &[], cursor).await.unwrap();
+    assert_eq!((Value::from(items), cut), (json!([1, 2, 3, 4]), false));
+    let short = Cursor {
+        max_pages: 2,
+        ..cursor
+    };
+    assert_eq!(
+        all_pages(&service, "/alerts", &[], short).await.unwrap(),
+        (vec![json!(1), json!(2), json!(3)], true)
+    );
+
+    let done = poll(
+        &service,
+        Duration::from_millis(10),
+        Duration::from_secs(5),
+        || async {
+            let answer = service.get("/task/status", &[]).await?;
+            Ok(match answer["data"]["status"].as_str() {
+                Some("stopped") => Polled::Done(answer["data"].clone()),
+                _ => Polled::Running,
+            })
+        },
+    )
+    .await;
+    assert_eq!(done, Ok(json!({"status": "stopped", "exitstatus": "OK"})));
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    let never = poll(
+        &service,
+        Duration::from_millis(10),
+        Duration::from_millis(30),
+        || async { Ok(Polled::Running) },
+    )
+    .await;
+    assert!(
+        matches!(never, Err(ServiceError::Timeout { .. })),
+        "{never:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_service_times_out_with_its_name() {
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "late"
+    }
+    let address = serve(Router::new().route("/slow", get(slow))).await;
+    let mut patient = config("prometheus", address);
+    patient.timeout = Duration::from_millis(200);
+    patient.attempts = 1;
+    let error = Service::new(patient)
+        .unwrap()
+        .call(Method::GET, "/slow", &[], None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "prometheus: no answer within 200ms");
+}

@@ -1,0 +1,45 @@
+//! The catalog of agent kinds, declared as data ([`KindSpec`]): one
+//! declaration per kind, in one folder per category, read by the runtime's
+//! handler registry, spawn validation, gap templates, `GET /catalog`, the
+//! window's forms and the generated `docs/agents.md`.
+
+mod admission;
+mod common;
+mod core;
+mod docs;
+pub mod schema;
+mod spec;
+
+use std::sync::LazyLock;
+
+pub use admission::{admit, Refusal};
+pub use docs::markdown;
+pub use schema::FieldError;
+pub use spec::{CredentialSpec, KindDefaults, KindSpec, Privilege, Run, TaskTypeSpec};
+
+/// Every kind's declaration, in the order `GET /catalog` lists them.
+fn declare() -> Vec<KindSpec> {
+    let kinds = [core::custom::spec(), core::test_agent::spec()];
+    kinds
+        .into_iter()
+        .map(|mut kind| {
+            kind.task_types.splice(0..0, common::task_types());
+            kind
+        })
+        .collect()
+}
+
+static CATALOG: LazyLock<Vec<KindSpec>> = LazyLock::new(declare);
+
+/// Every kind this runtime runs.
+pub fn catalog() -> &'static [KindSpec] {
+    &CATALOG
+}
+
+/// The kind named `kind_or_alias` (its registry id or one of the seed's names for it).
+pub fn find(kind_or_alias: &str) -> Option<&'static KindSpec> {
+    catalog().iter().find(|kind| kind.answers_to(kind_or_alias))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+//! What a kind declares about itself: the one description the runtime's
+//! handlers, spawn validation, gap templates, `GET /catalog`, the window's
+//! forms and `docs/agents.md` are all read from.
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::schema::{validate, with_defaults, FieldError};
+use crate::protocol::AgentCategory;
+use crate::runtime::handlers::{HandlerFuture, TaskContext};
+
+/// Runs one task type.
+pub type Run = fn(TaskContext) -> HandlerFuture;
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KindSpec {
+    /// The registry id agents of this kind are spawned with (`proxmox-agent`).
+    pub kind: &'static str,
+    /// Other names the seed uses for this kind (`proxmox`, `vm-manager`);
+    /// a spawn by any of them spawns `kind`.
+    pub aliases: Vec<&'static str>,
+    pub category: AgentCategory,
+    pub description: &'static str,
+    /// Every task type an agent of this kind runs, the common ones included.
+    pub task_types: Vec<TaskTypeSpec>,
+    pub credentials: Vec<CredentialSpec>,
+    /// JSON Schema of the agent's `settings`, with defaults.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub settings_schema: Value,
+    pub defaults: KindDefaults,
+    /// What the operator must grant before an agent of this kind can do its work.
+    pub privileges: Vec<Privilege>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TaskTypeSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// JSON Schema the task's payload must match before the handler runs.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub payload_schema: Value,
+    /// JSON Schema of the task's result.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub result_schema: Value,
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub run: Run,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CredentialSpec {
+    /// The name the agent asks for (a spawn's credential reference).
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The task type that checks the credential against its service, if any.
+    pub check: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KindDefaults {
+    pub cpu_limit: f64,
+    pub memory_limit_mb: u32,
+    pub max_concurrent_tasks: u32,
+}
+
+/// Access beyond the agent's own container that the operator grants explicitly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Privilege {
+    /// The Docker engine socket of the agent's host, mounted into the container.
+    DockerSocket,
+}
+
+/// A task type: `name`, what it does, its payload and result schemas, its handler.
+pub fn task(
+    name: &'static str,
+    description: &'static str,
+    payload_schema: Value,
+    result_schema: Value,
+    run: Run,
+) -> TaskTypeSpec {
+    TaskTypeSpec {
+        name,
+        description,
+        payload_schema,
+        result_schema,
+        run,
+    }
+}
+
+/// Settings of a kind that takes none beyond what its task payloads say.
+pub fn no_settings() -> Value {
+    json!({"type": "object", "additionalProperties": false, "properties": {}})
+}
+
+impl KindSpec {
+    pub fn task_type(&self, name: &str) -> Option<&TaskTypeSpec> {
+        self.task_types.iter().find(|t| t.name == name)
+    }
+
+    /// Whether `name` is this kind's id or one of its aliases.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.kind == name || self.aliases.contains(&name)
+    }
+
+    /// `settings` with the schema's defaults filled in, or every field-level
+    /// problem with them (fields named `settings.<name>`).
+    pub fn settings(
+        &self,
+        settings: &Map<String, Value>,
+    ) -> Result<Map<String, Value>, Vec<FieldError>> {
+        let filled = with_defaults(&self.settings_schema, settings);
+        let errors = validate(
+            &self.settings_schema,
+            &Value::Object(filled.clone()),
+            "settings",
+        );
+        if errors.is_empty() {
+            Ok(filled)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The settings the agent itself reads: only those the kind declares,
+    /// so nothing else given at spawn reaches the container's environment.
+    pub fn agent_settings(&self, settings: &Map<String, Value>) -> Map<String, Value> {
+        let declared = self
+            .settings_schema
+            .get("properties")
+            .and_then(Value::as_object);
+        settings
+            .iter()
+            .filter(|(name, _)| declared.is_some_and(|d| d.contains_key(*name)))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
+    }
+}

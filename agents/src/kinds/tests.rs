@@ -1,0 +1,139 @@
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map};
+
+use super::schema::unsupported_keywords;
+use super::*;
+use crate::protocol::{validate_kind, validate_task_type, AgentCategory, AgentConfig};
+
+#[test]
+fn names_are_unique_well_formed_and_resolve() {
+    let mut seen = BTreeSet::new();
+    for kind in catalog() {
+        for name in std::iter::once(&kind.kind).chain(&kind.aliases) {
+            validate_kind("kind", name).unwrap();
+            assert!(seen.insert(*name), "{name} names two kinds");
+            assert_eq!(find(name).map(|k| k.kind), Some(kind.kind));
+        }
+        let mut task_types = BTreeSet::new();
+        for task in &kind.task_types {
+            validate_task_type("task_type", task.name).unwrap();
+            assert!(
+                task_types.insert(task.name),
+                "{}: {} twice",
+                kind.kind,
+                task.name
+            );
+        }
+        for common in ["health_check", "get_status", "get_capabilities"] {
+            assert!(
+                kind.task_type(common).is_some(),
+                "{} lacks {common}",
+                kind.kind
+            );
+        }
+    }
+    assert!(find("custom").is_some() && find("test-agent").is_some());
+    assert!(find("no-such-kind").is_none());
+}
+
+#[test]
+fn every_schema_uses_only_what_the_validator_checks() {
+    for kind in catalog() {
+        let mut schemas = vec![(format!("{}.settings", kind.kind), &kind.settings_schema)];
+        for task in &kind.task_types {
+            schemas.push((
+                format!("{}.{}.payload", kind.kind, task.name),
+                &task.payload_schema,
+            ));
+            schemas.push((
+                format!("{}.{}.result", kind.kind, task.name),
+                &task.result_schema,
+            ));
+        }
+        for (path, schema) in schemas {
+            assert_eq!(unsupported_keywords(schema, &path), Vec::<String>::new());
+        }
+        // The defaults alone must be valid settings unless a setting is required.
+        let required = kind.settings_schema.get("required").is_some();
+        assert!(
+            required || kind.settings(&Map::new()).is_ok(),
+            "{}",
+            kind.kind
+        );
+    }
+}
+
+#[test]
+fn admission_resolves_aliases_fills_defaults_and_names_bad_fields() {
+    let mut config = AgentConfig::new("t-1", "test-agent", AgentCategory::Core);
+    let (admitted, kind) = admit(&config).unwrap();
+    assert_eq!(
+        (admitted.agent_type.as_str(), kind.kind),
+        ("test-agent", "test-agent")
+    );
+
+    config.settings.insert("surprise".into(), json!(1));
+    let refusal = admit(&config).unwrap_err();
+    assert_eq!(
+        refusal.field_errors(),
+        [FieldError {
+            field: "settings.surprise".into(),
+            message: "is not a known field".into()
+        }]
+    );
+    config.agent_type = "no-such-kind".into();
+    let unknown = admit(&config).unwrap_err();
+    assert_eq!(unknown.field_errors()[0].field, "agent_type");
+    assert!(matches!(unknown, Refusal::UnknownKind(_)));
+}
+
+#[test]
+fn the_catalog_serializes_as_the_window_expects() {
+    let value = serde_json::to_value(find("test-agent").unwrap()).unwrap();
+    for field in [
+        "kind",
+        "aliases",
+        "category",
+        "description",
+        "task_types",
+        "credentials",
+        "settings_schema",
+        "defaults",
+        "privileges",
+    ] {
+        assert!(value.get(field).is_some(), "{field}");
+    }
+    let echo = &value["task_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "echo")
+        .unwrap();
+    assert_eq!(
+        echo.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["description", "name", "payload_schema", "result_schema"]
+    );
+    assert_eq!(
+        value["defaults"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["cpu_limit", "max_concurrent_tasks", "memory_limit_mb"]
+    );
+    assert!(value["settings_schema"].is_object());
+}
+
+/// Rewrites `docs/agents.md` when it differs and fails, so a stale
+/// document is caught and one rerun of the tests passes.
+#[test]
+fn docs_agents_md_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/agents.md");
+    let current = markdown(catalog());
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if committed != current {
+        std::fs::write(path, &current).unwrap();
+        panic!("docs/agents.md was stale and has been rewritten: commit it");
+    }
+}

@@ -1,0 +1,79 @@
+//! The document's parts read from the catalog of kinds: the answer of
+//! `GET /catalog`, and the spawn body's per-kind `agent_type` and
+//! `settings` (a body valid by the document is one the server admits).
+
+use myca_agents::kinds::KindSpec;
+use serde_json::{json, Value};
+
+use super::schemas::{nullable, reference, unsigned};
+
+/// Every name a spawn may give as `agent_type`: ids and aliases.
+pub fn kind_names(kinds: &[KindSpec]) -> Vec<&'static str> {
+    kinds
+        .iter()
+        .flat_map(|kind| std::iter::once(kind.kind).chain(kind.aliases.iter().copied()))
+        .collect()
+}
+
+/// One branch per kind: its names, and the settings it admits.
+pub fn settings_by_kind(kinds: &[KindSpec]) -> Value {
+    let branches: Vec<Value> = kinds
+        .iter()
+        .map(|kind| {
+            json!({
+                "required": ["agent_type"],
+                "properties": {
+                    "agent_type": {"enum": kind_names(std::slice::from_ref(kind))},
+                    "settings": kind.settings_schema,
+                }
+            })
+        })
+        .collect();
+    Value::Array(branches)
+}
+
+fn kind_spec() -> Value {
+    let text = json!({"type": "string"});
+    let schema = json!({"type": ["object", "boolean"]});
+    let task_type = json!({
+        "type": "object", "required": ["name", "description", "payload_schema", "result_schema"],
+        "properties": {"name": reference("TaskType"), "description": text,
+                       "payload_schema": schema, "result_schema": schema}
+    });
+    let credential = json!({
+        "type": "object", "required": ["name", "description", "check"],
+        "properties": {"name": text, "description": text, "check": nullable(text.clone())}
+    });
+    json!({
+        "type": "object",
+        "required": ["kind", "aliases", "category", "description", "task_types", "credentials",
+                     "settings_schema", "defaults", "privileges"],
+        "properties": {
+            "kind": reference("Kind"),
+            "aliases": {"type": "array", "items": reference("Kind")},
+            "category": reference("Category"),
+            "description": text,
+            "task_types": {"type": "array", "items": task_type},
+            "credentials": {"type": "array", "items": credential},
+            "settings_schema": schema,
+            "defaults": {
+                "type": "object", "required": ["cpu_limit", "memory_limit_mb", "max_concurrent_tasks"],
+                "properties": {"cpu_limit": {"type": "number"}, "memory_limit_mb": unsigned(1, u64::from(u32::MAX)),
+                               "max_concurrent_tasks": unsigned(1, u64::from(u32::MAX))}
+            },
+            "privileges": {"type": "array", "items": {"enum": ["docker_socket"]}},
+        }
+    })
+}
+
+/// The components `GET /catalog` answers with.
+pub fn components() -> [(&'static str, Value); 2] {
+    [
+        ("KindSpec", kind_spec()),
+        (
+            "Catalog",
+            json!({"type": "object", "required": ["kinds"],
+                   "properties": {"kinds": {"type": "array", "items": reference("KindSpec")}}}),
+        ),
+    ]
+}

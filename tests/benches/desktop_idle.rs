@@ -1,0 +1,136 @@
+//! The desktop app's resident memory (the app and its WebKit processes)
+//! while idle: with no agents, then with N agents of its fleet running and
+//! shown (default 100; the target is at most 200 MB there). There is no
+//! baseline to divide by: the figures are absolute, for this machine.
+//!
+//!   .ci/services start && source "$(.ci/services env)"
+//!   MYCA_AGENT_BIN=… MYCA_DESKTOP_BIN=… cargo bench -p myca-e2e --bench desktop_idle [-- N]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use futures_util::future::join_all;
+use myca_agents::protocol::names::container_name;
+use myca_agents::protocol::{AgentCategory, AgentConfig};
+use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
+use myca_e2e::api::test_service_config;
+use myca_e2e::containers::ContainerGuard;
+use myca_e2e::desktop::{desktop_binary, AppEnv};
+use myca_e2e::process::ChildGuard;
+use myca_e2e::rss::tree_rss_kib;
+use myca_orchestrator::config::DatabaseTarget;
+use myca_orchestrator::pool::FleetInstance;
+use myca_orchestrator::service::{BrokerChoice, FleetService};
+
+const DEFAULT_AGENTS: usize = 100;
+/// How long the window is left alone before it is measured.
+const SETTLE: Duration = Duration::from_secs(20);
+const READY_WITHIN: Duration = Duration::from_secs(120);
+const TARGET_MIB: f64 = 200.0;
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Starts the app and waits until its embedded fleet says it is ready.
+fn launch(env: &AppEnv) -> anyhow::Result<ChildGuard> {
+    let mut command = Command::new(desktop_binary());
+    env.apply(&mut command);
+    command
+        .env("MYCA_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut app = ChildGuard::terminated(
+        command.spawn().context("the app starts")?,
+        Duration::from_secs(10),
+    );
+    let stdout = app.stdout.take().context("the app's output")?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("embedded fleet") {
+                let _ = ready_tx.send(line);
+            }
+        }
+    });
+    let line = ready_rx
+        .recv_timeout(READY_WITHIN)
+        .context("the app's fleet did not report within two minutes")?;
+    if !line.contains("ready") {
+        bail!("the app's fleet did not start: {line}");
+    }
+    Ok(app)
+}
+
+async fn run(agents: usize) -> anyhow::Result<()> {
+    let redis = fresh_redis_db().await;
+    let env = AppEnv::new(redis.clone());
+    let app = launch(&env)?;
+    std::thread::sleep(SETTLE);
+    let idle_empty = tree_rss_kib(app.id());
+
+    // The agents join the app's fleet instance from a service of our own.
+    let dir = tempfile::tempdir()?;
+    let mut config = test_service_config(DatabaseTarget::sqlite_in(dir.path())).await;
+    config.broker = BrokerChoice::External(redis);
+    config.instance = FleetInstance::parse(&env.instance)?;
+    let service = FleetService::start(config).await?;
+    let mut guard = ContainerGuard::new(service.pool.docker());
+    let ids: Vec<String> = (0..agents)
+        .map(|n| unique_agent_id(&format!("idle{n}")))
+        .collect();
+    for id in &ids {
+        guard.watch(container_name(id));
+    }
+    let started = Instant::now();
+    let spawns = ids.iter().map(|id| {
+        let mut config = AgentConfig::new(id, "test-agent", AgentCategory::Core);
+        config.memory_limit = 32;
+        let service = &service;
+        async move { service.pool.spawn(&config).await }
+    });
+    for spawned in join_all(spawns).await {
+        spawned?;
+    }
+    while ids.iter().any(|id| service.heartbeats.get(id).is_none()) {
+        if started.elapsed() > Duration::from_secs(600) {
+            bail!("not every agent sent a heartbeat within ten minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    std::thread::sleep(SETTLE);
+    let idle_full = tree_rss_kib(app.id());
+
+    println!(
+        "desktop_idle: the app and its WebKit processes, idle for {} s",
+        SETTLE.as_secs()
+    );
+    println!("  0 agents:   {:>7.1} MiB", mib(idle_empty));
+    println!(
+        "  {agents} agents: {:>7.1} MiB (target at 100: <= {TARGET_MIB} MiB)",
+        mib(idle_full)
+    );
+    println!(
+        "  ratio {agents}/0:  {:>7.2}",
+        idle_full as f64 / idle_empty.max(1) as f64
+    );
+    drop(app);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let agents = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(DEFAULT_AGENTS);
+    match run(agents).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("desktop_idle: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

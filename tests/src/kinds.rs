@@ -1,0 +1,80 @@
+//! Agents of a catalog kind spawned through the HTTP API and given tasks,
+//! as an operator would: spawn, wait until healthy, submit, follow to the end.
+
+use std::time::{Duration, Instant};
+
+use myca_agents::protocol::names::container_name;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::api::ApiServer;
+use crate::containers::ContainerGuard;
+use crate::pool::wait_healthy;
+
+/// How long a spawn or a task may take on a busy CI machine.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Spawns `body` (a spawn body without `agent_id`) as `agent_id`, watched by
+/// `guard`; waits until the agent answers healthy. Returns the spawn answer.
+pub async fn spawn_healthy(
+    api: &ApiServer,
+    guard: &mut ContainerGuard,
+    agent_id: &str,
+    mut body: Value,
+) -> Value {
+    body["agent_id"] = json!(agent_id);
+    body["heartbeat_interval"] = json!(1);
+    guard.watch(container_name(agent_id));
+    let (code, spawned) = api.call(Method::POST, "/agents/spawn", Some(body)).await;
+    assert_eq!(code, 200, "{spawned}");
+    wait_healthy(spawned["port"].as_u64().unwrap() as u16, PATIENCE).await;
+    spawned
+}
+
+/// Statuses a task no longer leaves (a failure with no retry left is dead-lettered).
+const SETTLED: [&str; 5] = [
+    "completed",
+    "failed",
+    "dead_lettered",
+    "timed_out",
+    "cancelled",
+];
+
+/// Runs one task on `agent_id` (no retries) and returns it once settled.
+pub async fn run_task(api: &ApiServer, agent_id: &str, task_type: &str, payload: Value) -> Value {
+    let (code, submitted) = api
+        .call(
+            Method::POST,
+            "/tasks",
+            Some(json!({"agent_id": agent_id, "task_type": task_type, "payload": payload, "max_retries": 0})),
+        )
+        .await;
+    assert_eq!(code, 200, "{submitted}");
+    let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let (code, task) = api
+            .call(Method::GET, &format!("/tasks/{task_id}"), None)
+            .await;
+        assert_eq!(code, 200, "{task}");
+        if SETTLED.contains(&task["status"].as_str().unwrap_or_default()) {
+            return task;
+        }
+        assert!(Instant::now() < deadline, "task not settled: {task}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The result of a task that must complete.
+pub async fn completed(api: &ApiServer, agent_id: &str, task_type: &str, payload: Value) -> Value {
+    let task = run_task(api, agent_id, task_type, payload).await;
+    assert_eq!(task["status"], "completed", "{task}");
+    task["result"].clone()
+}
+
+/// The error of a task that must fail (dead-lettered: it has no retries).
+pub async fn failed(api: &ApiServer, agent_id: &str, task_type: &str, payload: Value) -> String {
+    let task = run_task(api, agent_id, task_type, payload).await;
+    assert_eq!(task["status"], "dead_lettered", "{task}");
+    task["error"].as_str().unwrap_or_default().to_owned()
+}
