@@ -1,31 +1,19 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it } from "vitest";
 import type { LogLine } from "../bindings/LogLine";
-import { toasts } from "../lib/toasts.svelte";
-import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+
+import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import LogView from "./LogView.svelte";
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
+const view = mountedPerTest();
 
 const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
-const texts = () => [...target.querySelectorAll(".log-text")].map((e) => e.textContent);
+const texts = () => [...view.target.querySelectorAll(".log-text")].map((e) => e.textContent);
 
 async function open() {
   const ipc = scriptIpc({ follow_logs: 3, unsubscribe: null, save_logs: { path: "/home/ops/Downloads/a1.log", lines: 1234 } });
-  component = mount(LogView, { target, props: { agentId: "a1" } });
+  view.open(LogView, { agentId: "a1" });
   await settle();
   const send = async (lines: LogLine[]) => {
     ipc.channel<LogLine[]>("follow_logs", "onLines").onmessage(lines);
@@ -44,39 +32,39 @@ describe("LogView", () => {
       { timestamp: null, stream: "stderr", text: "warning: slow" },
     ]);
     expect(texts()).toEqual(["started", "warning: slow"]);
-    expect(target.querySelectorAll(".log-line.stderr")).toHaveLength(1);
-    expect(target.querySelector(".log-time")?.textContent).toBe("10:00:00.123");
+    expect(view.target.querySelectorAll(".log-line.stderr")).toHaveLength(1);
+    expect(view.target.querySelector(".log-time")?.textContent).toBe("10:00:00.123");
   });
 
   it("renders ANSI colours but never markup from the log", async () => {
     const { send } = await open();
     await send([{ timestamp: null, stream: "stdout", text: '\u001b[31mred\u001b[0m <img src=x onerror="alert(1)">' }]);
-    expect(target.querySelector(".log-text img")).toBeNull();
-    expect(target.querySelector(".log-text span")?.getAttribute("style")).toContain("color");
+    expect(view.target.querySelector(".log-text img")).toBeNull();
+    expect(view.target.querySelector(".log-text span")?.getAttribute("style")).toContain("color");
     expect(texts()[0]).toBe('red <img src=x onerror="alert(1)">');
   });
 
   it("hides lines that do not match the filter, and says when a regex is invalid", async () => {
     const { send } = await open();
     await send(["GET /a", "POST /b", "GET /c"].map((text) => ({ timestamp: null, stream: "stdout" as const, text })));
-    typeInto(byTestId(target, "logs-filter"), "get");
+    typeInto(byTestId(view.target, "logs-filter"), "get");
     await settle();
     expect(texts()).toEqual(["GET /a", "GET /c"]);
-    const regex = byTestId(target, "logs-regex") as HTMLInputElement;
+    const regex = byTestId(view.target, "logs-regex") as HTMLInputElement;
     regex.click();
-    typeInto(byTestId(target, "logs-filter"), "(unclosed");
+    typeInto(byTestId(view.target, "logs-filter"), "(unclosed");
     await settle();
-    expect(byTestId(target, "logs-filter-error").textContent).toMatch(/^invalid regular expression/);
+    expect(byTestId(view.target, "logs-filter-error").textContent).toMatch(/^invalid regular expression/);
     expect(texts()).toHaveLength(3);
   });
 
   it("holds new lines while paused and shows them on resume", async () => {
     const { send } = await open();
-    byTestId(target, "logs-pause").click();
+    byTestId(view.target, "logs-pause").click();
     await settle();
     await send([{ timestamp: null, stream: "stdout", text: "while paused" }]);
     expect(texts()).toEqual([]);
-    byTestId(target, "logs-pause").click();
+    byTestId(view.target, "logs-pause").click();
     await frame();
     await settle();
     expect(texts()).toEqual(["while paused"]);
@@ -85,15 +73,15 @@ describe("LogView", () => {
   it("hides timestamps on request", async () => {
     const { send } = await open();
     await send([{ timestamp: "2026-11-25T10:00:00.123Z", stream: "stdout", text: "x" }]);
-    (byTestId(target, "logs-timestamps") as HTMLInputElement).click();
+    (byTestId(view.target, "logs-timestamps") as HTMLInputElement).click();
     await settle();
-    expect(target.querySelector(".log-time")).toBeNull();
+    expect(view.target.querySelector(".log-time")).toBeNull();
   });
 
   it("clears the view and keeps following", async () => {
     const { send } = await open();
     await send([{ timestamp: null, stream: "stdout", text: "old" }]);
-    byTestId(target, "logs-clear").click();
+    byTestId(view.target, "logs-clear").click();
     await settle();
     expect(texts()).toEqual([]);
     await send([{ timestamp: null, stream: "stdout", text: "new" }]);
@@ -102,16 +90,15 @@ describe("LogView", () => {
 
   it("downloads the whole log and shows where it went", async () => {
     const { ipc } = await open();
-    byTestId(target, "logs-download").click();
+    byTestId(view.target, "logs-download").click();
     await settle();
     expect(ipc.called("save_logs")[0].args).toEqual({ agentId: "a1" });
-    expect(byTestId(target, "logs-saved-path").textContent).toContain("/home/ops/Downloads/a1.log");
+    expect(byTestId(view.target, "logs-saved-path").textContent).toContain("/home/ops/Downloads/a1.log");
   });
 
   it("unsubscribes when closed", async () => {
     const { ipc } = await open();
-    unmount(component!);
-    component = null;
+    view.close();
     await settle();
     expect(ipc.called("unsubscribe")[0].args).toEqual({ id: 3 });
   });

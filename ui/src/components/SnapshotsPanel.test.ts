@@ -1,26 +1,14 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it } from "vitest";
 import { confirmState } from "../lib/confirm.svelte";
-import { toasts } from "../lib/toasts.svelte";
-import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+
+import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import SnapshotsPanel from "./SnapshotsPanel.svelte";
 
+const view = mountedPerTest();
+
 const snapshot = { id: 7, agent_id: "a1", snapshot_time: "2026-11-25T10:00:00Z", reason: "before upgrade" };
-
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
 
 function script() {
   return scriptIpc({
@@ -39,10 +27,10 @@ function script() {
 describe("SnapshotsPanel", () => {
   it("takes a snapshot with the reason given", async () => {
     const ipc = script();
-    component = mount(SnapshotsPanel, { target, props: { agentId: "a1" } });
+    view.open(SnapshotsPanel, { agentId: "a1" });
     await settle();
-    typeInto(byTestId(target, "snapshot-reason"), "nightly");
-    byTestId(target, "snapshot-take").click();
+    typeInto(byTestId(view.target, "snapshot-reason"), "nightly");
+    byTestId(view.target, "snapshot-take").click();
     await settle();
     expect(ipc.called("take_snapshot")[0].args).toEqual({ agentId: "a1", reason: "nightly" });
     expect(ipc.called("list_snapshots")).toHaveLength(2);
@@ -50,20 +38,20 @@ describe("SnapshotsPanel", () => {
 
   it("restores under a new id without asking and shows the credentials to provide", async () => {
     const ipc = script();
-    component = mount(SnapshotsPanel, { target, props: { agentId: "a1" } });
+    view.open(SnapshotsPanel, { agentId: "a1" });
     await settle();
-    typeInto(byTestId(target, "snapshot-new-id-7"), "a1-copy");
-    byTestId(target, "snapshot-restore-7").click();
+    typeInto(byTestId(view.target, "snapshot-new-id-7"), "a1-copy");
+    byTestId(view.target, "snapshot-restore-7").click();
     await settle();
     expect(ipc.called("restore_snapshot")[0].args).toEqual({ snapshotId: 7, agentId: "a1-copy" });
-    expect(byTestId(target, "restore-result").textContent).toContain("Restored as a1-copy. Provide this credential again: API_TOKEN.");
+    expect(byTestId(view.target, "restore-result").textContent).toContain("Restored as a1-copy. Provide this credential again: API_TOKEN.");
   });
 
   it("asks before restoring over the existing agent", async () => {
     const ipc = script();
-    component = mount(SnapshotsPanel, { target, props: { agentId: "a1" } });
+    view.open(SnapshotsPanel, { agentId: "a1" });
     await settle();
-    byTestId(target, "snapshot-restore-7").click();
+    byTestId(view.target, "snapshot-restore-7").click();
     await settle();
     expect(confirmState.request?.title).toBe("Restore a1 from snapshot 7?");
     expect(ipc.called("restore_snapshot")).toEqual([]);

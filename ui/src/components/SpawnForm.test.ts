@@ -1,28 +1,16 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it, vi } from "vitest";
 import type { SpawnProgress } from "../bindings/SpawnProgress";
 import { toasts } from "../lib/toasts.svelte";
 import { agent, testKind } from "../test/fixtures";
-import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import SpawnForm from "./SpawnForm.svelte";
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
+const view = mountedPerTest();
 
 function open(onSpawned = vi.fn()) {
-  component = mount(SpawnForm, { target, props: { entry: testKind, hosts: ["vm-a"], onClose: () => undefined, onSpawned } });
+  view.open(SpawnForm, { entry: testKind, hosts: ["vm-a"], onClose: () => undefined, onSpawned });
   return onSpawned;
 }
 
@@ -31,24 +19,24 @@ describe("SpawnForm", () => {
     scriptIpc({});
     open();
     await settle();
-    expect((byTestId(target, "spawn-setting-greeting") as HTMLInputElement).value).toBe("hello");
-    expect((byTestId(target, "spawn-setting-verbose") as HTMLInputElement).checked).toBe(true);
-    expect((byTestId(target, "spawn-setting-mode") as HTMLSelectElement).value).toBe("fast");
-    expect((byTestId(target, "spawn-cpu-limit") as HTMLInputElement).value).toBe("0.5");
-    expect([...(byTestId(target, "spawn-host") as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["automatic", "vm-a"]);
-    expect(byTestId(target, "spawn-missing-credentials").textContent).toContain("Not in the keyring: OTHER.");
+    expect((byTestId(view.target, "spawn-setting-greeting") as HTMLInputElement).value).toBe("hello");
+    expect((byTestId(view.target, "spawn-setting-verbose") as HTMLInputElement).checked).toBe(true);
+    expect((byTestId(view.target, "spawn-setting-mode") as HTMLSelectElement).value).toBe("fast");
+    expect((byTestId(view.target, "spawn-cpu-limit") as HTMLInputElement).value).toBe("0.5");
+    expect([...(byTestId(view.target, "spawn-host") as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["automatic", "vm-a"]);
+    expect(byTestId(view.target, "spawn-missing-credentials").textContent).toContain("Not in the keyring: OTHER.");
   });
 
   it("shows client-side problems next to their fields without calling Rust", async () => {
     const ipc = scriptIpc({});
     open();
     await settle();
-    typeInto(byTestId(target, "spawn-agent-id"), "Not Valid");
-    typeInto(byTestId(target, "spawn-setting-delay_ms"), "5000");
-    byTestId(target, "spawn-submit").click();
+    typeInto(byTestId(view.target, "spawn-agent-id"), "Not Valid");
+    typeInto(byTestId(view.target, "spawn-setting-delay_ms"), "5000");
+    byTestId(view.target, "spawn-submit").click();
     await settle();
-    expect(byTestId(target, "spawn-agent-id-error").textContent).toMatch(/lowercase/);
-    expect(byTestId(target, "spawn-setting-delay_ms-error").textContent).toMatch(/1000/);
+    expect(byTestId(view.target, "spawn-agent-id-error").textContent).toMatch(/lowercase/);
+    expect(byTestId(view.target, "spawn-setting-delay_ms-error").textContent).toMatch(/1000/);
     expect(ipc.calls).toEqual([]);
   });
 
@@ -56,11 +44,11 @@ describe("SpawnForm", () => {
     const ipc = scriptIpc({ validate_spawn: [{ field: "agent_id", message: "an agent named echo-1 exists" }, { field: "settings/greeting", message: "too short" }] });
     open();
     await settle();
-    typeInto(byTestId(target, "spawn-agent-id"), "echo-1");
-    byTestId(target, "spawn-submit").click();
+    typeInto(byTestId(view.target, "spawn-agent-id"), "echo-1");
+    byTestId(view.target, "spawn-submit").click();
     await settle();
-    expect(byTestId(target, "spawn-agent-id-error").textContent).toBe("an agent named echo-1 exists");
-    expect(byTestId(target, "spawn-setting-greeting-error").textContent).toBe("too short");
+    expect(byTestId(view.target, "spawn-agent-id-error").textContent).toBe("an agent named echo-1 exists");
+    expect(byTestId(view.target, "spawn-setting-greeting-error").textContent).toBe("too short");
     expect(ipc.called("spawn_agent")).toEqual([]);
   });
 
@@ -69,8 +57,8 @@ describe("SpawnForm", () => {
     const ipc = scriptIpc({ validate_spawn: [], spawn_agent: () => new Promise((resolve) => (finish = resolve)) });
     const onSpawned = open();
     await settle();
-    typeInto(byTestId(target, "spawn-agent-id"), "echo-1");
-    byTestId(target, "spawn-submit").click();
+    typeInto(byTestId(view.target, "spawn-agent-id"), "echo-1");
+    byTestId(view.target, "spawn-submit").click();
     await settle();
     const request = ipc.called("validate_spawn")[0].args.request;
     expect(request).toMatchObject({ agent_id: "echo-1", agent_type: "test-agent", host: null, replicas: 1 });
@@ -80,13 +68,13 @@ describe("SpawnForm", () => {
     progress.onmessage([{ stage: "validating", detail: "" }]);
     progress.onmessage([{ stage: "image", detail: "shipping to vm-a" }]);
     await settle();
-    expect(byTestId(target, "spawn-stage-image").dataset.state).toBe("running");
-    expect(byTestId(target, "spawn-stage-image").textContent).toContain("shipping to vm-a");
+    expect(byTestId(view.target, "spawn-stage-image").dataset.state).toBe("running");
+    expect(byTestId(view.target, "spawn-stage-image").textContent).toContain("shipping to vm-a");
 
     progress.onmessage([{ stage: "healthy", detail: "" }]);
     finish([agent("echo-1")]);
     await settle();
-    expect(byTestId(target, "spawn-progress").dataset.finished).toBe("true");
+    expect(byTestId(view.target, "spawn-progress").dataset.finished).toBe("true");
     expect(onSpawned).toHaveBeenCalledWith([agent("echo-1")]);
     expect(toasts.items[0]).toMatchObject({ kind: "success", text: "Spawned echo-1" });
   });
@@ -96,13 +84,13 @@ describe("SpawnForm", () => {
     const ipc = scriptIpc({ validate_spawn: [], spawn_agent: () => new Promise((_, reject) => (fail = reject)) });
     open();
     await settle();
-    typeInto(byTestId(target, "spawn-agent-id"), "echo-1");
-    byTestId(target, "spawn-submit").click();
+    typeInto(byTestId(view.target, "spawn-agent-id"), "echo-1");
+    byTestId(view.target, "spawn-submit").click();
     await settle();
     ipc.channel<SpawnProgress[]>("spawn_agent", "onProgress").onmessage([{ stage: "failed", detail: "image pull refused" }]);
     fail({ kind: "unavailable", message: "image pull refused", fields: [] });
     await settle();
-    expect(byTestId(target, "spawn-failed").textContent).toContain("image pull refused");
+    expect(byTestId(view.target, "spawn-failed").textContent).toContain("image pull refused");
     expect(toasts.items[0]).toMatchObject({ kind: "error", text: "Spawning echo-1: image pull refused" });
   });
 });

@@ -1,10 +1,12 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it } from "vitest";
 import type { Startup } from "../bindings/Startup";
 import { startupView } from "../lib/startup";
 import { byTestId, settle } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import StartupSteps from "./StartupSteps.svelte";
+
+const view = mountedPerTest();
 
 const failed: Startup = {
   phase: "failed",
@@ -15,13 +17,6 @@ const failed: Startup = {
   ],
 };
 
-let component: ReturnType<typeof mount> | null = null;
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  document.body.innerHTML = "";
-});
-
 describe("start-up", () => {
   it("counts done steps and finds the running and failed ones", () => {
     expect(startupView(failed)).toMatchObject({ done: 1, total: 3, running: null, failed: [failed.steps[1]] });
@@ -30,11 +25,11 @@ describe("start-up", () => {
   });
 
   it("shows a failed step's detail and what to do", async () => {
-    component = mount(StartupSteps, { target: document.body, props: { startup: failed } });
+    view.open(StartupSteps, { startup: failed });
     await settle();
-    const step = byTestId(document.body, "startup-step-redis");
+    const step = byTestId(view.target, "startup-step-redis");
     expect(step.textContent).toContain("connection refused at 127.0.0.1:6390");
     expect(step.textContent).toContain("What to do: start Redis or set MYCA_REDIS_URL");
-    expect(byTestId(document.body, "startup").textContent).toContain("Start-up failed");
+    expect(byTestId(view.target, "startup").textContent).toContain("Start-up failed");
   });
 });

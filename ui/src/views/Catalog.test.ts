@@ -1,32 +1,20 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it } from "vitest";
 import { nav } from "../lib/nav.svelte";
-import { toasts } from "../lib/toasts.svelte";
+
 import { agent, testKind } from "../test/fixtures";
-import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import Catalog from "./Catalog.svelte";
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
+const view = mountedPerTest();
 
 describe("Catalog view", () => {
   it("shows each kind with its credentials present or missing", async () => {
     scriptIpc({ catalog: [testKind], list_agents: [agent("a1", { host: "vm-a" })] });
-    component = mount(Catalog, { target });
+    view.open(Catalog);
     await settle();
-    const card = byTestId(target, "kind-test-agent");
+    const card = byTestId(view.target, "kind-test-agent");
     expect(card.textContent).toContain("Echoes tasks back");
     expect(card.querySelector(".credential.present")?.textContent).toContain("API_TOKEN");
     expect(card.querySelector(".credential.missing")?.textContent).toContain("OTHER");
@@ -39,19 +27,19 @@ describe("Catalog view", () => {
       validate_spawn: [],
       spawn_agent: [agent("echo-1", { host: "vm-a" })],
     });
-    component = mount(Catalog, { target });
+    view.open(Catalog);
     await settle();
-    byTestId(target, "kind-test-agent").click();
+    byTestId(view.target, "kind-test-agent").click();
     await settle();
-    typeInto(byTestId(target, "spawn-agent-id"), "echo-1");
-    const host = byTestId(target, "spawn-host") as HTMLSelectElement;
+    typeInto(byTestId(view.target, "spawn-agent-id"), "echo-1");
+    const host = byTestId(view.target, "spawn-host") as HTMLSelectElement;
     host.value = "vm-a";
     host.dispatchEvent(new Event("change", { bubbles: true }));
-    byTestId(target, "spawn-submit").click();
+    byTestId(view.target, "spawn-submit").click();
     await settle();
     expect(ipc.called("validate_spawn")[0].args.request).toMatchObject({ agent_id: "echo-1", host: "vm-a", settings: { greeting: "hello" } });
     expect(ipc.called("spawn_agent")).toHaveLength(1);
-    byTestId(target, "open-spawned-echo-1").click();
+    byTestId(view.target, "open-spawned-echo-1").click();
     expect(nav.view).toBe("agent");
     expect(nav.agentId).toBe("echo-1");
   });

@@ -1,12 +1,15 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Approval } from "../bindings/Approval";
 import type { Gap } from "../bindings/Gap";
 import { confirmState } from "../lib/confirm.svelte";
 import { toasts } from "../lib/toasts.svelte";
-import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import Gaps from "./Gaps.svelte";
+
+const view = mountedPerTest();
+beforeEach(() => localStorage.clear());
 
 const gap: Gap = {
   gap_type: "category",
@@ -31,22 +34,6 @@ const pending: Approval = {
   comment: null,
 };
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  localStorage.clear();
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
-
 function script() {
   return scriptIpc({
     list_gaps: [gap],
@@ -63,21 +50,21 @@ function script() {
 describe("Gaps & approvals view", () => {
   it("lists gaps, approvals and the audit trail", async () => {
     script();
-    component = mount(Gaps, { target });
+    view.open(Gaps);
     await settle();
-    expect(byTestId(target, "gap-row-sec-watch").textContent).toContain("critical");
-    expect(byTestId(target, "gap-row-sec-watch").textContent).toContain("security-monitor");
-    expect(byTestId(target, "approval-approve-ap-1")).toBeTruthy();
-    expect(byTestId(target, "audit-table").textContent).toContain("fill_gap");
-    expect(byTestId(target, "audit-load-more")).toBeTruthy();
+    expect(byTestId(view.target, "gap-row-sec-watch").textContent).toContain("critical");
+    expect(byTestId(view.target, "gap-row-sec-watch").textContent).toContain("security-monitor");
+    expect(byTestId(view.target, "approval-approve-ap-1")).toBeTruthy();
+    expect(byTestId(view.target, "audit-table").textContent).toContain("fill_gap");
+    expect(byTestId(view.target, "audit-load-more")).toBeTruthy();
   });
 
   it("fills a gap as the operator named in 'acting as', and remembers the name", async () => {
     const ipc = script();
-    component = mount(Gaps, { target });
+    view.open(Gaps);
     await settle();
-    typeInto(byTestId(target, "acting-as"), "ana");
-    byTestId(target, "gap-fill-sec-watch").click();
+    typeInto(byTestId(view.target, "acting-as"), "ana");
+    byTestId(view.target, "gap-fill-sec-watch").click();
     await settle();
     expect(ipc.called("fill_gap").map((c) => c.args)).toEqual([{ agentId: "sec-watch", by: "ana" }]);
     expect(localStorage.getItem("myca.operator")).toBe("ana");
@@ -86,9 +73,9 @@ describe("Gaps & approvals view", () => {
 
   it("refuses to act without a name", async () => {
     const ipc = script();
-    component = mount(Gaps, { target });
+    view.open(Gaps);
     await settle();
-    byTestId(target, "gap-fill-sec-watch").click();
+    byTestId(view.target, "gap-fill-sec-watch").click();
     await settle();
     expect(ipc.called("fill_gap")).toEqual([]);
     expect(toasts.items[0]).toMatchObject({ kind: "error" });
@@ -97,14 +84,14 @@ describe("Gaps & approvals view", () => {
   it("approves at once and rejects only after confirmation", async () => {
     localStorage.setItem("myca.operator", "bo");
     const ipc = script();
-    component = mount(Gaps, { target });
+    view.open(Gaps);
     await settle();
-    byTestId(target, "approval-approve-ap-1").click();
+    byTestId(view.target, "approval-approve-ap-1").click();
     await settle();
     expect(ipc.called("decide_approval").map((c) => c.args)).toEqual([{ id: "ap-1", approve: true, by: "bo" }]);
     expect(toasts.items.map((t) => t.text)).toContain("Spawned sec-watch");
 
-    byTestId(target, "approval-reject-ap-1").click();
+    byTestId(view.target, "approval-reject-ap-1").click();
     await settle();
     expect(confirmState.request?.confirmLabel).toBe("Reject");
     expect(ipc.called("decide_approval")).toHaveLength(1);
@@ -117,9 +104,9 @@ describe("Gaps & approvals view", () => {
   it("does not reject when the operator declines", async () => {
     localStorage.setItem("myca.operator", "bo");
     const ipc = script();
-    component = mount(Gaps, { target });
+    view.open(Gaps);
     await settle();
-    byTestId(target, "approval-reject-ap-1").click();
+    byTestId(view.target, "approval-reject-ap-1").click();
     await settle();
     confirmState.answer(false);
     await settle();

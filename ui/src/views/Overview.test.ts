@@ -1,26 +1,14 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it } from "vitest";
 import type { FleetEvent } from "../bindings/FleetEvent";
 import { confirmState } from "../lib/confirm.svelte";
 import { toasts } from "../lib/toasts.svelte";
 import { agent } from "../test/fixtures";
-import { byTestId, clearMocks, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import Overview from "./Overview.svelte";
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
+const view = mountedPerTest();
 
 const fleet = [agent("a1"), agent("a2", { status: "error" }), agent("a3", { status: "error", host: "vm-b" })];
 
@@ -39,16 +27,16 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(resolve))
 describe("Overview", () => {
   it("counts agents per status", async () => {
     script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    expect(byTestId(target, "count-all").textContent).toContain("3");
-    expect(byTestId(target, "count-error").textContent).toContain("2");
-    expect(byTestId(target, "count-active").textContent).toContain("1");
+    expect(byTestId(view.target, "count-all").textContent).toContain("3");
+    expect(byTestId(view.target, "count-error").textContent).toContain("2");
+    expect(byTestId(view.target, "count-active").textContent).toContain("1");
   });
 
   it("applies live events to the counters and resyncs when events were skipped", async () => {
     const ipc = script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
     const channel = ipc.channel<FleetEvent[]>("watch_fleet", "onEvents");
     channel.onmessage([
@@ -56,7 +44,7 @@ describe("Overview", () => {
     ]);
     await nextFrame();
     await settle();
-    expect(byTestId(target, "count-active").textContent).toContain("2");
+    expect(byTestId(view.target, "count-active").textContent).toContain("2");
     expect(ipc.called("list_agents")).toHaveLength(1);
     channel.onmessage([{ lagged: 40 }]);
     await settle();
@@ -65,67 +53,66 @@ describe("Overview", () => {
 
   it("draws the agents' rows and filters them by text", async () => {
     script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    expect(target.querySelector('[data-testid="agent-row-a1"]')?.textContent).toContain("test-agent");
-    typeInto(byTestId(target, "fleet-filter-text"), "vm-b");
+    expect(view.target.querySelector('[data-testid="agent-row-a1"]')?.textContent).toContain("test-agent");
+    typeInto(byTestId(view.target, "fleet-filter-text"), "vm-b");
     await settle();
-    expect(target.querySelector('[data-testid="agent-row-a1"]')).toBeNull();
-    expect(target.querySelector('[data-testid="agent-row-a3"]')).not.toBeNull();
+    expect(view.target.querySelector('[data-testid="agent-row-a1"]')).toBeNull();
+    expect(view.target.querySelector('[data-testid="agent-row-a3"]')).not.toBeNull();
   });
 
   it("keeps 1,000 agents virtualized: only a screenful of rows is in the document", async () => {
     scriptIpc({ list_agents: Array.from({ length: 1000 }, (_, i) => agent(`agent-${String(i).padStart(4, "0")}`)), watch_fleet: 1 });
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    const drawn = target.querySelectorAll('[data-testid^="agent-row-"]').length;
-    expect(byTestId(target, "count-all").textContent).toContain("1000");
-    expect(target.querySelector('[data-testid="agent-row-agent-0000"]')).not.toBeNull();
+    const drawn = view.target.querySelectorAll('[data-testid^="agent-row-"]').length;
+    expect(byTestId(view.target, "count-all").textContent).toContain("1000");
+    expect(view.target.querySelector('[data-testid="agent-row-agent-0000"]')).not.toBeNull();
     expect(drawn).toBeGreaterThan(10);
     expect(drawn).toBeLessThan(100);
   });
 
   it("groups rows under a header per host", async () => {
     script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    const group = byTestId(target, "fleet-group") as HTMLSelectElement;
+    const group = byTestId(view.target, "fleet-group") as HTMLSelectElement;
     group.value = "host";
     group.dispatchEvent(new Event("change", { bubbles: true }));
     await settle();
-    expect(byTestId(target, "group-local").textContent).toContain("(2)");
-    expect(byTestId(target, "group-vm-b").textContent).toContain("(1)");
+    expect(byTestId(view.target, "group-local").textContent).toContain("(2)");
+    expect(byTestId(view.target, "group-vm-b").textContent).toContain("(1)");
   });
 
   it("refreshes on the Refresh button", async () => {
     const ipc = script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    byTestId(target, "fleet-refresh").click();
+    byTestId(view.target, "fleet-refresh").click();
     await settle();
     expect(ipc.called("list_agents")).toHaveLength(2);
   });
 
   it("unsubscribes when the view goes away", async () => {
     const ipc = script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    unmount(component);
-    component = null;
+    view.close();
     await settle();
     expect(ipc.called("unsubscribe").map((c) => c.args)).toEqual([{ id: 9 }]);
   });
 
   it("stops the selected agents after confirmation and reports each failure", async () => {
     const ipc = script();
-    component = mount(Overview, { target });
+    view.open(Overview);
     await settle();
-    const selectAll = byTestId(target, "select-all") as HTMLInputElement;
+    const selectAll = byTestId(view.target, "select-all") as HTMLInputElement;
     selectAll.checked = true;
     selectAll.dispatchEvent(new Event("change", { bubbles: true }));
     await settle();
-    expect(byTestId(target, "selection-bar").textContent).toContain("3 selected");
-    byTestId(target, "bulk-stop").click();
+    expect(byTestId(view.target, "selection-bar").textContent).toContain("3 selected");
+    byTestId(view.target, "bulk-stop").click();
     await settle();
     expect(confirmState.request?.title).toBe("Stop 3 agents?");
     confirmState.answer(true);
@@ -135,6 +122,6 @@ describe("Overview", () => {
       ["success", "2 agents stopped"],
       ["error", "stop a3: container is gone"],
     ]);
-    expect(byTestId(target, "selection-bar").textContent).toContain("1 selected");
+    expect(byTestId(view.target, "selection-bar").textContent).toContain("1 selected");
   });
 });

@@ -1,25 +1,13 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it } from "vitest";
 import { confirmState } from "../lib/confirm.svelte";
 import { toasts } from "../lib/toasts.svelte";
 import { task } from "../test/fixtures";
-import { byTestId, clearMocks, scriptIpc, settle } from "../test/ipcMock";
+import { byTestId, scriptIpc, settle } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 import Tasks from "./Tasks.svelte";
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
+const view = mountedPerTest();
 
 function script() {
   return scriptIpc({
@@ -34,28 +22,28 @@ function script() {
   });
 }
 
-const rows = () => [...target.querySelectorAll('[data-testid^="task-row-"]')].map((r) => r.getAttribute("data-testid"));
+const rows = () => [...view.target.querySelectorAll('[data-testid^="task-row-"]')].map((r) => r.getAttribute("data-testid"));
 
 describe("Tasks view", () => {
   it("lists tasks with retries and results, and loads the next page by cursor", async () => {
     const ipc = script();
-    component = mount(Tasks, { target });
+    view.open(Tasks);
     await settle();
     expect(rows()).toEqual(["task-row-t-1", "task-row-t-2"]);
-    expect(byTestId(target, "task-row-t-2").textContent).toContain("3/3");
-    expect(byTestId(target, "task-result-t-2").textContent).toBe("boom");
-    byTestId(target, "tasks-load-more").click();
+    expect(byTestId(view.target, "task-row-t-2").textContent).toContain("3/3");
+    expect(byTestId(view.target, "task-result-t-2").textContent).toBe("boom");
+    byTestId(view.target, "tasks-load-more").click();
     await settle();
     expect(ipc.called("list_tasks")[1].args).toEqual({ query: { status: undefined, cursor: "page-2" } });
     expect(rows()).toEqual(["task-row-t-1", "task-row-t-2", "task-row-t-3"]);
-    expect(target.querySelector('[data-testid="tasks-load-more"]')).toBeNull();
+    expect(view.target.querySelector('[data-testid="tasks-load-more"]')).toBeNull();
   });
 
   it("filters by status", async () => {
     const ipc = script();
-    component = mount(Tasks, { target });
+    view.open(Tasks);
     await settle();
-    const status = byTestId(target, "tasks-filter-status") as HTMLSelectElement;
+    const status = byTestId(view.target, "tasks-filter-status") as HTMLSelectElement;
     status.value = "failed";
     status.dispatchEvent(new Event("change", { bubbles: true }));
     await settle();
@@ -64,24 +52,24 @@ describe("Tasks view", () => {
 
   it("shows dead letters on their tab", async () => {
     script();
-    component = mount(Tasks, { target });
+    view.open(Tasks);
     await settle();
-    byTestId(target, "tasks-tab-dead").click();
+    byTestId(view.target, "tasks-tab-dead").click();
     await settle();
     expect(rows()).toEqual(["task-row-dead-1"]);
-    expect(byTestId(target, "task-retry-dead-1")).toBeTruthy();
+    expect(byTestId(view.target, "task-retry-dead-1")).toBeTruthy();
   });
 
   it("retries a failed task and cancels a queued one after confirmation", async () => {
     const ipc = script();
-    component = mount(Tasks, { target });
+    view.open(Tasks);
     await settle();
-    byTestId(target, "task-retry-t-2").click();
+    byTestId(view.target, "task-retry-t-2").click();
     await settle();
     expect(ipc.called("retry_task")[0].args).toEqual({ taskId: "t-2" });
     expect(toasts.items[0].text).toBe("Retried echo as task t-9");
 
-    byTestId(target, "task-cancel-t-1").click();
+    byTestId(view.target, "task-cancel-t-1").click();
     await settle();
     expect(ipc.called("cancel_task")).toEqual([]);
     confirmState.answer(true);

@@ -1,14 +1,16 @@
 // @vitest-environment jsdom
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { mount, unmount } from "svelte";
+import { describe, expect, it, vi } from "vitest";
 import type { Topology } from "../bindings/Topology";
 import { nav } from "../lib/nav.svelte";
-import { toasts } from "../lib/toasts.svelte";
-import { byTestId, clearMocks, scriptIpc, settle } from "../test/ipcMock";
+
+import { byTestId, scriptIpc, settle } from "../test/ipcMock";
+import { mountedPerTest } from "../test/mounted";
 
 // jsdom has no canvas: the graph itself is cytoscape's; this tests the view around it.
 vi.mock("../components/TopologyGraph.svelte", async () => ({ default: (await import("../test/Stub.svelte")).default }));
 const { default: TopologyView } = await import("./TopologyView.svelte");
+
+const view = mountedPerTest();
 
 const topology: Topology = {
   window_seconds: 3600,
@@ -23,28 +25,15 @@ const topology: Topology = {
   ],
 };
 
-let target: HTMLElement;
-let component: ReturnType<typeof mount> | null = null;
-beforeEach(() => {
-  toasts.items = [];
-  target = document.body.appendChild(document.createElement("div"));
-});
-afterEach(() => {
-  if (component) unmount(component);
-  component = null;
-  target.remove();
-  clearMocks();
-});
-
 describe("Topology view", () => {
   it("asks for the chosen window and lists its agents with their flags", async () => {
     const ipc = scriptIpc({ topology: (args: Record<string, unknown>) => ({ ...topology, window_seconds: args.windowSeconds }) });
-    component = mount(TopologyView, { target });
+    view.open(TopologyView);
     await settle();
     expect(ipc.called("topology")[0].args).toEqual({ windowSeconds: 3600 });
-    expect(byTestId(target, "topology").textContent).toContain("2 agents · 1 unhealthy · 1 isolated");
-    expect(byTestId(target, "topology-node-a1-copy").dataset).toMatchObject({ unhealthy: "true", isolated: "true" });
-    const window = byTestId(target, "topology-window") as HTMLSelectElement;
+    expect(byTestId(view.target, "topology").textContent).toContain("2 agents · 1 unhealthy · 1 isolated");
+    expect(byTestId(view.target, "topology-node-a1-copy").dataset).toMatchObject({ unhealthy: "true", isolated: "true" });
+    const window = byTestId(view.target, "topology-window") as HTMLSelectElement;
     window.value = "300";
     window.dispatchEvent(new Event("change", { bubbles: true }));
     await settle();
@@ -53,9 +42,9 @@ describe("Topology view", () => {
 
   it("opens an agent's detail from its node", async () => {
     scriptIpc({ topology });
-    component = mount(TopologyView, { target });
+    view.open(TopologyView);
     await settle();
-    byTestId(target, "topology-node-a1").click();
+    byTestId(view.target, "topology-node-a1").click();
     expect(nav.view).toBe("agent");
     expect(nav.agentId).toBe("a1");
   });
