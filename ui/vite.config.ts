@@ -8,5 +8,7 @@ export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
   build: { outDir: "dist", emptyOutDir: true, target: "es2022" },
-  test: { include: ["src/**/*.test.ts"], environment: "node" },
+  // Component tests mount Svelte in jsdom: use Svelte's browser build there.
+  resolve: process.env.VITEST ? { conditions: ["browser"] } : undefined,
+  test: { include: ["src/**/*.test.ts"], environment: "node", setupFiles: ["src/test/setup.ts"] },
 });

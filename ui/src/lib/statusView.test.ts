@@ -26,7 +26,9 @@ const allUp: SystemStatus = {
 describe("serviceRows", () => {
   it("describes every service that is up", () => {
     const [docker, redis, store] = serviceRows(allUp);
-    expect(docker).toMatchObject({ key: "docker", state: "up", badge: "up", reason: null, latency: "4 ms" });
+    expect(docker).toMatchObject({ key: "docker", state: "up", badge: "up", reason: null, latency: "4 ms", summary: "Docker 20.10.24" });
+    expect(redis.summary).toBe("Redis 7.0.15 · PONG");
+    expect(store.summary).toBe("SQLite 1/1");
     expect(docker.details).toEqual(["Docker 20.10.24 · API 1.41", "linux/amd64", "2 of 3 containers running"]);
     expect(redis.details).toEqual(["Redis 7.0.15", "PING → PONG"]);
     expect(redis.latency).toBe("<1 ms");
@@ -39,7 +41,7 @@ describe("serviceRows", () => {
       redis: { endpoint: "redis://127.0.0.1:1/0", probe: { state: "down", latency_ms: 3000, reason: "no answer within 3 s" } },
     };
     const redis = serviceRows(status)[1];
-    expect(redis).toMatchObject({ state: "down", badge: "down", reason: "no answer within 3 s", details: [], latency: "3000 ms" });
+    expect(redis).toMatchObject({ state: "down", badge: "down", reason: "no answer within 3 s", details: [], latency: "3000 ms", summary: "Redis" });
   });
 
   it("flags pending migrations on PostgreSQL", () => {

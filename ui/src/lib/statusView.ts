@@ -12,6 +12,8 @@ export interface ServiceRow {
   endpoint: string;
   state: "up" | "down";
   badge: string;
+  /** A few words for the top bar, e.g. "Redis 7.0.15 · PONG". */
+  summary: string;
   details: string[];
   reason: string | null;
   latency: string;
@@ -38,35 +40,41 @@ function row<T>(
   key: ServiceKey,
   label: string,
   service: ServiceStatus<T>,
+  summarize: (info: T) => string,
   describe: (info: T) => string[],
 ): ServiceRow {
   const probe: Probe<T> = service.probe;
   const common = { key, label, endpoint: service.endpoint, latency: formatLatency(probe.latency_ms) };
   if (probe.state === "up") {
-    return { ...common, state: "up", badge: "up", details: describe(probe.info), reason: null };
+    return { ...common, state: "up", badge: "up", summary: summarize(probe.info), details: describe(probe.info), reason: null };
   }
-  return { ...common, state: "down", badge: "down", details: [], reason: probe.reason };
+  return { ...common, state: "down", badge: "down", summary: label, details: [], reason: probe.reason };
 }
 
 export function serviceRows(status: SystemStatus): ServiceRow[] {
   return [
-    row("docker", "Docker engine", status.docker, (info) => [
+    row("docker", "Docker engine", status.docker, (info) => `Docker ${info.version}`, (info) => [
       `Docker ${info.version} · API ${info.api_version}`,
       `${info.os}/${info.arch}`,
       `${info.containers_running} of ${info.containers} containers running`,
     ]),
-    row("redis", "Redis", status.redis, (info) => [`Redis ${info.version}`, `PING → ${info.ping}`]),
-    row("store", "SQL store", status.store, (info) => [
+    row(
+      "redis",
+      "Redis",
+      status.redis,
+      (info) => `Redis ${info.version} · ${info.ping}`,
+      (info) => [`Redis ${info.version}`, `PING → ${info.ping}`],
+    ),
+    row(
+      "store",
+      "SQL store",
+      status.store,
+      (info) => `${BACKEND_LABELS[info.backend]} ${info.migrations_applied}/${info.migrations_available}`,
+      (info) => [
       BACKEND_LABELS[info.backend],
       `migrations ${info.migrations_applied}/${info.migrations_available}`,
       info.up_to_date ? "schema up to date" : "migrations pending",
-    ]),
+      ],
+    ),
   ];
 }
-
-/** Rows shown before the first report arrives. */
-export const PLACEHOLDER_ROWS: { key: ServiceKey; label: string }[] = [
-  { key: "docker", label: "Docker engine" },
-  { key: "redis", label: "Redis" },
-  { key: "store", label: "SQL store" },
-];

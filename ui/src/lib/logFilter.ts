@@ -1,0 +1,89 @@
+/**
+ * The log filter: plain text (case-insensitive) or a regular expression.
+ * An invalid expression hides nothing and says why.
+ */
+import type { BufferedLine } from "./logBuffer";
+import { LogBuffer } from "./logBuffer";
+import type { LogLine } from "../bindings/LogLine";
+
+export interface LogFilterSpec {
+  text: string;
+  regex: boolean;
+}
+
+export interface CompiledFilter {
+  matches(text: string): boolean;
+  /** Why the expression is not usable, or null. */
+  error: string | null;
+  /** Whether any line can be hidden. */
+  active: boolean;
+}
+
+const MATCH_ALL: CompiledFilter = { matches: () => true, error: null, active: false };
+
+export function compileFilter(spec: LogFilterSpec): CompiledFilter {
+  if (!spec.text) return MATCH_ALL;
+  if (!spec.regex) {
+    const needle = spec.text.toLowerCase();
+    return { matches: (text) => text.toLowerCase().includes(needle), error: null, active: true };
+  }
+  try {
+    const pattern = new RegExp(spec.text, "i");
+    return { matches: (text) => pattern.test(text), error: null, active: true };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ...MATCH_ALL, error: `invalid regular expression: ${reason}` };
+  }
+}
+
+/**
+ * The lines the view shows: the buffer with non-matching lines removed,
+ * kept incrementally so a busy agent costs only its new lines per batch.
+ */
+export class FilteredLog {
+  readonly buffer: LogBuffer;
+  #filter: CompiledFilter = MATCH_ALL;
+  #visible: BufferedLine[] = [];
+  #start = 0;
+
+  constructor(capacity?: number) {
+    this.buffer = new LogBuffer(capacity);
+  }
+
+  get filter(): CompiledFilter {
+    return this.#filter;
+  }
+
+  push(batch: LogLine[]): void {
+    for (const line of this.buffer.push(batch)) {
+      if (this.#filter.matches(line.text)) this.#visible.push(line);
+    }
+    const oldest = this.buffer.oldestSeq;
+    while (this.#start < this.#visible.length && this.#visible[this.#start].seq < oldest) this.#start++;
+    if (this.#start >= this.buffer.capacity) {
+      this.#visible = this.#visible.slice(this.#start);
+      this.#start = 0;
+    }
+  }
+
+  setFilter(spec: LogFilterSpec): CompiledFilter {
+    this.#filter = compileFilter(spec);
+    this.#visible = this.buffer.lines().filter((line) => this.#filter.matches(line.text));
+    this.#start = 0;
+    return this.#filter;
+  }
+
+  visible(): BufferedLine[] {
+    return this.#visible.slice(this.#start);
+  }
+
+  get visibleCount(): number {
+    return this.#visible.length - this.#start;
+  }
+
+  clear(): void {
+    this.buffer.clear();
+    this.#visible = [];
+    this.#start = 0;
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { AgentMetrics } from "../bindings/AgentMetrics";
+import { MetricsSeries } from "./metricsSeries";
+
+const point = (minute: number, cpu: number, tasks: number): AgentMetrics => ({
+  agent_id: "a1",
+  timestamp: new Date(Date.UTC(2026, 10, 25, 10, minute)).toISOString(),
+  cpu_percent: cpu,
+  memory_mb: 100 + minute,
+  tasks_completed: tasks,
+  tasks_failed: 0,
+  avg_task_duration_ms: 0,
+  messages_sent: 0,
+  messages_received: 0,
+  uptime_seconds: 0,
+  error_count: 0,
+});
+
+describe("MetricsSeries", () => {
+  it("turns history into uPlot columns with tasks per minute from the counter", () => {
+    const series = new MetricsSeries([point(0, 1, 10), point(1, 2, 16), point(3, 3, 20)]).series();
+    expect(series.at).toEqual([0, 1, 3].map((m) => Date.UTC(2026, 10, 25, 10, m) / 1000));
+    expect(series.cpu).toEqual([1, 2, 3]);
+    expect(series.memory).toEqual([100, 101, 103]);
+    expect(series.tasksPerMinute).toEqual([null, 6, 2]);
+  });
+
+  it("never reports a negative rate after a restart resets the counter", () => {
+    expect(new MetricsSeries([point(0, 1, 50), point(1, 1, 2)]).series().tasksPerMinute).toEqual([null, 0]);
+  });
+
+  it("appends live samples, counting finished tasks, and keeps one hour", () => {
+    const series = new MetricsSeries([point(0, 1, 10)]);
+    series.countCompletedTask();
+    series.countCompletedTask();
+    series.addSample(new Date(Date.UTC(2026, 10, 25, 10, 2)).toISOString(), 9, 50);
+    let data = series.series();
+    expect(data.cpu).toEqual([1, 9]);
+    expect(data.tasksPerMinute).toEqual([null, 1]);
+    series.addSample(new Date(Date.UTC(2026, 10, 25, 11, 1)).toISOString(), 7, 50);
+    data = series.series();
+    expect(data.cpu).toEqual([9, 7]);
+  });
+});

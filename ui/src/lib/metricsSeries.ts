@@ -1,0 +1,74 @@
+/**
+ * The metrics charts' data: the last hour from `agent_metrics` plus live
+ * samples, in uPlot's column layout (x in Unix seconds, one array per series).
+ */
+import type { AgentMetrics } from "../bindings/AgentMetrics";
+
+export const WINDOW_SECONDS = 3600;
+
+export interface Series {
+  at: number[];
+  cpu: (number | null)[];
+  memory: (number | null)[];
+  tasksPerMinute: (number | null)[];
+}
+
+interface Sample {
+  at: number;
+  cpu: number;
+  memory: number;
+  /** The agent's completed-task counter at that time, when known. */
+  tasksCompleted: number | null;
+}
+
+export class MetricsSeries {
+  #samples: Sample[] = [];
+  #lastTasksCompleted: number | null = null;
+
+  constructor(history: AgentMetrics[]) {
+    for (const point of history) {
+      this.#push(Date.parse(point.timestamp) / 1000, point.cpu_percent, point.memory_mb, Number(point.tasks_completed));
+    }
+  }
+
+  /** A live `metrics` event; the task counter carries on from the last known. */
+  addSample(atIso: string, cpuPercent: number, memoryMb: number): void {
+    this.#push(Date.parse(atIso) / 1000, cpuPercent, memoryMb, this.#lastTasksCompleted);
+  }
+
+  /** A live `task_finished` event of a completed task of this agent. */
+  countCompletedTask(): void {
+    this.#lastTasksCompleted = (this.#lastTasksCompleted ?? 0) + 1;
+  }
+
+  #push(at: number, cpu: number, memory: number, tasksCompleted: number | null): void {
+    if (Number.isNaN(at)) return;
+    this.#samples.push({ at, cpu, memory, tasksCompleted });
+    if (tasksCompleted !== null) this.#lastTasksCompleted = tasksCompleted;
+    const oldest = at - WINDOW_SECONDS;
+    const firstKept = this.#samples.findIndex((s) => s.at >= oldest);
+    if (firstKept > 0) this.#samples.splice(0, firstKept);
+  }
+
+  series(): Series {
+    const out: Series = { at: [], cpu: [], memory: [], tasksPerMinute: [] };
+    let previous: Sample | null = null;
+    for (const sample of this.#samples) {
+      out.at.push(sample.at);
+      out.cpu.push(sample.cpu);
+      out.memory.push(sample.memory);
+      out.tasksPerMinute.push(tasksPerMinute(previous, sample));
+      previous = sample;
+    }
+    return out;
+  }
+}
+
+/** Completed tasks per minute between two samples; null when unknowable. */
+function tasksPerMinute(previous: Sample | null, sample: Sample): number | null {
+  if (!previous || previous.tasksCompleted === null || sample.tasksCompleted === null) return null;
+  const minutes = (sample.at - previous.at) / 60;
+  if (minutes <= 0) return null;
+  // A restarted agent counts from zero again: no negative rates.
+  return Math.max(0, sample.tasksCompleted - previous.tasksCompleted) / minutes;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { testKind } from "../test/fixtures";
+import { buildSpawnRequest, fieldErrorsToProblems, initialSpawnInputs, missingCredentials } from "./spawnForm";
+
+describe("spawn form", () => {
+  it("starts from the kind's defaults, automatic placement and one replica", () => {
+    expect(initialSpawnInputs(testKind)).toMatchObject({ host: "", cpu_limit: "0.5", memory_limit_mb: "128", replicas: "1" });
+  });
+
+  it("builds the SpawnRequest from valid inputs", () => {
+    const inputs = { ...initialSpawnInputs(testKind), agent_id: "echo-1", replicas: "2" };
+    inputs.settings.delay_ms = "10";
+    const { request, problems } = buildSpawnRequest(testKind, inputs);
+    expect(problems).toEqual({});
+    expect(request).toEqual({
+      agent_id: "echo-1",
+      agent_type: "test-agent",
+      category: "core",
+      display_name: "echo-1",
+      host: null,
+      cpu_limit: 0.5,
+      memory_limit_mb: 128,
+      replicas: 2,
+      settings: { greeting: "hello", delay_ms: 10, verbose: true, mode: "fast" },
+      credentials: ["API_TOKEN", "OTHER"],
+    });
+  });
+
+  it("refuses bad identity, limits and settings with a problem per field", () => {
+    const inputs = { ...initialSpawnInputs(testKind), agent_id: "Bad_Id", cpu_limit: "0", memory_limit_mb: "1.5", replicas: "0", host: "vm-a" };
+    inputs.settings.delay_ms = "5000";
+    const { request, problems } = buildSpawnRequest(testKind, inputs);
+    expect(request).toBeNull();
+    expect(Object.keys(problems).sort()).toEqual(["agent_id", "cpu_limit", "memory_limit_mb", "replicas", "settings.delay_ms"]);
+  });
+
+  it("maps Rust's field errors onto the form's fields", () => {
+    expect(
+      fieldErrorsToProblems([
+        { field: "agent_id", message: "already exists" },
+        { field: "settings/greeting", message: "too long" },
+        { field: "settings.mode", message: "unknown" },
+        { field: "agent_id", message: "second problem" },
+      ]),
+    ).toEqual({ agent_id: "already exists", "settings.greeting": "too long", "settings.mode": "unknown" });
+  });
+
+  it("lists the credentials the keyring lacks", () => {
+    expect(missingCredentials(testKind)).toEqual(["OTHER"]);
+  });
+});

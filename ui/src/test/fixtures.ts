@@ -1,0 +1,91 @@
+/** Sample values of the IPC types, shared by the tests. */
+import type { CatalogEntry } from "../bindings/CatalogEntry";
+import type { FleetAgent } from "../bindings/FleetAgent";
+import type { LedgerEntry } from "../bindings/LedgerEntry";
+
+export function agent(agentId: string, change: Partial<FleetAgent> = {}): FleetAgent {
+  return {
+    agent_id: agentId,
+    agent_type: "test-agent",
+    category: "core",
+    status: "active",
+    container_id: `c-${agentId}`,
+    container_state: "running",
+    port: null,
+    last_heartbeat: "2026-11-25T10:00:00Z",
+    uptime_seconds: 60,
+    current_tasks: 0,
+    tasks_completed: 0,
+    tasks_failed: 0,
+    host: "local",
+    cpu_percent: null,
+    memory_mb: null,
+    ...change,
+  };
+}
+
+export const testKind: CatalogEntry = {
+  kind: "test-agent",
+  aliases: ["test"],
+  category: "core",
+  description: "Echoes tasks back",
+  task_types: [
+    {
+      name: "echo",
+      description: "answers its payload",
+      payload_schema: {
+        type: "object",
+        properties: { text: { type: "string" }, times: { type: "integer", minimum: 1 } },
+        required: ["text"],
+      },
+      result_schema: {},
+    },
+  ],
+  credentials: [
+    { name: "API_TOKEN", description: "token", check: null },
+    { name: "OTHER", description: "other", check: null },
+  ],
+  settings_schema: {
+    type: "object",
+    properties: {
+      greeting: { type: "string", default: "hello", description: "what it says" },
+      delay_ms: { type: "integer", minimum: 0, maximum: 1000 },
+      ratio: { type: "number" },
+      verbose: { type: "boolean", default: true },
+      mode: { enum: ["fast", "slow"], default: "fast" },
+      tags: { type: "array", items: { type: "string" } },
+    },
+    required: ["greeting"],
+  },
+  defaults: { cpu_limit: 0.5, memory_limit_mb: 128, max_concurrent_tasks: 5 },
+  privileges: [],
+  credentials_present: { API_TOKEN: true, OTHER: false },
+};
+
+export function task(id: string, change: Partial<LedgerEntry> = {}): LedgerEntry {
+  return {
+    id,
+    agent_id: "a1",
+    task_type: "echo",
+    payload: {},
+    priority: 5,
+    created_at: "2026-11-25T10:00:00Z",
+    started_at: null,
+    completed_at: null,
+    status: "queued",
+    result: null,
+    error: null,
+    timeout: 300,
+    retries: 0,
+    max_retries: 3,
+    requester_agent: null,
+    route: { kind: "agent", target: "a1" },
+    stream: null,
+    entry_id: null,
+    next_attempt_at: null,
+    updated_at: "2026-11-25T10:00:00Z",
+    waiting_reason: null,
+    wait_deadline: null,
+    ...change,
+  };
+}
