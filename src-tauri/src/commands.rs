@@ -80,8 +80,9 @@ pub async fn agent_metrics(
     fleet.agent_metrics(&agent_id, minutes).await
 }
 
+/// Async so it runs on the runtime its stream task is spawned on.
 #[tauri::command]
-pub fn watch_fleet(fleet: Fleet<'_>, on_events: Channel<Vec<FleetEvent>>) -> Answer<u32> {
+pub async fn watch_fleet(fleet: Fleet<'_>, on_events: Channel<Vec<FleetEvent>>) -> Answer<u32> {
     fleet.watch_fleet(sink(on_events))
 }
 

@@ -111,7 +111,7 @@ impl AgentProcess {
 
     /// GET on the agent's HTTP port: status code and JSON body.
     pub async fn get(&self, path: &str) -> Option<(u16, serde_json::Value)> {
-        let response = reqwest::get(self.url(path)).await.ok()?;
+        let response = crate::http_client().get(self.url(path)).send().await.ok()?;
         let status = response.status().as_u16();
         Some((status, response.json().await.ok()?))
     }

@@ -80,7 +80,7 @@ impl ApiServer {
         Self {
             address,
             service,
-            client: reqwest::Client::new(),
+            client: crate::http_client(),
             stop: Some(stop),
             server: Some(server),
         }

@@ -111,6 +111,8 @@ impl TauriDriver {
 
     /// Opens a WebDriver session, which launches the app binary.
     pub async fn launch(&self, application: &Path) -> Client {
+        // Already installed by an earlier launch in this process: fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("wry"));
         capabilities.insert(
@@ -157,6 +159,8 @@ pub async fn save_screenshot(client: &Client, name: &str) {
 pub struct AppEnv {
     _home: tempfile::TempDir,
     pub instance: String,
+    /// The app's SQL store (a test may read or seed it).
+    pub database: myca_orchestrator::config::DatabaseTarget,
     vars: Vec<(&'static str, String)>,
 }
 
@@ -165,7 +169,12 @@ impl AppEnv {
         let home = tempfile::tempdir().unwrap();
         let dir = |name: &str| home.path().join(name).display().to_string();
         let instance = crate::unique_instance().as_str().to_owned();
+        let database_path = home.path().join("myca.db");
         let vars = vec![
+            (
+                "MYCA_DATABASE_URL",
+                format!("sqlite:{}", database_path.display()),
+            ),
             ("XDG_DATA_HOME", dir("data")),
             ("XDG_CONFIG_HOME", dir("config")),
             ("XDG_CACHE_HOME", dir("cache")),
@@ -182,6 +191,7 @@ impl AppEnv {
         Self {
             _home: home,
             instance,
+            database: myca_orchestrator::config::DatabaseTarget::Sqlite(database_path),
             vars,
         }
     }
@@ -189,12 +199,11 @@ impl AppEnv {
     /// Gives `command` this environment.
     pub fn apply(&self, command: &mut Command) {
         command.envs(self.vars.iter().map(|(k, v)| (*k, v.as_str())));
-        command.env_remove("MYCA_DATABASE_URL");
     }
 
     /// A driver whose app sees this environment.
     pub fn driver(&self) -> TauriDriver {
         let vars: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        TauriDriver::start(&vars, &["MYCA_DATABASE_URL"])
+        TauriDriver::start(&vars, &[])
     }
 }

@@ -70,6 +70,13 @@ pub fn unique_instance() -> myca_orchestrator::pool::FleetInstance {
 }
 
 /// A loopback port that was free a moment ago.
+/// An HTTP client (reqwest's TLS comes preconfigured from myca-agents).
+pub fn http_client() -> reqwest::Client {
+    myca_agents::integration::http_client_builder()
+        .build()
+        .expect("an HTTP client")
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

@@ -79,7 +79,7 @@ pub async fn try_wait_healthy(port: u16, timeout: Duration) -> Result<(), NotHea
     let deadline = Instant::now() + timeout;
     let url = format!("http://127.0.0.1:{port}/health");
     loop {
-        if let Ok(response) = reqwest::get(&url).await {
+        if let Ok(response) = crate::http_client().get(&url).send().await {
             if response.status() == 200 {
                 return Ok(());
             }

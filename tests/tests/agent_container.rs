@@ -88,7 +88,9 @@ async fn built_image_runs_a_task_and_stops_cleanly_on_sigterm() {
     assert_eq!(done[0].status, TaskStatus::Completed);
     assert_eq!(done[0].result, Some(json!({"from": "container"})));
 
-    let health: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+    let health: serde_json::Value = myca_e2e::http_client()
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
         .await
         .unwrap()
         .json()

@@ -37,12 +37,26 @@ async fn window_reports_live_services_and_refreshes() {
     for service in ["docker", "redis", "store"] {
         assert_eq!(row_state(&client, service).await, "up", "{service}");
     }
-    let panel = client.find(Locator::Id("status-panel")).await.unwrap();
-    let text = panel.text().await.unwrap();
-    assert!(text.contains("PONG"), "Redis ping reply shown: {text}");
+    // The chips in the top bar carry the details in their tooltip.
+    let details = |service: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Css(&format!("[data-service='{service}']")))
+                .await
+                .unwrap()
+                .attr("title")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    let redis = details("redis").await;
+    assert!(redis.contains("PONG"), "Redis ping reply shown: {redis}");
+    let store = details("store").await;
     assert!(
-        text.to_lowercase().contains("sqlite"),
-        "store backend shown: {text}"
+        store.to_lowercase().contains("sqlite"),
+        "store backend shown: {store}"
     );
 
     let checked_at = client.find(Locator::Id("checked-at")).await.unwrap();

@@ -95,7 +95,9 @@ async fn a_restarted_orchestrator_loses_no_task_and_duplicates_no_container() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    let status: Value = reqwest::get(format!("http://127.0.0.1:{port}/status"))
+    let status: Value = myca_e2e::http_client()
+        .get(format!("http://127.0.0.1:{port}/status"))
+        .send()
         .await
         .unwrap()
         .json()

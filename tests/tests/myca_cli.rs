@@ -67,7 +67,9 @@ async fn myca_serve_and_its_client_commands() {
             .expect("myca serve starts"),
     );
     let deadline = Instant::now() + Duration::from_secs(60);
-    while reqwest::get(format!("{url}/health"))
+    while myca_e2e::http_client()
+        .get(format!("{url}/health"))
+        .send()
         .await
         .map(|r| r.status() != 200)
         .unwrap_or(true)

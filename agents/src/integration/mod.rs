@@ -18,7 +18,7 @@ pub use envelope::Envelope;
 pub use error::{service_message, ServiceError};
 pub use paging::{all_pages, poll, Cursor, Polled};
 pub use redact::{Redactor, REDACTED};
-pub use tls::{BadFingerprint, Trust};
+pub use tls::{http_client_builder, BadFingerprint, Trust};
 
 #[cfg(test)]
 mod fake;

@@ -119,6 +119,13 @@ impl ServerCertVerifier for PinnedCertificate {
     }
 }
 
+/// Every HTTP client of the project starts here: reqwest is built without a
+/// TLS provider of its own (so the agent stays static and one provider,
+/// ring, is linked), and a client without one would panic when built.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().tls_backend_preconfigured(Trust::PublicRoots.client_config())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,7 +43,10 @@ pub async fn heartbeats(
                 shared.redis_healthy.store(false, Ordering::Relaxed);
             }
         }
-        wait_or_shutdown(&mut shutdown, shared.config.heartbeat_interval).await;
+        tokio::select! {
+            _ = wait_or_shutdown(&mut shutdown, shared.config.heartbeat_interval) => {}
+            _ = shared.beat_now.notified() => {}
+        }
     }
 }
 

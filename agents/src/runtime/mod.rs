@@ -77,6 +77,10 @@ pub async fn run(config: RuntimeConfig) -> Result<(), RuntimeError> {
         let _ = http.await;
         return Ok(());
     };
+    // Just reached: the first heartbeat already says the agent is ready.
+    shared
+        .redis_healthy
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     let capabilities = registry.capabilities();
     tokio::spawn(control::heartbeats(
         shared.clone(),

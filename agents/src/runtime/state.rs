@@ -35,6 +35,9 @@ pub struct Shared {
     pub cancellations: Cancellations,
     /// Set once the agent holds what it needs (at once when it needs none).
     credentials: OnceLock<Credentials>,
+    /// Asks for a heartbeat now: the status changed and the orchestrator
+    /// should not wait a whole interval to learn it.
+    pub beat_now: tokio::sync::Notify,
 }
 
 /// How a task ended, for the counters.
@@ -70,6 +73,7 @@ impl Shared {
             last_error: Mutex::new(None),
             in_flight: Mutex::new(HashMap::new()),
             cancellations: Cancellations::default(),
+            beat_now: tokio::sync::Notify::new(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Shared {
 
     pub fn set_credentials(&self, credentials: Credentials) {
         let _ = self.credentials.set(credentials);
+        self.beat_now.notify_one();
     }
 
     /// Whether the agent holds its credentials and may take tasks.

@@ -131,6 +131,11 @@ fn flood(context: TaskContext) -> HandlerFuture {
 
 pub fn spec() -> KindSpec {
     let string = json!({"type": "string"});
+    // One secret-named setting, so tests can prove secrets in settings are
+    // masked in snapshots and listed for re-entry on restore.
+    let mut settings_schema = no_settings();
+    settings_schema["properties"]["api_token"] =
+        json!({"type": "string", "description": "A secret-named setting tests plant"});
     KindSpec {
         kind: "test-agent",
         aliases: Vec::new(),
@@ -190,7 +195,7 @@ pub fn spec() -> KindSpec {
             ),
         ],
         credentials: Vec::new(),
-        settings_schema: no_settings(),
+        settings_schema,
         defaults: KindDefaults {
             cpu_limit: 0.5,
             memory_limit_mb: 128,

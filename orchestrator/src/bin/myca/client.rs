@@ -144,7 +144,9 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
         .await
         .context("no API key: give --api-key or MAS_API_KEY")?;
     let client = Client {
-        http: reqwest::Client::new(),
+        http: myca_agents::integration::http_client_builder()
+            .build()
+            .context("an HTTP client")?,
         url: connection.url.clone(),
         key,
     };

@@ -1,0 +1,224 @@
+//! The operator's story through the real window (WebDriver under Xvfb, the
+//! app's embedded fleet on the real Docker engine and Redis): catalog →
+//! spawn a test-agent placed automatically → it appears in the overview →
+//! its detail → a submitted task's result and its live log → a snapshot
+//! restored under a new id → both in topology → a gap filled through an
+//! approval. Every view is saved to tests/screenshots/.
+
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+use myca_agents::protocol::names::container_name;
+use myca_agents::protocol::AgentCategory;
+use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
+use myca_e2e::containers::ContainerGuard;
+use myca_e2e::desktop::{desktop_binary, save_screenshot, AppEnv};
+use myca_e2e::docker_socket;
+use myca_orchestrator::gaps::{RequiredAgent, Requirements, REQUIREMENTS_KEY};
+use myca_orchestrator::store::Store;
+
+/// The first start builds the agent image; a busy machine is slow.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+fn testid(id: &str) -> String {
+    format!("[data-testid='{id}']")
+}
+
+async fn find(client: &Client, css: &str) -> Element {
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("{css} never appeared: {error}"))
+}
+
+async fn click(client: &Client, id: &str) {
+    find(client, &testid(id)).await.click().await.unwrap();
+}
+
+async fn type_into(client: &Client, id: &str, text: &str) {
+    let field = find(client, &testid(id)).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Waits until `css` holds `text` (the page updates it asynchronously).
+async fn wait_for_text(client: &Client, css: &str, text: &str) -> String {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            let shown = element.text().await.unwrap_or_default();
+            if shown.contains(text) {
+                return shown;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{css} shows {shown:?}, never {text:?}"
+            );
+        }
+        assert!(std::time::Instant::now() < deadline, "{css} never appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Answers the confirmation dialog when the action asks for one.
+async fn confirm_if_asked(client: &Client) {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Ok(ok) = client.find(Locator::Css(&testid("confirm-ok"))).await {
+        ok.click().await.unwrap();
+    }
+}
+
+async fn open_view(client: &Client, name: &str) {
+    click(client, &format!("nav-{name}")).await;
+    find(client, &format!("{}[data-loaded='true']", testid(name))).await;
+}
+
+/// A gap in a category that needs approval, of a kind this runtime runs.
+async fn require_board_agent(env: &AppEnv, board: &str) {
+    let store = Store::open_and_migrate(&env.database).await.unwrap();
+    let mut requirements = Requirements::default();
+    requirements.categories.clear();
+    requirements.categories.insert(
+        AgentCategory::Corporate,
+        vec![RequiredAgent {
+            agent_id: board.to_owned(),
+            agent_type: "test-agent".into(),
+        }],
+    );
+    store
+        .put_setting(
+            REQUIREMENTS_KEY,
+            &serde_json::to_value(&requirements).unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_operator_runs_the_fleet_from_the_window() {
+    let env = AppEnv::new(fresh_redis_db().await);
+    let docker = myca_orchestrator::docker::connect_local(&docker_socket())
+        .await
+        .unwrap();
+    let mut guard = ContainerGuard::new(&docker);
+    let agent = unique_agent_id("story");
+    let copy = unique_agent_id("story-copy");
+    let board = unique_agent_id("story-board");
+    for id in [&agent, &copy, &board] {
+        guard.watch(container_name(id));
+    }
+    let driver = env.driver();
+    let client = driver.launch(&desktop_binary()).await;
+    find(&client, "[data-testid='topbar'][data-phase='ready']").await;
+
+    // Catalog → click to spawn, placed automatically, followed to its heartbeat.
+    open_view(&client, "catalog").await;
+    find(&client, &testid("kind-test-agent")).await;
+    save_screenshot(&client, "desktop-catalog.png").await;
+    click(&client, "kind-test-agent").await;
+    type_into(&client, "spawn-agent-id", &agent).await;
+    let host = find(&client, &testid("spawn-host")).await;
+    assert_eq!(host.prop("value").await.unwrap().unwrap_or_default(), "");
+    click(&client, "spawn-submit").await;
+    let progress = find(
+        &client,
+        &format!("{}[data-finished='true']", testid("spawn-progress")),
+    )
+    .await;
+    assert_ne!(
+        progress.attr("data-failed").await.unwrap().as_deref(),
+        Some("true"),
+        "spawn failed: {}",
+        progress.text().await.unwrap()
+    );
+    save_screenshot(&client, "desktop-spawn.png").await;
+
+    // The overview lists it.
+    open_view(&client, "overview").await;
+    // Its first heartbeat already says it is ready for work.
+    wait_for_text(&client, &testid(&format!("agent-row-{agent}")), "idle").await;
+    save_screenshot(&client, "desktop-overview.png").await;
+
+    // Its detail: a task submitted from the form, its result, its live log.
+    click(&client, &format!("open-{agent}")).await;
+    find(
+        &client,
+        &format!("{}[data-agent='{agent}']", testid("agent-detail")),
+    )
+    .await;
+    click(&client, "agent-tab-tasks").await;
+    find(&client, &testid("task-type"))
+        .await
+        .select_by_value("echo")
+        .await
+        .unwrap();
+    type_into(&client, "task-payload", r#"{"marker": "story-echo"}"#).await;
+    click(&client, "task-submit").await;
+    wait_for_text(&client, &testid("agent-tasks"), "story-echo").await;
+    wait_for_text(&client, &testid("agent-tasks"), "completed").await;
+    save_screenshot(&client, "desktop-agent-tasks.png").await;
+    click(&client, "agent-tab-logs").await;
+    wait_for_text(&client, &testid("log-lines"), "task finished").await;
+    save_screenshot(&client, "desktop-agent-logs.png").await;
+    click(&client, "agent-tab-metrics").await;
+    find(
+        &client,
+        &format!("{}[data-loaded='true']", testid("metrics")),
+    )
+    .await;
+    save_screenshot(&client, "desktop-agent-metrics.png").await;
+
+    // A snapshot, restored under a new id.
+    click(&client, "agent-tab-snapshots").await;
+    type_into(&client, "snapshot-reason", "before the story's upgrade").await;
+    click(&client, "snapshot-take").await;
+    let row = find(&client, "[data-testid^='snapshot-row-']").await;
+    let snapshot = row
+        .attr("data-testid")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("snapshot-row-")
+        .to_owned();
+    type_into(&client, &format!("snapshot-new-id-{snapshot}"), &copy).await;
+    click(&client, &format!("snapshot-restore-{snapshot}")).await;
+    confirm_if_asked(&client).await;
+    wait_for_text(&client, &testid("restore-result"), &copy).await;
+    save_screenshot(&client, "desktop-agent-snapshots.png").await;
+
+    // Both in topology.
+    open_view(&client, "topology").await;
+    for id in [&agent, &copy] {
+        find(&client, &testid(&format!("topology-node-{id}"))).await;
+    }
+    save_screenshot(&client, "desktop-topology.png").await;
+
+    // Every task of the fleet.
+    open_view(&client, "tasks").await;
+    find(&client, "[data-testid^='task-row-']").await;
+    save_screenshot(&client, "desktop-tasks.png").await;
+
+    // A gap filled once an approver said yes; the audit trail names them.
+    require_board_agent(&env, &board).await;
+    open_view(&client, "gaps").await;
+    type_into(&client, "acting-as", "story-ops").await;
+    click(&client, &format!("gap-fill-{board}")).await;
+    let approve = find(&client, "[data-testid^='approval-approve-']").await;
+    approve.click().await.unwrap();
+    confirm_if_asked(&client).await;
+    wait_for_text(&client, &testid("audit-table"), "story-ops").await;
+    find(
+        &client,
+        "[data-testid^='approval-row-'][data-status='approved']",
+    )
+    .await;
+    open_view(&client, "overview").await;
+    find(&client, &testid(&format!("agent-row-{board}"))).await;
+    open_view(&client, "gaps").await;
+    save_screenshot(&client, "desktop-gaps.png").await;
+
+    client.close().await.unwrap();
+}
