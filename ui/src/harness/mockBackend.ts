@@ -21,13 +21,15 @@ const ANSI = ["\u001b[32mINFO\u001b[0m", "\u001b[33mWARN\u001b[0m", "\u001b[36mD
 
 /**
  * `?agents=N` sizes the fleet, `?events=N` sets the metrics events and
- * `?loglines=N` the log lines per 100 ms batch.
+ * `?loglines=N` the log lines per 100 ms batch; `?startup=failed` shows a
+ * start-up that cannot reach Redis.
  */
 export function installMockBackend(): void {
   const query = new URLSearchParams(location.search);
   const agentCount = Number(query.get("agents") ?? 240);
   const eventsPerBatch = Number(query.get("events") ?? 20);
   const linesPerBatch = Number(query.get("loglines") ?? 5);
+  const startupFails = query.get("startup") === "failed";
   const startedAt = Date.now();
   const agents = sampleAgents(agentCount);
   const streams = new Map<number, ReturnType<typeof setInterval>>();
@@ -40,6 +42,15 @@ export function installMockBackend(): void {
   }
 
   function startup() {
+    if (startupFails) {
+      const steps: StartupStep[] = STEP_NAMES.map((name, i) => ({
+        name,
+        state: i === 0 ? "done" : i === 1 ? "failed" : "pending",
+        detail: i === 1 ? "redis://127.0.0.1:6390/0: connection refused" : null,
+        hint: i === 1 ? "start Redis, or point MYCA_REDIS_URL at a running one" : null,
+      }));
+      return { phase: "failed", steps };
+    }
     const done = Math.min(STEP_NAMES.length, Math.floor(((Date.now() - startedAt) / STARTUP_MS) * STEP_NAMES.length));
     const steps: StartupStep[] = STEP_NAMES.map((name, i) => ({
       name,
