@@ -6,9 +6,9 @@ use std::sync::Arc;
 use myca_agents::protocol::AgentMetrics;
 use myca_orchestrator::api::TaskRequest;
 use myca_orchestrator::desktop::{
-    ActionOutcome, AgentDetail, BulkAction, Desktop, DesktopError, ErrorKind, FieldError,
-    FleetAgent, FleetEvent, SavedLogs, SnapshotTaken, SpawnProgress, SpawnRequest, Startup,
-    TaskPage, TaskQuery,
+    ActionOutcome, AgentDetail, BulkAction, CatalogEntry, Desktop, DesktopError, ErrorKind,
+    FieldError, FleetAgent, FleetEvent, SavedLogs, SnapshotTaken, SpawnProgress, SpawnRequest,
+    Startup, TaskPage, TaskQuery,
 };
 use myca_orchestrator::gaps::{Filled, Gap};
 use myca_orchestrator::pool::LogLine;
@@ -109,6 +109,11 @@ pub async fn save_logs(app: AppHandle, fleet: Fleet<'_>, agent_id: String) -> An
         )
     })?;
     fleet.save_logs(&agent_id, &directory).await
+}
+
+#[tauri::command]
+pub async fn catalog(fleet: Fleet<'_>) -> Answer<Vec<CatalogEntry>> {
+    fleet.catalog().await
 }
 
 #[tauri::command]

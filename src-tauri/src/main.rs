@@ -52,6 +52,7 @@ fn main() -> ExitCode {
             commands::follow_logs,
             commands::unsubscribe,
             commands::save_logs,
+            commands::catalog,
             commands::validate_spawn,
             commands::spawn_agent,
             commands::list_tasks,

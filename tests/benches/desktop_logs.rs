@@ -123,7 +123,7 @@ async fn run(lines: u64) -> anyhow::Result<()> {
     let request = SpawnRequest {
         agent_id: agent_id.clone(),
         agent_type: "test-agent".into(),
-        category: AgentCategory::Core,
+        category: Some(AgentCategory::Core),
         display_name: "log flood".into(),
         host: None,
         cpu_limit: None,

@@ -29,7 +29,7 @@ fn request(agent_id: &str) -> SpawnRequest {
     SpawnRequest {
         agent_id: agent_id.to_owned(),
         agent_type: "test-agent".into(),
-        category: AgentCategory::Data,
+        category: Some(AgentCategory::Data),
         display_name: "Desk test".into(),
         host: None,
         cpu_limit: Some(0.5),
@@ -82,6 +82,21 @@ async fn the_window_commands_run_the_operator_story_on_a_real_fleet() {
     let watch = desktop
         .watch_fleet(move |batch| events_tx.send(batch).is_ok())
         .unwrap();
+
+    // The catalog: every declared kind, with its credentials' presence.
+    let catalog = desktop.catalog().await.unwrap();
+    let test_agent = catalog
+        .iter()
+        .find(|entry| entry.kind.kind == "test-agent")
+        .expect("test-agent is in the catalog");
+    assert!(test_agent.kind.task_types.iter().any(|t| t.name == "echo"));
+    let mut unexpected = request(&unique_agent_id("desk-settings"));
+    unexpected.settings.insert("bogus".into(), json!(1));
+    let problems = desktop.validate_spawn(&unexpected).await.unwrap();
+    assert!(
+        problems.iter().any(|p| p.field.starts_with("settings")),
+        "{problems:?}"
+    );
 
     // A bad form: every field at fault is named, nothing is created.
     let mut bad = request("Not An Id");

@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 mod tests {
+    use myca_agents::kinds::KindSpec;
     use myca_agents::protocol::AgentMetrics;
     use ts_rs::TS;
 
@@ -17,6 +18,7 @@ mod tests {
     fn the_window_types_are_exported() {
         let exports = [
             AgentMetrics::export_all(),
+            KindSpec::export_all(),
             LogLine::export_all(),
             Topology::export_all(),
             Gap::export_all(),

@@ -1,7 +1,8 @@
 //! What the window is told when a command fails: a kind it can act on, a
 //! message for the operator, and the form fields at fault.
 
-use serde::{Deserialize, Serialize};
+pub use myca_agents::kinds::FieldError;
+use serde::Serialize;
 
 use crate::api::ApiError;
 
@@ -17,12 +18,6 @@ pub enum ErrorKind {
     /// Docker, Redis or the store cannot be reached right now.
     Unavailable,
     Internal,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS, thiserror::Error)]

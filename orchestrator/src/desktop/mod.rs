@@ -5,6 +5,7 @@
 
 mod batches;
 mod bindings;
+mod catalog;
 mod config;
 mod error;
 mod fleet;
@@ -18,6 +19,7 @@ mod subscriptions;
 use std::sync::{Arc, OnceLock};
 
 pub use batches::{forward_in_batches, BatchSink, MAX_BATCH};
+pub use catalog::CatalogEntry;
 pub use config::{desktop_service_config, DesktopConfigError};
 pub use error::{DesktopError, ErrorKind, FieldError};
 pub use fleet::{ActionOutcome, AgentDetail, BulkAction, FleetAgent};

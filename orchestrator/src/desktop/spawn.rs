@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use myca_agents::kinds::{admit, find};
 use myca_agents::protocol::{validate_agent_id, AgentCategory, AgentConfig, ProtocolError};
-use myca_agents::runtime::handlers::ensure_known_kind;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -25,8 +25,10 @@ const HEARTBEAT_POLL: Duration = Duration::from_millis(250);
 #[ts(export)]
 pub struct SpawnRequest {
     pub agent_id: String,
+    /// A kind's id or one of its aliases.
     pub agent_type: String,
-    pub category: AgentCategory,
+    /// Default: the kind's category.
+    pub category: Option<AgentCategory>,
     #[serde(default)]
     pub display_name: String,
     /// A host's name; none places the agent automatically.
@@ -84,22 +86,28 @@ impl SpawnRequest {
             .collect()
     }
 
-    /// The seed's spawn body for replica `agent_id`; every field the form
-    /// leaves out takes the seed's default.
+    /// The seed's spawn body for replica `agent_id`; what the form leaves
+    /// out takes the kind's declared default, else the seed's.
     fn config(&self, agent_id: &str) -> Result<AgentConfig, FieldError> {
+        let kind = find(&self.agent_type);
+        let category = self.category.or(kind.map(|k| k.category));
         let mut body = json!({
             "agent_id": agent_id,
             "agent_type": self.agent_type,
-            "category": self.category,
+            "category": category.unwrap_or(AgentCategory::Core),
             "display_name": self.display_name,
             "settings": self.settings,
             "credentials": self.credentials,
         });
-        if let Some(cpu) = self.cpu_limit {
+        let defaults = kind.map(|k| k.defaults);
+        if let Some(cpu) = self.cpu_limit.or(defaults.map(|d| d.cpu_limit)) {
             body["cpu_limit"] = json!(cpu);
         }
-        if let Some(memory) = self.memory_limit_mb {
+        if let Some(memory) = self.memory_limit_mb.or(defaults.map(|d| d.memory_limit_mb)) {
             body["memory_limit"] = json!(memory);
+        }
+        if let Some(concurrency) = defaults.map(|d| d.max_concurrent_tasks) {
+            body["max_concurrent_tasks"] = json!(concurrency);
         }
         serde_json::from_value(body).map_err(|e| field("agent", e.to_string()))
     }
@@ -116,8 +124,19 @@ impl Desktop {
         if let Err(error) = validate_agent_id(&request.agent_id) {
             problems.push(field("agent_id", error.to_string()));
         }
-        if let Err(error) = ensure_known_kind(&request.agent_type) {
-            problems.push(field("agent_type", error.to_string()));
+        if find(&request.agent_type).is_none() {
+            let known: Vec<_> = myca_agents::kinds::catalog()
+                .iter()
+                .map(|k| k.kind)
+                .collect();
+            problems.push(field(
+                "agent_type",
+                format!(
+                    "no agent kind {:?}; this runtime runs {}",
+                    request.agent_type,
+                    known.join(", ")
+                ),
+            ));
         }
         if let Some(host) = &request.host {
             if *host != service.host_profile.name {
@@ -150,7 +169,15 @@ impl Desktop {
                     format!("an agent {agent_id:?} exists already: choose another id"),
                 ));
             }
-            match request.config(&agent_id) {
+            let config = request.config(&agent_id).and_then(|config| {
+                admit(&config)
+                    .map(|(admitted, _)| admitted)
+                    .map_err(|refusal| {
+                        problems.extend(refusal.field_errors());
+                        field("settings", refusal.to_string())
+                    })
+            });
+            match config {
                 Ok(config) => match service.pool.check(&config) {
                     Ok(()) => {}
                     Err(PoolError::InvalidConfig(ProtocolError::InvalidField {
@@ -159,6 +186,8 @@ impl Desktop {
                     })) => problems.push(field(name, reason)),
                     Err(other) => problems.push(field("agent", other.to_string())),
                 },
+                // Settings problems are listed by field already.
+                Err(problem) if problem.field == "settings" => {}
                 Err(problem) => problems.push(problem),
             }
         }

@@ -4,7 +4,15 @@ import type { AgentCategory } from "./AgentCategory";
 /**
  * What the spawn form sends.
  */
-export type SpawnRequest = { agent_id: string, agent_type: string, category: AgentCategory, display_name: string, 
+export type SpawnRequest = { agent_id: string, 
+/**
+ * A kind's id or one of its aliases.
+ */
+agent_type: string, 
+/**
+ * Default: the kind's category.
+ */
+category: AgentCategory | null, display_name: string, 
 /**
  * A host's name; none places the agent automatically.
  */
