@@ -41,7 +41,13 @@ describe("SpawnForm", () => {
   });
 
   it("shows Rust's field errors next to their fields and does not spawn", async () => {
-    const ipc = scriptIpc({ validate_spawn: [{ field: "agent_id", message: "an agent named echo-1 exists" }, { field: "settings/greeting", message: "too short" }] });
+    const ipc = scriptIpc({
+      validate_spawn: [
+        { field: "agent_id", message: "an agent named echo-1 exists" },
+        { field: "settings.greeting", message: "too short" },
+        { field: "credentials", message: "OTHER is not in the OS keyring: add it in the credentials wizard" },
+      ],
+    });
     open();
     await settle();
     typeInto(byTestId(view.target, "spawn-agent-id"), "echo-1");
@@ -49,6 +55,7 @@ describe("SpawnForm", () => {
     await settle();
     expect(byTestId(view.target, "spawn-agent-id-error").textContent).toBe("an agent named echo-1 exists");
     expect(byTestId(view.target, "spawn-setting-greeting-error").textContent).toBe("too short");
+    expect(byTestId(view.target, "spawn-other-errors").textContent).toBe("credentials: OTHER is not in the OS keyring: add it in the credentials wizard");
     expect(ipc.called("spawn_agent")).toEqual([]);
   });
 

@@ -21,13 +21,17 @@ const ANSI = ["\u001b[32mINFO\u001b[0m", "\u001b[33mWARN\u001b[0m", "\u001b[36mD
 
 /**
  * `?agents=N` sizes the fleet, `?events=N` sets the metrics events and
- * `?loglines=N` the log lines per 100 ms batch.
+ * `?loglines=N` the log lines per 100 ms batch, `?topology=N` the agents
+ * drawn in the topology; `?startup=failed` shows a start-up that cannot
+ * reach Redis.
  */
 export function installMockBackend(): void {
   const query = new URLSearchParams(location.search);
   const agentCount = Number(query.get("agents") ?? 240);
   const eventsPerBatch = Number(query.get("events") ?? 20);
   const linesPerBatch = Number(query.get("loglines") ?? 5);
+  const startupFails = query.get("startup") === "failed";
+  const topologyAgents = Number(query.get("topology") ?? 60);
   const startedAt = Date.now();
   const agents = sampleAgents(agentCount);
   const streams = new Map<number, ReturnType<typeof setInterval>>();
@@ -40,6 +44,15 @@ export function installMockBackend(): void {
   }
 
   function startup() {
+    if (startupFails) {
+      const steps: StartupStep[] = STEP_NAMES.map((name, i) => ({
+        name,
+        state: i === 0 ? "done" : i === 1 ? "failed" : "pending",
+        detail: i === 1 ? "redis://127.0.0.1:6390/0: connection refused" : null,
+        hint: i === 1 ? "start Redis, or point MYCA_REDIS_URL at a running one" : null,
+      }));
+      return { phase: "failed", steps };
+    }
     const done = Math.min(STEP_NAMES.length, Math.floor(((Date.now() - startedAt) / STARTUP_MS) * STEP_NAMES.length));
     const steps: StartupStep[] = STEP_NAMES.map((name, i) => ({
       name,
@@ -140,7 +153,7 @@ export function installMockBackend(): void {
       agent: { agent_id: a.agentId ?? "test-agent-001", agent_type: "test-agent", category: "core", container_id: "c1", state: "running", port: null },
       requeued: ["t-1"], knowledge_restored: 4, conversation_restored: 2, secrets_to_provide: ["API_TOKEN"],
     }),
-    topology: (a) => sampleTopology(agents, a.windowSeconds as number),
+    topology: (a) => sampleTopology(agents, a.windowSeconds as number, topologyAgents),
     list_gaps: () => sampleGaps,
     fill_gap: (a) => ({ outcome: "awaiting_approval", approval: { ...sampleApprovals()[0], subject: a.agentId } }),
     list_approvals: sampleApprovals,

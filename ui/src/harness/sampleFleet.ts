@@ -142,8 +142,8 @@ export function sampleTasks(count: number, agentId?: string): LedgerEntry[] {
   });
 }
 
-export function sampleTopology(agents: FleetAgent[], windowSeconds: number): Topology {
-  const shown = agents.slice(0, 60);
+export function sampleTopology(agents: FleetAgent[], windowSeconds: number, agentCount: number): Topology {
+  const shown = agents.slice(0, agentCount);
   const hostIds = [...new Set(shown.map((a) => a.host))];
   return {
     window_seconds: windowSeconds,

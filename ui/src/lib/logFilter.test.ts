@@ -76,6 +76,20 @@ describe("FilteredLog", () => {
     expect(log.visible()).toEqual([]);
   });
 
+  it("hands out a window that stays as it was while newer lines arrive", () => {
+    const log = new FilteredLog(4);
+    log.push(lines("a", "b", "c"));
+    const before = log.visible();
+    log.push(lines("d", "e"));
+    expect(before.length).toBe(3);
+    expect([...before].map((l) => l.text)).toEqual(["a", "b", "c"]);
+    const after = log.visible();
+    expect(after.length).toBe(4);
+    expect(after[0].text).toBe("b");
+    expect(after[4]).toBeUndefined();
+    expect(after.map((l) => l.text)).toEqual(["b", "c", "d", "e"]);
+  });
+
   it("keeps showing everything while the expression is invalid", () => {
     const log = new FilteredLog(10);
     log.push(lines("a", "b"));

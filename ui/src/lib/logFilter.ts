@@ -36,6 +36,20 @@ export function compileFilter(spec: LogFilterSpec): CompiledFilter {
   }
 }
 
+/** `items[start .. start + length)` as an array, without copying (it only reads `length` and indexes). */
+function windowOf<T>(items: T[], start: number, length: number): readonly T[] {
+  return new Proxy(items, {
+    get(target, key, receiver) {
+      if (key === "length") return length;
+      if (typeof key === "string" && /^\d+$/.test(key)) {
+        const index = Number(key);
+        return index < length ? target[start + index] : undefined;
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 /**
  * The lines the view shows: the buffer with non-matching lines removed,
  * kept incrementally so a busy agent costs only its new lines per batch.
@@ -73,8 +87,13 @@ export class FilteredLog {
     return this.#filter;
   }
 
-  visible(): BufferedLine[] {
-    return this.#visible.slice(this.#start);
+  /**
+   * The lines shown now, as a read-only window onto the kept lines rather
+   * than a copy: the view asks for it on every batch, and copying 100,000
+   * references ten times a second is garbage the window does not need.
+   */
+  visible(): readonly BufferedLine[] {
+    return windowOf(this.#visible, this.#start, this.#visible.length - this.#start);
   }
 
   get visibleCount(): number {

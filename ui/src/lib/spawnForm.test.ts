@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testKind } from "../test/fixtures";
-import { buildSpawnRequest, fieldErrorsToProblems, initialSpawnInputs, missingCredentials } from "./spawnForm";
+import { buildSpawnRequest, fieldErrorsToProblems, initialSpawnInputs, missingCredentials, settingsFields, unplacedProblems } from "./spawnForm";
 
 describe("spawn form", () => {
   it("starts from the kind's defaults, automatic placement and one replica", () => {
@@ -41,8 +41,17 @@ describe("spawn form", () => {
         { field: "settings/greeting", message: "too long" },
         { field: "settings.mode", message: "unknown" },
         { field: "agent_id", message: "second problem" },
+        { field: "memory_limit", message: "must be at least 16 MB" },
       ]),
-    ).toEqual({ agent_id: "already exists", "settings.greeting": "too long", "settings.mode": "unknown" });
+    ).toEqual({ agent_id: "already exists", "settings.greeting": "too long", "settings.mode": "unknown", memory_limit_mb: "must be at least 16 MB" });
+  });
+
+  it("lists problems with no field of their own under the form", () => {
+    const problems = { agent_id: "taken", "settings.greeting": "too long", credentials: "OTHER is not in the OS keyring", settings: "bad" };
+    expect(unplacedProblems(problems, settingsFields(testKind))).toEqual([
+      ["credentials", "OTHER is not in the OS keyring"],
+      ["settings", "bad"],
+    ]);
   });
 
   it("lists the credentials the keyring lacks", () => {

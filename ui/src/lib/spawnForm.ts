@@ -85,14 +85,25 @@ export function buildSpawnRequest(
   };
 }
 
+/** Names the orchestrator's configuration uses for a field the form names otherwise. */
+const FORM_NAMES: Record<string, string> = { memory_limit: "memory_limit_mb" };
+
 /** Rust's field errors (an answer or a `DesktopError`'s fields) under the form's field names (`settings/x` → `settings.x`). */
 export function fieldErrorsToProblems(errors: FieldError[]): FieldProblems {
   const problems: FieldProblems = {};
   for (const { field, message } of errors) {
     const key = field.replace(/^settings[/.]/, "settings.").replace(/^\/+/, "");
-    problems[key] ??= message;
+    problems[FORM_NAMES[key] ?? key] ??= message;
   }
   return problems;
+}
+
+/** The form's own fields; a problem about anything else is listed under the form. */
+const FORM_FIELDS = ["agent_id", "display_name", "host", "cpu_limit", "memory_limit_mb", "replicas"];
+
+export function unplacedProblems(problems: FieldProblems, settings: SchemaField[]): [string, string][] {
+  const placed = new Set([...FORM_FIELDS, ...settings.map((f) => `settings.${f.name}`)]);
+  return Object.entries(problems).filter(([field]) => !placed.has(field));
 }
 
 /** Names of the credentials the kind needs that the keyring lacks. */
