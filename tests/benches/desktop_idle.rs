@@ -1,5 +1,5 @@
-//! The desktop app's resident memory (the app and its WebKit processes)
-//! while idle: with no agents, then with N agents of its fleet running and
+//! The desktop app's memory (the app and its WebKit processes: RSS, PSS
+//! and anonymous) while idle: with no agents, then with N agents of its fleet running and
 //! shown (default 100; the target is at most 200 MB there). There is no
 //! baseline to divide by: the figures are absolute, for this machine.
 //!
@@ -19,7 +19,7 @@ use myca_e2e::api::test_service_config;
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, AppEnv};
 use myca_e2e::process::ChildGuard;
-use myca_e2e::rss::tree_rss_kib;
+use myca_e2e::rss::{tree_footprint, Footprint};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::pool::FleetInstance;
 use myca_orchestrator::service::{BrokerChoice, FleetService};
@@ -69,7 +69,7 @@ async fn run(agents: usize) -> anyhow::Result<()> {
     let env = AppEnv::new(redis.clone());
     let app = launch(&env)?;
     std::thread::sleep(SETTLE);
-    let idle_empty = tree_rss_kib(app.id());
+    let idle_empty = tree_footprint(app.id());
 
     // The agents join the app's fleet instance from a service of our own.
     let dir = tempfile::tempdir()?;
@@ -101,20 +101,27 @@ async fn run(agents: usize) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     std::thread::sleep(SETTLE);
-    let idle_full = tree_rss_kib(app.id());
+    let idle_full = tree_footprint(app.id());
 
     println!(
-        "desktop_idle: the app and its WebKit processes, idle for {} s",
+        "desktop_idle: {} and its WebKit processes, idle for {} s (MiB)",
+        desktop_binary().display(),
         SETTLE.as_secs()
     );
-    println!("  0 agents:   {:>7.1} MiB", mib(idle_empty));
+    println!("  agents      RSS      PSS   anonymous");
+    let row = |agents: usize, m: Footprint| {
+        println!(
+            "  {agents:>6} {:>8.1} {:>8.1} {:>11.1}",
+            mib(m.rss_kib),
+            mib(m.pss_kib),
+            mib(m.anon_kib)
+        )
+    };
+    row(0, idle_empty);
+    row(agents, idle_full);
     println!(
-        "  {agents} agents: {:>7.1} MiB (target at 100: <= {TARGET_MIB} MiB)",
-        mib(idle_full)
-    );
-    println!(
-        "  ratio {agents}/0:  {:>7.2}",
-        idle_full as f64 / idle_empty.max(1) as f64
+        "  ratio {agents}/0 (PSS): {:.2}; target at 100 agents: <= {TARGET_MIB} MiB",
+        idle_full.pss_kib as f64 / idle_empty.pss_kib.max(1) as f64
     );
     drop(app);
     Ok(())

@@ -1,5 +1,7 @@
-//! Resident memory of a process and everything it started (the desktop
-//! app's WebKit web and network processes count as the window's memory).
+//! Memory of a process and everything it started (the desktop app's WebKit
+//! web and network processes count as the window's memory): resident
+//! (RSS, shared library pages included), proportional (PSS, shared pages
+//! split among their users) and anonymous (the heap and stacks alone).
 
 use std::collections::HashMap;
 
@@ -28,21 +30,44 @@ fn parents() -> HashMap<u32, u32> {
     parents
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Footprint {
+    pub rss_kib: u64,
+    pub pss_kib: u64,
+    pub anon_kib: u64,
 }
 
-/// Resident KiB of `root` and all its descendants.
-pub fn tree_rss_kib(root: u32) -> u64 {
+impl std::ops::Add for Footprint {
+    type Output = Footprint;
+
+    fn add(self, other: Footprint) -> Footprint {
+        Footprint {
+            rss_kib: self.rss_kib + other.rss_kib,
+            pss_kib: self.pss_kib + other.pss_kib,
+            anon_kib: self.anon_kib + other.anon_kib,
+        }
+    }
+}
+
+fn footprint(pid: u32) -> Footprint {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        rollup
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|kib| kib.parse().ok())
+            .unwrap_or(0)
+    };
+    Footprint {
+        rss_kib: field("Rss:"),
+        pss_kib: field("Pss:"),
+        anon_kib: field("Anonymous:"),
+    }
+}
+
+/// The memory of `root` and all its descendants.
+pub fn tree_footprint(root: u32) -> Footprint {
     let parents = parents();
     let mut tree = vec![root];
     let mut i = 0;
@@ -56,7 +81,9 @@ pub fn tree_rss_kib(root: u32) -> u64 {
         );
         i += 1;
     }
-    tree.into_iter().map(rss_kib).sum()
+    tree.into_iter()
+        .map(footprint)
+        .fold(Footprint::default(), |a, b| a + b)
 }
 
 #[cfg(test)]
@@ -64,15 +91,22 @@ mod tests {
     #[test]
     fn a_process_tree_holds_at_least_its_root() {
         let me = std::process::id();
-        let own = super::rss_kib(me);
-        assert!(own > 0);
+        let own = super::footprint(me);
+        assert!(
+            own.rss_kib > 0 && own.pss_kib > 0 && own.anon_kib > 0,
+            "{own:?}"
+        );
+        assert!(own.pss_kib <= own.rss_kib);
         let mut child = std::process::Command::new("sleep")
             .arg("5")
             .spawn()
             .unwrap();
-        let tree = super::tree_rss_kib(me);
+        let tree = super::tree_footprint(me);
         child.kill().unwrap();
         child.wait().unwrap();
-        assert!(tree > own, "the child's memory counts: {tree} vs {own}");
+        assert!(
+            tree.rss_kib > own.rss_kib,
+            "the child's memory counts: {tree:?} vs {own:?}"
+        );
     }
 }
