@@ -96,6 +96,7 @@ pub mod cleanup;
 pub mod containers;
 pub mod desktop;
 pub mod docker_cli;
+pub mod fake_proxmox;
 pub mod images;
 pub mod kinds;
 pub mod locks;

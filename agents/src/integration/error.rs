@@ -94,7 +94,8 @@ pub fn service_message(body: &str) -> String {
         (Some(message), Some(fields)) => shorten(&format!("{} ({fields})", message.trim())),
         (Some(message), None) => shorten(message.trim()),
         (None, Some(fields)) => shorten(&fields),
-        (None, None) => shorten(body.trim()),
+        // JSON without a message (Proxmox's `{"data": null}`): the status says it.
+        (None, None) => String::new(),
     }
 }
 
@@ -135,6 +136,7 @@ mod tests {
                 "vmid: invalid format - value does not look like a valid VM ID",
             ),
             ("plain text failure\n", "plain text failure"),
+            (r#"{"data":null}"#, ""),
         ];
         for (body, expected) in cases {
             assert_eq!(service_message(body), expected);

@@ -1,0 +1,3 @@
+//! Infrastructure kinds: the machines and engines the fleet runs on.
+
+pub(super) mod proxmox;
