@@ -102,6 +102,7 @@ pub mod kinds;
 pub mod locks;
 pub mod pool;
 pub mod process;
+pub mod prometheus_stack;
 pub mod redis_server;
 pub mod rss;
 pub mod stores;

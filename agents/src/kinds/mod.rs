@@ -24,7 +24,9 @@ fn declare() -> Vec<KindSpec> {
     let kinds = [
         core::custom::spec(),
         core::test_agent::spec(),
+        core::myca_core::spec(),
         infrastructure::proxmox::spec(),
+        infrastructure::monitoring::spec(),
     ];
     kinds
         .into_iter()
