@@ -25,6 +25,8 @@ fn declare() -> Vec<KindSpec> {
         core::custom::spec(),
         core::test_agent::spec(),
         core::myca_core::spec(),
+        core::task_router::spec(),
+        core::event_processor::spec(),
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
     ];
