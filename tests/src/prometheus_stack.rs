@@ -32,8 +32,9 @@ fn start(binary: &str, args: &[String]) -> ChildGuard {
 /// Waits until `url` answers JSON for which `ready` holds.
 async fn wait_until(url: &str, ready: impl Fn(&Value) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
+    let client = crate::http_client();
     loop {
-        if let Ok(response) = reqwest::get(url).await {
+        if let Ok(response) = client.get(url).send().await {
             if let Ok(answer) = response.json::<Value>().await {
                 if ready(&answer) {
                     return;

@@ -67,15 +67,17 @@ async fn monitoring_agent_queries_prometheus_and_silences_alertmanager() {
     let silence = json!({"matchers": [{"name": "alertname", "value": FIRING_ALERT}], "duration_minutes": 30, "comment": "e2e"});
     let silenced = completed(&api, &ops, "create_silence", silence).await;
     let silence_id = silenced["silence_id"].as_str().unwrap().to_owned();
-    let stored: serde_json::Value = reqwest::get(format!(
-        "{}/api/v2/silence/{silence_id}",
-        stack.alertmanager_url
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let stored: serde_json::Value = myca_e2e::http_client()
+        .get(format!(
+            "{}/api/v2/silence/{silence_id}",
+            stack.alertmanager_url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stored["status"]["state"], "active", "{stored}");
     assert_eq!(stored["comment"], "e2e");
 
