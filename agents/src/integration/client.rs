@@ -239,6 +239,11 @@ impl Service {
         let text = response.text().await.map_err(|e| self.transport(e))?;
         let answer = if text.trim().is_empty() {
             Value::Null
+        } else if self.config.envelope == Envelope::Bare
+            && serde_json::from_str::<Value>(&text).is_err()
+        {
+            // A webhook's `ok`: plain text where no envelope is expected.
+            Value::String(self.redact(text.trim()))
         } else {
             serde_json::from_str(&text).map_err(|error| ServiceError::BadAnswer {
                 service: self.config.service.clone(),

@@ -65,7 +65,7 @@ impl ServiceError {
 
 /// Where APIs put their error text: Cloudflare `errors[].message`, GitHub
 /// and most `message`, Prometheus `error`, UniFi `meta.msg`, Proxmox
-/// `errors` (a field → problem object) and `message`.
+/// `errors` (a field → problem object) and `message`, the orchestrator `detail`.
 pub fn service_message(body: &str) -> String {
     let Ok(json) = serde_json::from_str::<Value>(body) else {
         return shorten(body.trim());
@@ -77,10 +77,11 @@ pub fn service_message(body: &str) -> String {
     };
     let found = text("/errors/0/message")
         .or_else(|| text("/message"))
+        // Before `error`, which some APIs (ours) fill with the status' name.
+        .or_else(|| text("/detail"))
         .or_else(|| text("/error/message"))
         .or_else(|| text("/error"))
-        .or_else(|| text("/meta/msg"))
-        .or_else(|| text("/detail"));
+        .or_else(|| text("/meta/msg"));
     let fields = json.get("errors").and_then(Value::as_object).map(|fields| {
         fields
             .iter()
@@ -94,7 +95,8 @@ pub fn service_message(body: &str) -> String {
         (Some(message), Some(fields)) => shorten(&format!("{} ({fields})", message.trim())),
         (Some(message), None) => shorten(message.trim()),
         (None, Some(fields)) => shorten(&fields),
-        (None, None) => shorten(body.trim()),
+        // JSON without a message (Proxmox's `{"data": null}`): the status says it.
+        (None, None) => String::new(),
     }
 }
 
@@ -135,6 +137,11 @@ mod tests {
                 "vmid: invalid format - value does not look like a valid VM ID",
             ),
             ("plain text failure\n", "plain text failure"),
+            (r#"{"data":null}"#, ""),
+            (
+                r#"{"error":"Unauthorized","detail":"missing or wrong API key"}"#,
+                "missing or wrong API key",
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(service_message(body), expected);

@@ -20,7 +20,7 @@ pub use paging::{all_pages, poll, Cursor, Polled};
 pub use redact::{Redactor, REDACTED};
 pub use tls::{http_client_builder, BadFingerprint, Trust};
 
-#[cfg(test)]
-mod fake;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fake;
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,10 @@
 
 mod admission;
 mod common;
+mod connect;
 mod core;
 mod docs;
+mod infrastructure;
 pub mod schema;
 mod spec;
 
@@ -19,7 +21,15 @@ pub use spec::{CredentialSpec, KindDefaults, KindSpec, Privilege, Run, TaskTypeS
 
 /// Every kind's declaration, in the order `GET /catalog` lists them.
 fn declare() -> Vec<KindSpec> {
-    let kinds = [core::custom::spec(), core::test_agent::spec()];
+    let kinds = [
+        core::custom::spec(),
+        core::test_agent::spec(),
+        core::myca_core::spec(),
+        core::task_router::spec(),
+        core::event_processor::spec(),
+        infrastructure::proxmox::spec(),
+        infrastructure::monitoring::spec(),
+    ];
     kinds
         .into_iter()
         .map(|mut kind| {

@@ -189,6 +189,16 @@ impl AgentConfig {
         {
             return Err(ProtocolError::ManagedVariable(managed.clone()));
         }
+        // What the container runtime cannot set (it answers with a 500).
+        let unsettable = self.environment.iter().any(|(name, value)| {
+            name.is_empty() || name.contains(['=', '\0']) || value.contains('\0')
+        });
+        if unsettable {
+            return invalid(
+                "environment",
+                "a variable name must be non-empty without '=' or NUL, a value without NUL",
+            );
+        }
         self.credentials
             .iter()
             .try_for_each(CredentialRef::validate)?;
@@ -271,6 +281,15 @@ mod tests {
         let error = config.validate().unwrap_err();
         assert_eq!(error, ProtocolError::ManagedVariable("REDIS_URL".into()));
         assert!(error.to_string().contains("REDIS_URL"), "{error}");
+        for (name, value) in [("A\0B", "v"), ("A=B", "v"), ("", "v"), ("OK", "v\0")] {
+            let mut config = AgentConfig::new("a1", "custom", AgentCategory::Core);
+            config.environment.insert(name.into(), value.into());
+            let refused = config.validate().unwrap_err().to_string();
+            assert!(
+                refused.contains("environment"),
+                "{name:?}={value:?}: {refused}"
+            );
+        }
 
         let mut config = AgentConfig::new("a1", "custom", AgentCategory::Core);
         config.environment.insert("REGION".into(), "eu".into());

@@ -203,6 +203,10 @@ mod tests {
         assert_eq!(config.cpu_limit, 0.5);
         let unknown_kind = config_from_template("ops-2", "nobody", AgentCategory::Data);
         assert_eq!(unknown_kind.memory_limit, 1024);
+        // The seed's required `proxmox-agent` (type `proxmox`) fills as the real kind.
+        let seed = config_from_template("proxmox-agent", "proxmox", AgentCategory::Infrastructure);
+        assert_eq!(seed.agent_type, "proxmox-agent");
+        assert_eq!(validate_new(&seed, &[]), Ok(()));
         assert_eq!(validate_new(&config, &[]), Ok(()));
         assert!(matches!(
             validate_new(&config, &["ops-1".into()]),

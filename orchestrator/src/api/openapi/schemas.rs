@@ -135,8 +135,8 @@ fn agent_config(fleet: &Fleet) -> Value {
             "capabilities": names, "dependencies": names,
             "settings": {"type": "object", "description": "As the kind's settings_schema says (GET /catalog)"},
             "environment": {
-                "type": "object", "additionalProperties": {"type": "string"},
-                "propertyNames": {"not": {"enum": env::MANAGED}},
+                "type": "object", "additionalProperties": {"type": "string", "pattern": "^[^\\u0000]*$"},
+                "propertyNames": {"not": {"enum": env::MANAGED}, "pattern": "^[^=\\u0000]+$"},
                 "description": "Plain variables; a secret-named one moves to the OS keyring and is delivered as a credential"
             },
             "credentials": {

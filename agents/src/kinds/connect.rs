@@ -1,0 +1,41 @@
+//! What a kind's handler needs to reach its service: a setting, a
+//! credential (with a message saying how to give it when it is missing),
+//! and a payload field the schema already checked.
+
+use serde_json::Value;
+
+use crate::integration::Secret;
+use crate::runtime::handlers::TaskContext;
+
+/// A string setting; the kind's schema gave it a default or made it required.
+pub fn setting<'a>(context: &'a TaskContext, name: &str) -> Result<&'a str, String> {
+    context
+        .settings
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("setting {name:?} is not set for this agent"))
+}
+
+/// A credential the agent was given at spawn, by name.
+pub fn credential(context: &TaskContext, name: &str) -> Result<Secret, String> {
+    context
+        .credentials
+        .get(name)
+        .map(Secret::new)
+        .ok_or_else(|| {
+            format!(
+                "credential {name} was not given to this agent: spawn it with \
+             \"credentials\": [{{\"name\": \"{name}\", \"from\": \"<keyring item>\"}}]"
+            )
+        })
+}
+
+/// A string field of the payload (the payload schema requires it).
+pub fn text<'a>(payload: &'a Value, field: &str) -> &'a str {
+    payload[field].as_str().unwrap_or_default()
+}
+
+/// An optional string field of the payload.
+pub fn optional_text<'a>(payload: &'a Value, field: &str) -> Option<&'a str> {
+    payload.get(field).and_then(Value::as_str)
+}

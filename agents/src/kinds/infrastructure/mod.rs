@@ -1,0 +1,4 @@
+//! Infrastructure kinds: the machines and engines the fleet runs on.
+
+pub(super) mod monitoring;
+pub(super) mod proxmox;
