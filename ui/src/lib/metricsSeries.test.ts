@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentMetrics } from "../bindings/AgentMetrics";
-import { MetricsSeries, emptyChartMessage, pointCounts } from "./metricsSeries";
+import { MetricsSeries, axisClock, emptyChartMessage, pointCounts } from "./metricsSeries";
 
 const point = (minute: number, cpu: number, tasks: number): AgentMetrics => ({
   agent_id: "a1",
@@ -55,5 +55,12 @@ describe("empty charts", () => {
     expect(emptyChartMessage("cpu", 0, true)).toBe("No samples yet — the orchestrator samples every 10 s");
     expect(emptyChartMessage("tasksPerMinute", 0, true)).toContain("Needs two samples");
     expect(emptyChartMessage("memory", 1, true)).toBeNull();
+  });
+});
+
+describe("axisClock", () => {
+  it("labels the time axis with the local hour and minute", () => {
+    expect(axisClock(new Date(2026, 10, 25, 9, 5, 30).getTime() / 1000)).toBe("09:05");
+    expect(axisClock(new Date(2026, 10, 25, 17, 40).getTime() / 1000)).toBe("17:40");
   });
 });

@@ -90,3 +90,12 @@ export function emptyChartMessage(key: ChartKey, points: number, loaded: boolean
   if (key === "tasksPerMinute") return `Needs two samples with task counts — the orchestrator samples every ${SAMPLE_EVERY_SECONDS} s`;
   return `No samples yet — the orchestrator samples every ${SAMPLE_EVERY_SECONDS} s`;
 }
+
+/**
+ * A time axis label, `HH:MM` on one line: uPlot's default adds the date on a
+ * second line, which takes half of a short chart's height from its values.
+ */
+export function axisClock(unixSeconds: number): string {
+  const at = new Date(unixSeconds * 1000);
+  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+}
