@@ -70,6 +70,47 @@ describe("LogView", () => {
     expect(texts()).toEqual(["while paused"]);
   });
 
+  it("keeps what was shown when paused, even as the buffer overwrites it", async () => {
+    const { send } = await open();
+    await send([{ timestamp: null, stream: "stdout", text: "before pause" }]);
+    byTestId(view.target, "logs-pause").click();
+    await settle();
+    await send([{ timestamp: null, stream: "stdout", text: "while paused" }]);
+    expect(texts()).toEqual(["before pause"]);
+  });
+
+  it("draws the runtime's JSON lines as time, level, message and fields, filtering on the raw text", async () => {
+    const { send } = await open();
+    const raw = '{"timestamp":"2026-11-25T17:18:09.676485Z","level":"INFO","fields":{"message":"task finished","task_id":"09f6"},"target":"myca_agents::runtime"}';
+    await send([
+      { timestamp: null, stream: "stdout", text: raw },
+      { timestamp: null, stream: "stdout", text: "plain line" },
+    ]);
+    const line = view.target.querySelector(".log-text.structured") as HTMLElement;
+    expect(line.querySelector(".log-level")?.textContent).toBe("INFO");
+    expect(line.querySelector(".log-message")?.textContent).toBe("task finished");
+    expect([...line.querySelectorAll(".log-field")].map((f) => f.textContent)).toEqual(["task_id=09f6", "target=myca_agents::runtime"]);
+    expect(line.title).toBe(raw);
+    expect(view.target.querySelector(".log-time")?.textContent).toBe("17:18:09.676");
+
+    typeInto(byTestId(view.target, "logs-filter"), '"level":"INFO"');
+    await settle();
+    expect(view.target.querySelectorAll(".log-line")).toHaveLength(1);
+
+    (byTestId(view.target, "logs-structured") as HTMLInputElement).click();
+    await settle();
+    expect(texts()).toEqual([raw]);
+  });
+
+  it("wraps long lines by default, and cuts them on request", async () => {
+    await open();
+    const lines = byTestId(view.target, "log-lines");
+    expect(lines.classList.contains("wrap")).toBe(true);
+    (byTestId(view.target, "logs-wrap") as HTMLInputElement).click();
+    await settle();
+    expect(lines.classList.contains("wrap")).toBe(false);
+  });
+
   it("hides timestamps on request", async () => {
     const { send } = await open();
     await send([{ timestamp: "2026-11-25T10:00:00.123Z", stream: "stdout", text: "x" }]);

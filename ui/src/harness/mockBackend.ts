@@ -17,6 +17,12 @@ type Args = Record<string, unknown>;
 
 const STEP_NAMES = ["store", "redis", "docker", "hosts", "fleet"];
 const STARTUP_MS = 1500;
+/** A line as the agent runtime's JSON tracing subscriber writes it. */
+function runtimeJsonLine(n: number): string {
+  const fields = { message: n % 4 === 0 ? "task finished" : "task started", task_id: `0f${n.toString(16).padStart(6, "0")}-3859-493b-998a-ba5b3cb5a45b`, task_type: "echo", agent_id: "test-agent-001" };
+  return JSON.stringify({ timestamp: new Date().toISOString(), level: n % 10 === 0 ? "WARN" : "INFO", fields, target: "myca_agents::runtime::tasks" });
+}
+
 const ANSI = ["\u001b[32mINFO\u001b[0m", "\u001b[33mWARN\u001b[0m", "\u001b[36mDEBUG\u001b[0m"];
 
 /**
@@ -107,7 +113,7 @@ export function installMockBackend(): void {
         const lines: LogLine[] = Array.from({ length: linesPerBatch }, () => {
           n++;
           const stderr = n % 9 === 0;
-          return { stream: stderr ? "stderr" : "stdout", timestamp: new Date().toISOString(), text: stderr ? `\u001b[31mERROR\u001b[0m task ${n} failed: <payload.text> is empty` : `${ANSI[n % 3]} handled echo task ${n} in ${n % 50} ms` };
+          return { stream: stderr ? "stderr" : "stdout", timestamp: new Date().toISOString(), text: stderr ? `\u001b[31mERROR\u001b[0m task ${n} failed: <payload.text> is empty` : n % 2 === 0 ? runtimeJsonLine(n) : `${ANSI[n % 3]} handled echo task ${n} in ${n % 50} ms` };
         });
         (a.onLines as Channel<LogLine[]>).onmessage(lines);
       });

@@ -7,3 +7,8 @@ import Anser from "anser";
 export function ansiLineToHtml(text: string): string {
   return Anser.ansiToHtml(Anser.escapeForHtml(text));
 }
+
+/** Whether a line has escape sequences to colour; plain lines are drawn as text, without HTML. */
+export function hasAnsi(text: string): boolean {
+  return text.includes("\u001b");
+}

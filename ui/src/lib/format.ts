@@ -38,3 +38,12 @@ export function formatDuration(fromIso: string | null, toIso: string | null): st
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
+
+/** A JSON detail (audit entries) as `key=value` pairs, so it reads and wraps like the log's fields. */
+export function formatDetail(detail: unknown): string {
+  if (detail == null) return "";
+  if (typeof detail !== "object" || Array.isArray(detail)) return JSON.stringify(detail);
+  return Object.entries(detail)
+    .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join("  ");
+}

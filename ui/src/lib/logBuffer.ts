@@ -11,36 +11,51 @@ export interface BufferedLine extends LogLine {
 }
 
 /**
- * Appends are amortised O(1): evicted lines are skipped by an offset and the
- * backing array is compacted once the dead prefix is as long as the buffer.
+ * A ring of fixed size: a line costs its one object (numbered in place, not
+ * copied) and one slot, and a full buffer overwrites its oldest slot rather
+ * than growing and compacting arrays, so a flood makes no garbage here
+ * beyond the lines it evicts.
  */
 export class LogBuffer {
-  #items: BufferedLine[] = [];
-  #start = 0;
+  #ring: (BufferedLine | undefined)[] = [];
+  #head = 0;
+  #length = 0;
   #nextSeq = 0;
 
   constructor(readonly capacity: number = LOG_CAPACITY) {}
 
-  /** Appends a batch and returns the lines as stored (with their numbers). */
-  push(batch: LogLine[]): BufferedLine[] {
-    const added = batch.map((line) => ({ ...line, seq: this.#nextSeq++ }));
-    for (const line of added) this.#items.push(line);
-    const excess = this.length - this.capacity;
-    if (excess > 0) this.#start += excess;
-    if (this.#start >= this.capacity) {
-      this.#items = this.#items.slice(this.#start);
-      this.#start = 0;
+  /**
+   * Appends a batch and returns the lines as stored (with their numbers).
+   * The batch's objects become the stored lines: the caller hands them over.
+   */
+  push(batch: LogLine[]): readonly BufferedLine[] {
+    const kept = batch.length > this.capacity ? batch.slice(batch.length - this.capacity) : batch;
+    this.#nextSeq += batch.length - kept.length;
+    for (const line of kept as BufferedLine[]) {
+      line.seq = this.#nextSeq++;
+      if (this.#length < this.capacity) {
+        this.#ring[(this.#head + this.#length) % this.capacity] = line;
+        this.#length++;
+      } else {
+        this.#ring[this.#head] = line;
+        this.#head = (this.#head + 1) % this.capacity;
+      }
     }
-    return added.slice(Math.max(0, added.length - this.capacity));
+    return kept as BufferedLine[];
   }
 
   get length(): number {
-    return this.#items.length - this.#start;
+    return this.#length;
+  }
+
+  /** The line `index` places after the oldest kept one. */
+  at(index: number): BufferedLine | undefined {
+    return index >= 0 && index < this.#length ? this.#ring[(this.#head + index) % this.capacity] : undefined;
   }
 
   /** The number of the oldest line still kept (= next number when empty). */
   get oldestSeq(): number {
-    return this.length > 0 ? this.#items[this.#start].seq : this.#nextSeq;
+    return this.#length > 0 ? this.at(0)!.seq : this.#nextSeq;
   }
 
   /** Lines ever received, kept or not. */
@@ -48,12 +63,14 @@ export class LogBuffer {
     return this.#nextSeq;
   }
 
+  /** A copy of the kept lines, oldest first (for re-filtering, not per batch). */
   lines(): BufferedLine[] {
-    return this.#items.slice(this.#start);
+    return Array.from({ length: this.#length }, (_, index) => this.at(index)!);
   }
 
   clear(): void {
-    this.#items = [];
-    this.#start = 0;
+    this.#ring = [];
+    this.#head = 0;
+    this.#length = 0;
   }
 }

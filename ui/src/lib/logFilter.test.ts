@@ -18,8 +18,7 @@ describe("LogBuffer", () => {
 
   it("stays bounded at 100,000 lines after 300,000", () => {
     const buffer = new LogBuffer();
-    const batch = lines(...Array.from({ length: 1000 }, (_, i) => `line ${i}`));
-    for (let i = 0; i < 300; i++) buffer.push(batch);
+    for (let i = 0; i < 300; i++) buffer.push(lines(...Array.from({ length: 1000 }, (_, j) => `line ${j}`)));
     expect(buffer.length).toBe(100_000);
     expect(buffer.received).toBe(300_000);
     expect(buffer.lines()[0].seq).toBe(200_000);
@@ -76,18 +75,38 @@ describe("FilteredLog", () => {
     expect(log.visible()).toEqual([]);
   });
 
-  it("hands out a window that stays as it was while newer lines arrive", () => {
+  it("hands out a window onto the kept lines, and a snapshot that stays as it was", () => {
     const log = new FilteredLog(4);
     log.push(lines("a", "b", "c"));
     const before = log.visible();
+    const paused = log.snapshot();
     log.push(lines("d", "e"));
     expect(before.length).toBe(3);
-    expect([...before].map((l) => l.text)).toEqual(["a", "b", "c"]);
+    expect([...before].map((l) => l.text)).toEqual(["b", "c", "d"]);
+    expect(paused.map((l) => l.text)).toEqual(["a", "b", "c"]);
     const after = log.visible();
     expect(after.length).toBe(4);
     expect(after[0].text).toBe("b");
     expect(after[4]).toBeUndefined();
     expect(after.map((l) => l.text)).toEqual(["b", "c", "d", "e"]);
+  });
+
+  it("keeps a filtered window intact when its array is compacted", () => {
+    const log = new FilteredLog(2);
+    log.setFilter({ text: "x", regex: false });
+    log.push(lines("x1", "x2"));
+    const before = log.visible();
+    log.push(lines("x3", "x4", "x5"));
+    expect(before.map((l) => l.text)).toEqual(["x1", "x2"]);
+    expect(log.visible().map((l) => l.text)).toEqual(["x4", "x5"]);
+    expect(log.snapshot().map((l) => l.text)).toEqual(["x4", "x5"]);
+  });
+
+  it("numbers the lines it is handed in place instead of copying them", () => {
+    const log = new FilteredLog(10);
+    const batch = lines("a");
+    log.push(batch);
+    expect(log.visible()[0]).toBe(batch[0]);
   });
 
   it("keeps showing everything while the expression is invalid", () => {

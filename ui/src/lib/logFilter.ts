@@ -36,16 +36,17 @@ export function compileFilter(spec: LogFilterSpec): CompiledFilter {
   }
 }
 
-/** `items[start .. start + length)` as an array, without copying (it only reads `length` and indexes). */
-function windowOf<T>(items: T[], start: number, length: number): readonly T[] {
-  return new Proxy(items, {
+/** A read-only array over `length` items got by index, without copying (the list reads only `length` and indexes). */
+function arrayView<T>(length: number, at: (index: number) => T | undefined): readonly T[] {
+  return new Proxy([] as T[], {
     get(target, key, receiver) {
       if (key === "length") return length;
-      if (typeof key === "string" && /^\d+$/.test(key)) {
-        const index = Number(key);
-        return index < length ? target[start + index] : undefined;
-      }
+      if (typeof key === "string" && /^\d+$/.test(key)) return at(Number(key));
       return Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      if (typeof key === "string" && /^\d+$/.test(key)) return Number(key) < length;
+      return Reflect.has(target, key);
     },
   });
 }
@@ -53,6 +54,7 @@ function windowOf<T>(items: T[], start: number, length: number): readonly T[] {
 /**
  * The lines the view shows: the buffer with non-matching lines removed,
  * kept incrementally so a busy agent costs only its new lines per batch.
+ * Without a filter the view reads the buffer itself: no second array.
  */
 export class FilteredLog {
   readonly buffer: LogBuffer;
@@ -69,7 +71,9 @@ export class FilteredLog {
   }
 
   push(batch: LogLine[]): void {
-    for (const line of this.buffer.push(batch)) {
+    const added = this.buffer.push(batch);
+    if (!this.#filter.active) return;
+    for (const line of added) {
       if (this.#filter.matches(line.text)) this.#visible.push(line);
     }
     const oldest = this.buffer.oldestSeq;
@@ -82,7 +86,7 @@ export class FilteredLog {
 
   setFilter(spec: LogFilterSpec): CompiledFilter {
     this.#filter = compileFilter(spec);
-    this.#visible = this.buffer.lines().filter((line) => this.#filter.matches(line.text));
+    this.#visible = this.#filter.active ? this.buffer.lines().filter((line) => this.#filter.matches(line.text)) : [];
     this.#start = 0;
     return this.#filter;
   }
@@ -93,11 +97,22 @@ export class FilteredLog {
    * references ten times a second is garbage the window does not need.
    */
   visible(): readonly BufferedLine[] {
-    return windowOf(this.#visible, this.#start, this.#visible.length - this.#start);
+    if (!this.#filter.active) return arrayView(this.buffer.length, (index) => this.buffer.at(index));
+    const items = this.#visible;
+    const start = this.#start;
+    return arrayView(this.visibleCount, (index) => items[start + index]);
+  }
+
+  /**
+   * The lines shown now as a copy, for a paused view: the window of
+   * `visible()` follows the buffer as it overwrites its oldest lines.
+   */
+  snapshot(): BufferedLine[] {
+    return this.#filter.active ? this.#visible.slice(this.#start) : this.buffer.lines();
   }
 
   get visibleCount(): number {
-    return this.#visible.length - this.#start;
+    return this.#filter.active ? this.#visible.length - this.#start : this.buffer.length;
   }
 
   clear(): void {

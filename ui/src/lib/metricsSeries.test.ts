@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentMetrics } from "../bindings/AgentMetrics";
-import { MetricsSeries } from "./metricsSeries";
+import { MetricsSeries, axisClock, emptyChartMessage, pointCounts } from "./metricsSeries";
 
 const point = (minute: number, cpu: number, tasks: number): AgentMetrics => ({
   agent_id: "a1",
@@ -40,5 +40,27 @@ describe("MetricsSeries", () => {
     series.addSample(new Date(Date.UTC(2026, 10, 25, 11, 1)).toISOString(), 7, 50);
     data = series.series();
     expect(data.cpu).toEqual([9, 7]);
+  });
+});
+
+describe("empty charts", () => {
+  it("counts the points each chart draws, not its gaps", () => {
+    const series = new MetricsSeries([point(0, 10, 0), point(1, 20, 3)]).series();
+    expect(pointCounts(series)).toEqual({ cpu: 2, memory: 2, tasksPerMinute: 1 });
+    expect(pointCounts(new MetricsSeries([]).series())).toEqual({ cpu: 0, memory: 0, tasksPerMinute: 0 });
+  });
+
+  it("explains an empty chart until data arrives", () => {
+    expect(emptyChartMessage("cpu", 0, false)).toBe("Loading the last hour…");
+    expect(emptyChartMessage("cpu", 0, true)).toBe("No samples yet — the orchestrator samples every 10 s");
+    expect(emptyChartMessage("tasksPerMinute", 0, true)).toContain("Needs two samples");
+    expect(emptyChartMessage("memory", 1, true)).toBeNull();
+  });
+});
+
+describe("axisClock", () => {
+  it("labels the time axis with the local hour and minute", () => {
+    expect(axisClock(new Date(2026, 10, 25, 9, 5, 30).getTime() / 1000)).toBe("09:05");
+    expect(axisClock(new Date(2026, 10, 25, 17, 40).getTime() / 1000)).toBe("17:40");
   });
 });

@@ -72,3 +72,30 @@ function tasksPerMinute(previous: Sample | null, sample: Sample): number | null 
   // A restarted agent counts from zero again: no negative rates.
   return Math.max(0, sample.tasksCompleted - previous.tasksCompleted) / minutes;
 }
+
+export type ChartKey = keyof Omit<Series, "at">;
+
+/** How many points each chart has to draw (gaps, i.e. nulls, are not points). */
+export function pointCounts(series: Series): Record<ChartKey, number> {
+  const count = (values: (number | null)[]) => values.reduce<number>((n, value) => (value === null ? n : n + 1), 0);
+  return { cpu: count(series.cpu), memory: count(series.memory), tasksPerMinute: count(series.tasksPerMinute) };
+}
+
+export const SAMPLE_EVERY_SECONDS = 10;
+
+/** What an empty chart says instead of drawing an empty box; null when it has points. */
+export function emptyChartMessage(key: ChartKey, points: number, loaded: boolean): string | null {
+  if (points > 0) return null;
+  if (!loaded) return "Loading the last hour…";
+  if (key === "tasksPerMinute") return `Needs two samples with task counts — the orchestrator samples every ${SAMPLE_EVERY_SECONDS} s`;
+  return `No samples yet — the orchestrator samples every ${SAMPLE_EVERY_SECONDS} s`;
+}
+
+/**
+ * A time axis label, `HH:MM` on one line: uPlot's default adds the date on a
+ * second line, which takes half of a short chart's height from its values.
+ */
+export function axisClock(unixSeconds: number): string {
+  const at = new Date(unixSeconds * 1000);
+  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+}

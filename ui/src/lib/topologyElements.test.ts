@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Node } from "../bindings/Node";
 import type { Topology } from "../bindings/Topology";
-import { edgeWidth, topologyElements } from "./topologyElements";
+import { edgeWidth, MAX_FIT_ZOOM, readableZoom, topologyElements } from "./topologyElements";
 
 const node = (id: string, kind: Node["kind"], change: Partial<Node> = {}): Node => ({
   id,
@@ -66,5 +66,12 @@ describe("topologyElements", () => {
     expect(edgeWidth(0)).toBe(1);
     expect(edgeWidth(1)).toBe(3);
     expect(edgeWidth(1_000_000)).toBe(12);
+  });
+});
+
+describe("readableZoom", () => {
+  it("never zooms a small graph in past label size, zooms a large one out as needed", () => {
+    expect(readableZoom(2.4)).toBe(MAX_FIT_ZOOM);
+    expect(readableZoom(0.3)).toBe(0.3);
   });
 });

@@ -68,3 +68,16 @@ export const TOPOLOGY_WINDOWS = [
   { seconds: 3600, label: "1 h" },
   { seconds: 86400, label: "24 h" },
 ];
+
+/**
+ * Fitting a small graph would blow it up (five nodes filling the canvas,
+ * labels at twice their size): fitting never zooms in past this, so labels
+ * draw at about their 11 px; a large graph zooms out as far as it needs.
+ */
+export const MAX_FIT_ZOOM = 1.1;
+/** Space kept between the graph and the canvas edges when fitting (px). */
+export const FIT_PADDING = 40;
+
+export function readableZoom(fittedZoom: number): number {
+  return Math.min(MAX_FIT_ZOOM, fittedZoom);
+}
