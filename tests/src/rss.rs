@@ -86,6 +86,20 @@ pub fn tree_footprint(root: u32) -> Footprint {
         .fold(Footprint::default(), |a, b| a + b)
 }
 
+/// The process running `exe` whose environment holds `variable=value`
+/// (how a test finds the app tauri-driver started for it).
+pub fn find_process(exe: &std::path::Path, variable: &str, value: &str) -> Option<u32> {
+    let wanted = format!("{variable}={value}");
+    let exe = std::fs::canonicalize(exe).ok()?;
+    parents().into_keys().find(|pid| {
+        let runs = std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == exe);
+        runs && std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
+            env.split(|b| *b == 0)
+                .any(|entry| entry == wanted.as_bytes())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
