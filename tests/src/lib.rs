@@ -73,6 +73,7 @@ pub fn unique_instance() -> myca_orchestrator::pool::FleetInstance {
 /// An HTTP client (reqwest's TLS comes preconfigured from myca-agents).
 pub fn http_client() -> reqwest::Client {
     myca_agents::integration::http_client_builder()
+        .expect("TLS for the HTTP client")
         .build()
         .expect("an HTTP client")
 }

@@ -111,10 +111,14 @@ impl Service {
         }
         let mut redactor = Redactor::default();
         config.auth.learn_secrets(&mut redactor);
+        let tls = config
+            .trust
+            .client_config()
+            .map_err(|error| address_error(&format!("no TLS configuration: {error}")))?;
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
-            .tls_backend_preconfigured(config.trust.client_config());
+            .tls_backend_preconfigured(tls);
         if let Some(socket) = &config.unix_socket {
             builder = builder.unix_socket(socket.clone());
         }

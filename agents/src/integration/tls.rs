@@ -31,12 +31,12 @@ impl Trust {
         Ok(Self::Pinned(pin))
     }
 
-    pub fn client_config(&self) -> ClientConfig {
+    /// Fails only if the crypto provider lacks the default TLS versions.
+    pub fn client_config(&self) -> Result<ClientConfig, rustls::Error> {
         let provider = Arc::new(ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default protocol versions");
-        match self {
+            .with_safe_default_protocol_versions()?;
+        Ok(match self {
             Trust::PublicRoots => {
                 let roots = RootCertStore {
                     roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -50,7 +50,7 @@ impl Trust {
                     provider,
                 }))
                 .with_no_client_auth(),
-        }
+        })
     }
 }
 
@@ -122,8 +122,8 @@ impl ServerCertVerifier for PinnedCertificate {
 /// Every HTTP client of the project starts here: reqwest is built without a
 /// TLS provider of its own (so the agent stays static and one provider,
 /// ring, is linked), and a client without one would panic when built.
-pub fn http_client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder().tls_backend_preconfigured(Trust::PublicRoots.client_config())
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, rustls::Error> {
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(Trust::PublicRoots.client_config()?))
 }
 
 #[cfg(test)]

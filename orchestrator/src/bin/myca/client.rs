@@ -145,6 +145,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
         .context("no API key: give --api-key or MAS_API_KEY")?;
     let client = Client {
         http: myca_agents::integration::http_client_builder()
+            .context("TLS for the HTTP client")?
             .build()
             .context("an HTTP client")?,
         url: connection.url.clone(),
