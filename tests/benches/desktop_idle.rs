@@ -15,14 +15,10 @@ use futures_util::future::join_all;
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig};
 use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
-use myca_e2e::api::test_service_config;
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, AppEnv};
 use myca_e2e::process::ChildGuard;
 use myca_e2e::rss::{tree_footprint, Footprint};
-use myca_orchestrator::config::DatabaseTarget;
-use myca_orchestrator::pool::FleetInstance;
-use myca_orchestrator::service::{BrokerChoice, FleetService};
 
 const DEFAULT_AGENTS: usize = 100;
 /// How long the window is left alone before it is measured.
@@ -65,18 +61,14 @@ fn launch(env: &AppEnv) -> anyhow::Result<ChildGuard> {
 }
 
 async fn run(agents: usize) -> anyhow::Result<()> {
-    let redis = fresh_redis_db().await;
-    let env = AppEnv::new(redis.clone());
+    let env = AppEnv::new(fresh_redis_db().await);
     let app = launch(&env)?;
     std::thread::sleep(SETTLE);
     let idle_empty = tree_footprint(app.id());
 
     // The agents join the app's fleet instance from a service of our own.
     let dir = tempfile::tempdir()?;
-    let mut config = test_service_config(DatabaseTarget::sqlite_in(dir.path())).await;
-    config.broker = BrokerChoice::External(redis);
-    config.instance = FleetInstance::parse(&env.instance)?;
-    let service = FleetService::start(config).await?;
+    let service = env.join_fleet(dir.path()).await;
     let mut guard = ContainerGuard::new(service.pool.docker());
     let ids: Vec<String> = (0..agents)
         .map(|n| unique_agent_id(&format!("idle{n}")))
@@ -129,10 +121,7 @@ async fn run(agents: usize) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let agents = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(DEFAULT_AGENTS);
+    let agents = myca_e2e::bench_size(DEFAULT_AGENTS);
     match run(agents).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -15,13 +15,9 @@ use fantoccini::{Client, Locator};
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig, AgentTask, TaskStatus};
 use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
-use myca_e2e::api::test_service_config;
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, AppEnv};
 use myca_e2e::rss::{find_process, tree_footprint};
-use myca_orchestrator::config::DatabaseTarget;
-use myca_orchestrator::pool::FleetInstance;
-use myca_orchestrator::service::{BrokerChoice, FleetService};
 use myca_orchestrator::store::Route;
 use serde_json::json;
 
@@ -47,8 +43,7 @@ async fn counts(client: &Client) -> anyhow::Result<(u64, u64)> {
 }
 
 async fn run(lines: u64) -> anyhow::Result<()> {
-    let redis = fresh_redis_db().await;
-    let env = AppEnv::new(redis.clone());
+    let env = AppEnv::new(fresh_redis_db().await);
     let driver = env.driver();
     let client = driver.launch(&desktop_binary()).await;
     client
@@ -59,10 +54,7 @@ async fn run(lines: u64) -> anyhow::Result<()> {
 
     // The flooding agent joins the window's fleet from a service of our own.
     let dir = tempfile::tempdir()?;
-    let mut config = test_service_config(DatabaseTarget::sqlite_in(dir.path())).await;
-    config.broker = BrokerChoice::External(redis);
-    config.instance = FleetInstance::parse(&env.instance)?;
-    let service = FleetService::start(config).await?;
+    let service = env.join_fleet(dir.path()).await;
     let mut guard = ContainerGuard::new(service.pool.docker());
     let agent_id = unique_agent_id("view-flood");
     guard.watch(container_name(&agent_id));
@@ -150,10 +142,7 @@ async fn run(lines: u64) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let lines = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(DEFAULT_LINES);
+    let lines = myca_e2e::bench_size(DEFAULT_LINES);
     match run(lines).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

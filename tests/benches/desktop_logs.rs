@@ -157,10 +157,7 @@ async fn run(lines: u64) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let lines = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(DEFAULT_LINES);
+    let lines = myca_e2e::bench_size(DEFAULT_LINES);
     match run(lines).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -159,6 +159,8 @@ pub async fn save_screenshot(client: &Client, name: &str) {
 pub struct AppEnv {
     _home: tempfile::TempDir,
     pub instance: String,
+    /// The Redis database the app's fleet uses.
+    pub redis_url: String,
     /// The app's SQL store (a test may read or seed it).
     pub database: myca_orchestrator::config::DatabaseTarget,
     vars: Vec<(&'static str, String)>,
@@ -179,7 +181,7 @@ impl AppEnv {
             ("XDG_CONFIG_HOME", dir("config")),
             ("XDG_CACHE_HOME", dir("cache")),
             ("XDG_DOWNLOAD_DIR", dir("downloads")),
-            ("MYCA_REDIS_URL", redis_url),
+            ("MYCA_REDIS_URL", redis_url.clone()),
             ("MYCA_INSTANCE", instance.clone()),
             ("MYCA_AGENT_NETWORK", "host".into()),
             ("MYCA_FIRST_AGENT_PORT", crate::free_port().to_string()),
@@ -191,9 +193,28 @@ impl AppEnv {
         Self {
             _home: home,
             instance,
+            redis_url,
             database: myca_orchestrator::config::DatabaseTarget::Sqlite(database_path),
             vars,
         }
+    }
+
+    /// A service of the test's own in the app's fleet instance and Redis
+    /// (its store in `data_dir`): agents it spawns are the app's agents.
+    pub async fn join_fleet(
+        &self,
+        data_dir: &Path,
+    ) -> std::sync::Arc<myca_orchestrator::service::FleetService> {
+        let mut config = crate::api::test_service_config(
+            myca_orchestrator::config::DatabaseTarget::sqlite_in(data_dir),
+        )
+        .await;
+        config.broker = myca_orchestrator::service::BrokerChoice::External(self.redis_url.clone());
+        config.instance = myca_orchestrator::pool::FleetInstance::parse(&self.instance)
+            .expect("the app's instance name is valid");
+        myca_orchestrator::service::FleetService::start(config)
+            .await
+            .expect("a service joins the app's fleet")
     }
 
     /// Gives `command` this environment.

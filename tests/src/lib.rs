@@ -78,6 +78,14 @@ pub fn http_client() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// A benchmark's size: its first numeric command-line argument, else `default`.
+pub fn bench_size<T: std::str::FromStr>(default: T) -> T {
+    std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
