@@ -34,6 +34,8 @@ pub enum Event {
         agent_id: String,
         cpu_percent: f64,
         memory_mb: f64,
+        /// The agent's task counters from its last heartbeat, when one arrived.
+        tasks: Option<TaskCounts>,
         at: DateTime<Utc>,
     },
     /// A task's outcome as its agent reported it.
@@ -66,6 +68,15 @@ impl Event {
             Event::Action { action } => &action.agent_id,
         }
     }
+}
+
+/// Tasks an agent has finished since it started, as its heartbeat counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct TaskCounts {
+    #[ts(type = "number")]
+    pub completed: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]

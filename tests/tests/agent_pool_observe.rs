@@ -47,6 +47,7 @@ async fn events_logs_and_metrics_of_a_live_agent() {
         pool.instance().clone(),
         bus.clone(),
         Duration::from_millis(300),
+        |_| None,
     );
 
     let id = unique_agent_id("observed");

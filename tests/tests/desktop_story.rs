@@ -169,6 +169,15 @@ async fn an_operator_runs_the_fleet_from_the_window() {
         &format!("{}[data-loaded='true']", testid("metrics")),
     )
     .await;
+    // Two samples (the orchestrator takes one every 10 s) draw a line and a rate.
+    find(
+        &client,
+        &format!(
+            "{}:not([data-points='0'])",
+            testid("metrics-tasksPerMinute")
+        ),
+    )
+    .await;
     save_screenshot(&client, "desktop-agent-metrics.png").await;
 
     // A snapshot, restored under a new id.

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use myca_agents::protocol::{AgentMessage, AgentTask, MessageType, TaskStatus};
 use myca_e2e::on_both_backends;
-use myca_orchestrator::events::{ContainerChange, Event, EventBus};
+use myca_orchestrator::events::{ContainerChange, Event, EventBus, TaskCounts};
 use myca_orchestrator::history::{HistorySettings, HistoryWriter};
 use myca_orchestrator::scrub::Scrubber;
 use myca_orchestrator::store::{MessageFilter, Page};
@@ -80,6 +80,10 @@ async fn events_become_the_right_rows(store: &Store) {
         agent_id: "r1".into(),
         cpu_percent: 3.5,
         memory_mb: 21.0,
+        tasks: Some(TaskCounts {
+            completed: 7,
+            failed: 2,
+        }),
         at: Utc::now(),
     })
     .await;
@@ -114,6 +118,11 @@ async fn events_become_the_right_rows(store: &Store) {
     let metrics = store.metrics("r1", 5).await.unwrap();
     assert_eq!(metrics.len(), 1);
     assert_eq!(metrics[0].cpu_percent, 3.5);
+    assert_eq!(
+        (metrics[0].tasks_completed, metrics[0].tasks_failed),
+        (7, 2),
+        "the heartbeat's counters are kept with the sample"
+    );
     let messages = store
         .messages(&MessageFilter::agent("r2"), &Page::first(5))
         .await

@@ -85,6 +85,7 @@ mod tests {
                 agent_id: "a1".into(),
                 cpu_percent: cpu,
                 memory_mb: 12.0,
+                tasks: None,
                 at,
             });
         }

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use myca_agents::protocol::names::container_name;
 
 use super::{inventory, FleetInstance, PoolError};
-use crate::events::{Event, EventBus};
+use crate::events::{Event, EventBus, TaskCounts};
 
 /// Cumulative CPU counters; a percentage needs two of them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,12 +65,14 @@ fn memory_mb(stats: &ContainerStatsResponse) -> f64 {
 }
 
 /// Samples every running agent of `instance` each `interval` and publishes
-/// `Metrics` events, until the returned task is aborted.
+/// `Metrics` events, with the task counters `task_counts` knows for the
+/// agent (its last heartbeat's), until the returned task is aborted.
 pub fn start_sampler(
     docker: Docker,
     instance: FleetInstance,
     bus: EventBus,
     interval: Duration,
+    task_counts: impl Fn(&str) -> Option<TaskCounts> + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut previous: HashMap<String, CpuCounters> = HashMap::new();
@@ -89,6 +91,7 @@ pub fn start_sampler(
                             .map(|before| cpu_percent(before, now))
                             .unwrap_or(0.0);
                         bus.record(Event::Metrics {
+                            tasks: task_counts(&agent.agent_id),
                             agent_id: agent.agent_id,
                             cpu_percent: cpu,
                             memory_mb: memory_mb(&stats),

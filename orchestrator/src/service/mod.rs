@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::broker::{serve_knowledge, Broker, BrokerError, HeartbeatTracker};
 use crate::broker_image::ensure_broker_image;
-use crate::events::EventBus;
+use crate::events::{EventBus, TaskCounts};
 use crate::gaps::GapFactory;
 use crate::health::{start_health_monitor, MonitorSettings};
 use crate::history::{start_retention, HistoryWriter, DEFAULT_RETENTION_INTERVAL};
@@ -155,6 +155,7 @@ impl FleetService {
                 config.instance.clone(),
                 bus.clone(),
                 config.stats_interval,
+                last_task_counts(Arc::clone(&heartbeats)),
             ),
             start_retention(
                 store.clone(),
@@ -226,5 +227,17 @@ impl Drop for FleetService {
         {
             monitor.abort();
         }
+    }
+}
+
+/// An agent's task counters from its last heartbeat.
+fn last_task_counts(
+    heartbeats: Arc<HeartbeatTracker>,
+) -> impl Fn(&str) -> Option<TaskCounts> + Send + 'static {
+    move |agent_id| {
+        heartbeats.get(agent_id).map(|record| TaskCounts {
+            completed: record.heartbeat.tasks_completed,
+            failed: record.heartbeat.tasks_failed,
+        })
     }
 }

@@ -4,5 +4,10 @@ import type { AgentMessage } from "./AgentMessage";
 import type { AgentStatus } from "./AgentStatus";
 import type { AgentTask } from "./AgentTask";
 import type { ContainerChange } from "./ContainerChange";
+import type { TaskCounts } from "./TaskCounts";
 
-export type Event = { "type": "container", agent_id: string, container_id: string, change: ContainerChange, at: string, } | { "type": "metrics", agent_id: string, cpu_percent: number, memory_mb: number, at: string, } | { "type": "task_finished", task: AgentTask, } | { "type": "message", message: AgentMessage, } | { "type": "action", action: AgentAction, } | { "type": "health", agent_id: string, from: AgentStatus | null, to: AgentStatus, heartbeat_overdue: boolean, queue_lag: number, at: string, };
+export type Event = { "type": "container", agent_id: string, container_id: string, change: ContainerChange, at: string, } | { "type": "metrics", agent_id: string, cpu_percent: number, memory_mb: number, 
+/**
+ * The agent's task counters from its last heartbeat, when one arrived.
+ */
+tasks: TaskCounts | null, at: string, } | { "type": "task_finished", task: AgentTask, } | { "type": "message", message: AgentMessage, } | { "type": "action", action: AgentAction, } | { "type": "health", agent_id: string, from: AgentStatus | null, to: AgentStatus, heartbeat_overdue: boolean, queue_lag: number, at: string, };

@@ -18,7 +18,7 @@ describe("MetricsCharts", () => {
     }
     expect(byTestId(view.target, "metrics-tasksPerMinute").dataset.points).toBe("0");
 
-    const sample: FleetEvent = { type: "metrics", agent_id: "a1", cpu_percent: 12, memory_mb: 80, at: "2026-11-25T10:00:00Z" };
+    const sample: FleetEvent = { type: "metrics", agent_id: "a1", cpu_percent: 12, memory_mb: 80, tasks: { completed: 3, failed: 0 }, at: "2026-11-25T10:00:00Z" };
     ipc.channel<FleetEvent[]>("watch_fleet", "onEvents").onmessage([sample, { ...sample, agent_id: "other" }]);
     await settle();
     expect(byTestId(view.target, "metrics-cpu").dataset.points).toBe("1");

@@ -103,7 +103,7 @@ export function installMockBackend(): void {
       stream(100, () => {
         const batch: FleetEvent[] = Array.from({ length: eventsPerBatch }, () => {
           const agent = agents[Math.floor(Math.random() * agents.length)];
-          return { type: "metrics", agent_id: agent.agent_id, cpu_percent: Math.random() * 90, memory_mb: 40 + Math.random() * 300, at: new Date().toISOString() };
+          return { type: "metrics", agent_id: agent.agent_id, cpu_percent: Math.random() * 90, memory_mb: 40 + Math.random() * 300, tasks: { completed: agent.tasks_completed, failed: agent.tasks_failed }, at: new Date().toISOString() };
         });
         (a.onEvents as Channel<FleetEvent[]>).onmessage(batch);
       }),

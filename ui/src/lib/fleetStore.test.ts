@@ -15,7 +15,7 @@ describe("FleetStore.applyBatch", () => {
     const s = store();
     const before = s.get("a2");
     const outcome = s.applyBatch([
-      { type: "metrics", agent_id: "a1", cpu_percent: 12.5, memory_mb: 40, at },
+      { type: "metrics", agent_id: "a1", cpu_percent: 12.5, memory_mb: 40, tasks: null, at },
       { type: "health", agent_id: "a1", from: "active", to: "busy", heartbeat_overdue: false, queue_lag: 0, at },
     ]);
     expect(outcome).toEqual({ changed: true, resync: false });
@@ -26,9 +26,17 @@ describe("FleetStore.applyBatch", () => {
   it("replaces a changed row with a new object, for keyed redraws", () => {
     const s = store();
     const old = s.get("a1");
-    s.applyBatch([{ type: "metrics", agent_id: "a1", cpu_percent: 1, memory_mb: 1, at }]);
+    s.applyBatch([{ type: "metrics", agent_id: "a1", cpu_percent: 1, memory_mb: 1, tasks: null, at }]);
     expect(s.get("a1")).not.toBe(old);
     expect(old?.cpu_percent).toBeNull();
+  });
+
+  it("takes the task counters a sample carries, and keeps them when it carries none", () => {
+    const s = store();
+    s.applyBatch([{ type: "metrics", agent_id: "a1", cpu_percent: 1, memory_mb: 1, tasks: { completed: 9, failed: 2 }, at }]);
+    expect(s.get("a1")).toMatchObject({ tasks_completed: 9, tasks_failed: 2 });
+    s.applyBatch([{ type: "metrics", agent_id: "a1", cpu_percent: 2, memory_mb: 1, tasks: null, at }]);
+    expect(s.get("a1")).toMatchObject({ cpu_percent: 2, tasks_completed: 9, tasks_failed: 2 });
   });
 
   it("marks a died container dead and removes a destroyed one", () => {
@@ -45,7 +53,7 @@ describe("FleetStore.applyBatch", () => {
   it("asks for a resync when events were skipped or name an unknown agent", () => {
     expect(store().applyBatch([{ lagged: 12 }])).toEqual({ changed: false, resync: true });
     const s = store();
-    expect(s.applyBatch([{ type: "metrics", agent_id: "new", cpu_percent: 1, memory_mb: 1, at }])).toEqual({
+    expect(s.applyBatch([{ type: "metrics", agent_id: "new", cpu_percent: 1, memory_mb: 1, tasks: null, at }])).toEqual({
       changed: false,
       resync: true,
     });
@@ -65,6 +73,7 @@ describe("FleetStore.applyBatch", () => {
       agent_id: `a${i * 2}`,
       cpu_percent: i,
       memory_mb: i,
+      tasks: null,
       at,
     }));
     expect(s.applyBatch(batch).changed).toBe(true);

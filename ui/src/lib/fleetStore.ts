@@ -56,7 +56,12 @@ export class FleetStore {
     }
     switch (event.type) {
       case "metrics":
-        this.#patch(event.agent_id, outcome, { cpu_percent: event.cpu_percent, memory_mb: event.memory_mb });
+        this.#patch(event.agent_id, outcome, {
+          cpu_percent: event.cpu_percent,
+          memory_mb: event.memory_mb,
+          // The sample carries the counters of the agent's last heartbeat.
+          ...(event.tasks ? { tasks_completed: event.tasks.completed, tasks_failed: event.tasks.failed } : {}),
+        });
         return;
       case "health":
         this.#patch(event.agent_id, outcome, { status: event.to });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentMetrics } from "../bindings/AgentMetrics";
-import { MetricsSeries, axisClock, emptyChartMessage, pointCounts } from "./metricsSeries";
+import { MetricsSeries, axisClocks, emptyChartMessage, pointCounts } from "./metricsSeries";
 
 const point = (minute: number, cpu: number, tasks: number): AgentMetrics => ({
   agent_id: "a1",
@@ -29,17 +29,17 @@ describe("MetricsSeries", () => {
     expect(new MetricsSeries([point(0, 1, 50), point(1, 1, 2)]).series().tasksPerMinute).toEqual([null, 0]);
   });
 
-  it("appends live samples, counting finished tasks, and keeps one hour", () => {
+  it("appends live samples with their heartbeat's task counter, and keeps one hour", () => {
     const series = new MetricsSeries([point(0, 1, 10)]);
-    series.countCompletedTask();
-    series.countCompletedTask();
-    series.addSample(new Date(Date.UTC(2026, 10, 25, 10, 2)).toISOString(), 9, 50);
+    series.addSample(new Date(Date.UTC(2026, 10, 25, 10, 2)).toISOString(), 9, 50, 12);
     let data = series.series();
     expect(data.cpu).toEqual([1, 9]);
     expect(data.tasksPerMinute).toEqual([null, 1]);
-    series.addSample(new Date(Date.UTC(2026, 10, 25, 11, 1)).toISOString(), 7, 50);
+    series.addSample(new Date(Date.UTC(2026, 10, 25, 10, 3)).toISOString(), 8, 50, null);
+    expect(series.series().tasksPerMinute).toEqual([null, 1, null]);
+    series.addSample(new Date(Date.UTC(2026, 10, 25, 11, 1)).toISOString(), 7, 50, 30);
     data = series.series();
-    expect(data.cpu).toEqual([9, 7]);
+    expect(data.cpu).toEqual([9, 8, 7]);
   });
 });
 
@@ -58,9 +58,15 @@ describe("empty charts", () => {
   });
 });
 
-describe("axisClock", () => {
-  it("labels the time axis with the local hour and minute", () => {
-    expect(axisClock(new Date(2026, 10, 25, 9, 5, 30).getTime() / 1000)).toBe("09:05");
-    expect(axisClock(new Date(2026, 10, 25, 17, 40).getTime() / 1000)).toBe("17:40");
+describe("axisClocks", () => {
+  const at = (h: number, m: number, sec = 0) => new Date(2026, 10, 25, h, m, sec).getTime() / 1000;
+
+  it("labels ticks a minute or more apart with the local hour and minute", () => {
+    expect(axisClocks([at(9, 5, 30), at(9, 10, 30)])).toEqual(["09:05", "09:10"]);
+    expect(axisClocks([at(17, 40)])).toEqual(["17:40"]);
+  });
+
+  it("adds seconds when ticks are closer than a minute, so no label repeats", () => {
+    expect(axisClocks([at(7, 6, 0), at(7, 6, 10), at(7, 6, 20)])).toEqual(["07:06:00", "07:06:10", "07:06:20"]);
   });
 });

@@ -23,7 +23,6 @@ interface Sample {
 
 export class MetricsSeries {
   #samples: Sample[] = [];
-  #lastTasksCompleted: number | null = null;
 
   constructor(history: AgentMetrics[]) {
     for (const point of history) {
@@ -31,20 +30,14 @@ export class MetricsSeries {
     }
   }
 
-  /** A live `metrics` event; the task counter carries on from the last known. */
-  addSample(atIso: string, cpuPercent: number, memoryMb: number): void {
-    this.#push(Date.parse(atIso) / 1000, cpuPercent, memoryMb, this.#lastTasksCompleted);
-  }
-
-  /** A live `task_finished` event of a completed task of this agent. */
-  countCompletedTask(): void {
-    this.#lastTasksCompleted = (this.#lastTasksCompleted ?? 0) + 1;
+  /** A live `metrics` event, with the agent's task counter when its heartbeat gave one. */
+  addSample(atIso: string, cpuPercent: number, memoryMb: number, tasksCompleted: number | null): void {
+    this.#push(Date.parse(atIso) / 1000, cpuPercent, memoryMb, tasksCompleted);
   }
 
   #push(at: number, cpu: number, memory: number, tasksCompleted: number | null): void {
     if (Number.isNaN(at)) return;
     this.#samples.push({ at, cpu, memory, tasksCompleted });
-    if (tasksCompleted !== null) this.#lastTasksCompleted = tasksCompleted;
     const oldest = at - WINDOW_SECONDS;
     const firstKept = this.#samples.findIndex((s) => s.at >= oldest);
     if (firstKept > 0) this.#samples.splice(0, firstKept);
@@ -92,10 +85,18 @@ export function emptyChartMessage(key: ChartKey, points: number, loaded: boolean
 }
 
 /**
- * A time axis label, `HH:MM` on one line: uPlot's default adds the date on a
- * second line, which takes half of a short chart's height from its values.
+ * Time axis labels on one line (uPlot's default adds the date on a second
+ * line, which takes half of a short chart's height): `HH:MM`, or `HH:MM:SS`
+ * when ticks are less than a minute apart and minutes alone would repeat.
  */
-export function axisClock(unixSeconds: number): string {
+export function axisClocks(unixSeconds: number[]): string[] {
+  const step = unixSeconds.length > 1 ? Math.abs(unixSeconds[1] - unixSeconds[0]) : Infinity;
+  return unixSeconds.map((at) => clock(at, step < 60));
+}
+
+function clock(unixSeconds: number, withSeconds: boolean): string {
   const at = new Date(unixSeconds * 1000);
-  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+  const two = (n: number) => String(n).padStart(2, "0");
+  const minutes = `${two(at.getHours())}:${two(at.getMinutes())}`;
+  return withSeconds ? `${minutes}:${two(at.getSeconds())}` : minutes;
 }
