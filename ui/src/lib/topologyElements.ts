@@ -19,7 +19,7 @@ export function edgeWidth(weight: number): number {
 }
 
 /** Agent id → the host it is placed on, from the placement edges. */
-function hostsOfAgents(topology: Topology): Map<string, string> {
+export function hostsOfAgents(topology: Topology): Map<string, string> {
   const kinds = new Map(topology.nodes.map((n) => [n.id, n.kind]));
   const parents = new Map<string, string>();
   for (const edge of topology.edges) {
