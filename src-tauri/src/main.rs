@@ -3,6 +3,7 @@
 
 mod commands;
 mod display;
+mod webkit_memory;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use myca_orchestrator::{Orchestrator, OrchestratorConfig};
 use tauri::Manager;
 
 fn main() -> ExitCode {
+    webkit_memory::apply_lean_defaults();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MYCA_LOG")

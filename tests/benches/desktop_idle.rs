@@ -18,7 +18,7 @@ use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, AppEnv};
 use myca_e2e::process::ChildGuard;
-use myca_e2e::rss::{tree_footprint, Footprint};
+use myca_e2e::rss::{tree_by_process, Footprint};
 
 const DEFAULT_AGENTS: usize = 100;
 /// How long the window is left alone before it is measured.
@@ -64,7 +64,7 @@ async fn run(agents: usize) -> anyhow::Result<()> {
     let env = AppEnv::new(fresh_redis_db().await);
     let app = launch(&env)?;
     std::thread::sleep(SETTLE);
-    let idle_empty = tree_footprint(app.id());
+    let idle_empty = tree_by_process(app.id());
 
     // The agents join the app's fleet instance from a service of our own.
     let dir = tempfile::tempdir()?;
@@ -93,27 +93,36 @@ async fn run(agents: usize) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     std::thread::sleep(SETTLE);
-    let idle_full = tree_footprint(app.id());
+    let idle_full = tree_by_process(app.id());
 
     println!(
         "desktop_idle: {} and its WebKit processes, idle for {} s (MiB)",
         desktop_binary().display(),
         SETTLE.as_secs()
     );
-    println!("  agents      RSS      PSS   anonymous");
-    let row = |agents: usize, m: Footprint| {
+    println!("  agents  process                   RSS      PSS   anonymous");
+    let row = |agents: usize, name: &str, m: Footprint| {
         println!(
-            "  {agents:>6} {:>8.1} {:>8.1} {:>11.1}",
+            "  {agents:>6}  {name:<20} {:>8.1} {:>8.1} {:>11.1}",
             mib(m.rss_kib),
             mib(m.pss_kib),
             mib(m.anon_kib)
         )
     };
-    row(0, idle_empty);
-    row(agents, idle_full);
+    let total = |processes: &[(String, Footprint)]| {
+        processes
+            .iter()
+            .fold(Footprint::default(), |sum, (_, one)| sum + *one)
+    };
+    for (count, processes) in [(0, &idle_empty), (agents, &idle_full)] {
+        for (name, memory) in processes {
+            row(count, name, *memory);
+        }
+        row(count, "all", total(processes));
+    }
     println!(
         "  ratio {agents}/0 (PSS): {:.2}; target at 100 agents: <= {TARGET_MIB} MiB",
-        idle_full.pss_kib as f64 / idle_empty.pss_kib.max(1) as f64
+        total(&idle_full).pss_kib as f64 / total(&idle_empty).pss_kib.max(1) as f64
     );
     drop(app);
     Ok(())

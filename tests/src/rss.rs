@@ -66,8 +66,8 @@ fn footprint(pid: u32) -> Footprint {
     }
 }
 
-/// The memory of `root` and all its descendants.
-pub fn tree_footprint(root: u32) -> Footprint {
+/// `root` and all its descendants, each with its command name and memory.
+pub fn tree_by_process(root: u32) -> Vec<(String, Footprint)> {
     let parents = parents();
     let mut tree = vec![root];
     let mut i = 0;
@@ -82,8 +82,18 @@ pub fn tree_footprint(root: u32) -> Footprint {
         i += 1;
     }
     tree.into_iter()
-        .map(footprint)
-        .fold(Footprint::default(), |a, b| a + b)
+        .map(|pid| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            (name.trim().to_owned(), footprint(pid))
+        })
+        .collect()
+}
+
+/// The memory of `root` and all its descendants.
+pub fn tree_footprint(root: u32) -> Footprint {
+    tree_by_process(root)
+        .into_iter()
+        .fold(Footprint::default(), |sum, (_, one)| sum + one)
 }
 
 /// The process running `exe` whose environment holds `variable=value`
