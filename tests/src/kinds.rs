@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::api::ApiServer;
 use crate::containers::ContainerGuard;
-use crate::pool::wait_healthy;
+use crate::pool::try_wait_healthy;
 
 /// How long a spawn or a task may take on a busy CI machine.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -27,8 +27,36 @@ pub async fn spawn_healthy(
     guard.watch(container_name(agent_id));
     let (code, spawned) = api.call(Method::POST, "/agents/spawn", Some(body)).await;
     assert_eq!(code, 200, "{spawned}");
-    wait_healthy(spawned["port"].as_u64().unwrap() as u16, PATIENCE).await;
+    let port = spawned["port"].as_u64().unwrap() as u16;
+    if let Err(error) = try_wait_healthy(port, PATIENCE).await {
+        panic!("{error}\n{}", why_not_healthy(port, agent_id).await);
+    }
     spawned
+}
+
+/// What the agent says about itself and its container's last log lines,
+/// so a spawn that never became healthy explains itself in the test output.
+async fn why_not_healthy(port: u16, agent_id: &str) -> String {
+    let health = match crate::http_client()
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
+        .await
+    {
+        Ok(answer) => answer.text().await.unwrap_or_default(),
+        Err(error) => format!("no answer: {error}"),
+    };
+    let logs = std::process::Command::new("docker")
+        .args(["logs", "--tail", "40", &container_name(agent_id)])
+        .output()
+        .map(|out| {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .unwrap_or_else(|error| format!("docker logs: {error}"));
+    format!("/health: {health}\ncontainer log (last 40 lines):\n{logs}")
 }
 
 /// Statuses a task no longer leaves (a failure with no retry left is dead-lettered).
