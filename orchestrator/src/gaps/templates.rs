@@ -1,7 +1,7 @@
 //! Agent templates: resource defaults per category, and the checks an
 //! agent configuration passes before the factory creates it.
 
-use myca_agents::protocol::{validate_agent_id, AgentCategory, AgentConfig};
+use myca_agents::protocol::{validate_agent_id, AgentCategory, AgentConfig, CredentialRef};
 use myca_agents::runtime::handlers::{ensure_known_kind, UnknownAgentType};
 use serde::Serialize;
 
@@ -136,7 +136,9 @@ pub fn template_for(category: AgentCategory) -> &'static Template {
 
 /// A configuration for a new agent: of the kind `agent_type` names (an
 /// alias resolved) with the kind's defaults, or from its category's template
-/// when no kind has that name (the factory's checks then refuse it).
+/// when no kind has that name (the factory's checks then refuse it). A
+/// kind's credentials are referenced by their own names: whatever the
+/// operator keeps in the keyring under those names reaches the agent.
 pub fn config_from_template(
     agent_id: &str,
     agent_type: &str,
@@ -148,6 +150,11 @@ pub fn config_from_template(
         config.memory_limit = kind.defaults.memory_limit_mb;
         config.max_concurrent_tasks = kind.defaults.max_concurrent_tasks;
         config.description = kind.description.to_owned();
+        config.credentials = kind
+            .credentials
+            .iter()
+            .map(|credential| CredentialRef::Named(credential.name.to_owned()))
+            .collect();
         return config;
     }
     let template = template_for(category);
@@ -206,6 +213,12 @@ mod tests {
         // The seed's required `proxmox-agent` (type `proxmox`) fills as the real kind.
         let seed = config_from_template("proxmox-agent", "proxmox", AgentCategory::Infrastructure);
         assert_eq!(seed.agent_type, "proxmox-agent");
+        assert_eq!(
+            seed.credentials,
+            [CredentialRef::Named("PROXMOX_TOKEN_SECRET".into())],
+            "the kind's credentials, by the names the keyring keeps them under"
+        );
+        assert!(config.credentials.is_empty(), "test-agent needs none");
         assert_eq!(validate_new(&seed, &[]), Ok(()));
         assert_eq!(validate_new(&config, &[]), Ok(()));
         assert!(matches!(
