@@ -106,6 +106,7 @@ pub mod containers;
 pub mod desktop;
 pub mod docker_cli;
 pub mod fake_proxmox;
+pub mod fake_unifi;
 pub mod images;
 pub mod kinds;
 pub mod locks;

@@ -1,4 +1,5 @@
 //! Infrastructure kinds: the machines and engines the fleet runs on.
 
 pub(super) mod monitoring;
+pub(super) mod network;
 pub(super) mod proxmox;
