@@ -30,6 +30,7 @@ fn declare() -> Vec<KindSpec> {
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
         infrastructure::network::spec(),
+        infrastructure::cloudflare::spec(),
     ];
     kinds
         .into_iter()
