@@ -111,6 +111,7 @@ pub mod fake_unifi;
 pub mod images;
 pub mod kinds;
 pub mod locks;
+pub mod nginx_server;
 pub mod pool;
 pub mod process;
 pub mod prometheus_stack;
