@@ -58,21 +58,26 @@ pub enum Auth {
 }
 
 impl Auth {
-    /// Teaches `redactor` every secret this scheme sends, in each form it travels in.
-    pub fn learn_secrets(&self, redactor: &mut Redactor) {
+    /// Every secret value this scheme sends.
+    pub fn secrets(&self) -> Vec<&str> {
         match self {
-            Auth::None => {}
+            Auth::None => Vec::new(),
             Auth::Bearer(secret)
             | Auth::Header { value: secret, .. }
             | Auth::Query { value: secret, .. }
-            | Auth::InPath(secret) => redactor.learn(secret.expose()),
-            Auth::ProxmoxToken { token_id, secret } => {
-                redactor.learn(secret.expose());
-                redactor.learn(&format!("{token_id}={}", secret.expose()));
-            }
-            Auth::CookieLogin { secrets, .. } => {
-                secrets.iter().for_each(|s| redactor.learn(s.expose()))
-            }
+            | Auth::InPath(secret)
+            | Auth::ProxmoxToken { secret, .. } => vec![secret.expose()],
+            Auth::CookieLogin { secrets, .. } => secrets.iter().map(Secret::expose).collect(),
+        }
+    }
+
+    /// Teaches `redactor` every secret this scheme sends, in each form it travels in.
+    pub fn learn_secrets(&self, redactor: &mut Redactor) {
+        self.secrets()
+            .into_iter()
+            .for_each(|secret| redactor.learn(secret));
+        if let Auth::ProxmoxToken { token_id, secret } = self {
+            redactor.learn(&format!("{token_id}={}", secret.expose()));
         }
     }
 

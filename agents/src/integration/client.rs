@@ -70,7 +70,7 @@ fn idempotent(method: &Method) -> bool {
 }
 
 /// The innermost reasons of a transport error, without its URL.
-fn transport_reason(error: &reqwest::Error) -> String {
+pub(crate) fn transport_reason(error: &reqwest::Error) -> String {
     let mut reasons = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -81,6 +81,20 @@ fn transport_reason(error: &reqwest::Error) -> String {
         reasons.push(error.to_string());
     }
     reasons.join(": ")
+}
+
+/// A refused login is a credential problem whatever status the service
+/// picks for it (a UniFi controller answers 400 `api.err.Invalid`).
+fn login_refused(error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Rejected {
+            service, message, ..
+        }
+        | ServiceError::Forbidden { service, message } => {
+            ServiceError::Unauthorized { service, message }
+        }
+        other => other,
+    }
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
@@ -152,8 +166,44 @@ impl Service {
     }
 
     /// One call, retried while it fails transiently if it is idempotent;
-    /// a cookie session that ended is renewed once.
+    /// a cookie session that ended is renewed once. Answers the data
+    /// inside the service's envelope.
     pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, ServiceError> {
+        let answer = self.answer(method, path, query, body).await?;
+        self.config
+            .envelope
+            .open(answer)
+            .map_err(|message| self.failed(&message))
+    }
+
+    /// A GET's whole answer, envelope included (a page's `result_info`),
+    /// once the envelope says it succeeded.
+    pub async fn get_whole(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value, ServiceError> {
+        let answer = self.answer(Method::GET, path, query, None).await?;
+        match self.config.envelope.failure(&answer) {
+            Some(message) => Err(self.failed(&message)),
+            None => Ok(answer),
+        }
+    }
+
+    fn failed(&self, message: &str) -> ServiceError {
+        ServiceError::Failed {
+            service: self.config.service.clone(),
+            message: self.redact(message),
+        }
+    }
+
+    async fn answer(
         &self,
         method: Method,
         path: &str,
@@ -170,11 +220,11 @@ impl Service {
         loop {
             match self.once(&method, path, query, body).await {
                 Ok(value) => return Ok(value),
+                // Only a session that worked is renewed: a refused login is final.
                 Err(ServiceError::Unauthorized { .. })
-                    if matches!(self.config.auth, Auth::CookieLogin { .. }) && !renewed =>
+                    if !renewed && self.session.lock().await.take().is_some() =>
                 {
                     renewed = true;
-                    self.session.lock().await.take();
                 }
                 Err(error) if error.is_transient() && attempt < attempts => {
                     let wait = match &error {
@@ -205,7 +255,7 @@ impl Service {
                 .json(body);
             let response = request.send().await.map_err(|e| self.transport(e))?;
             if !response.status().is_success() {
-                return Err(self.status_error(response).await);
+                return Err(login_refused(self.status_error(response).await));
             }
             let fresh =
                 Session::from_login(response.headers()).ok_or_else(|| ServiceError::BadAnswer {
@@ -217,6 +267,8 @@ impl Service {
         Ok(session.clone())
     }
 
+    /// One request: the answer parsed (plain text where no envelope is
+    /// expected), or the error its status means.
     async fn once(
         &self,
         method: &Method,
@@ -241,26 +293,19 @@ impl Service {
             return Err(self.status_error(response).await);
         }
         let text = response.text().await.map_err(|e| self.transport(e))?;
-        let answer = if text.trim().is_empty() {
-            Value::Null
+        if text.trim().is_empty() {
+            Ok(Value::Null)
         } else if self.config.envelope == Envelope::Bare
             && serde_json::from_str::<Value>(&text).is_err()
         {
             // A webhook's `ok`: plain text where no envelope is expected.
-            Value::String(self.redact(text.trim()))
+            Ok(Value::String(self.redact(text.trim())))
         } else {
             serde_json::from_str(&text).map_err(|error| ServiceError::BadAnswer {
                 service: self.config.service.clone(),
                 reason: format!("not JSON ({error})"),
-            })?
-        };
-        self.config
-            .envelope
-            .open(answer)
-            .map_err(|message| ServiceError::Failed {
-                service: self.config.service.clone(),
-                message: self.redact(&message),
             })
+        }
     }
 
     fn transport(&self, error: reqwest::Error) -> ServiceError {

@@ -18,37 +18,34 @@ pub enum Envelope {
 }
 
 impl Envelope {
+    /// The service's own reason a wrapped answer failed, if it did.
+    pub fn failure(self, answer: &Value) -> Option<String> {
+        let failed = match self {
+            Envelope::Bare => false,
+            Envelope::Data => {
+                return answer
+                    .get("data")
+                    .is_none()
+                    .then(|| "no `data` in the answer".to_owned())
+            }
+            Envelope::SuccessResult => answer["success"] != Value::Bool(true),
+            Envelope::MetaRc => answer["meta"]["rc"] != "ok",
+            Envelope::StatusData => answer["status"] != "success",
+        };
+        failed.then(|| super::error::service_message(&answer.to_string()))
+    }
+
     /// The data inside an answer, or the service's own reason it failed.
     pub fn open(self, answer: Value) -> Result<Value, String> {
-        let mut answer = answer;
-        match self {
-            Envelope::Bare => Ok(answer),
-            Envelope::Data => match answer.get_mut("data") {
-                Some(data) => Ok(data.take()),
-                None => Err("no `data` in the answer".to_owned()),
-            },
-            Envelope::SuccessResult => {
-                if answer["success"] == Value::Bool(true) {
-                    Ok(answer["result"].take())
-                } else {
-                    Err(super::error::service_message(&answer.to_string()))
-                }
-            }
-            Envelope::MetaRc => {
-                if answer["meta"]["rc"] == "ok" {
-                    Ok(answer["data"].take())
-                } else {
-                    Err(super::error::service_message(&answer.to_string()))
-                }
-            }
-            Envelope::StatusData => {
-                if answer["status"] == "success" {
-                    Ok(answer["data"].take())
-                } else {
-                    Err(super::error::service_message(&answer.to_string()))
-                }
-            }
+        if let Some(reason) = self.failure(&answer) {
+            return Err(reason);
         }
+        let mut answer = answer;
+        Ok(match self {
+            Envelope::Bare => answer,
+            Envelope::Data | Envelope::MetaRc | Envelope::StatusData => answer["data"].take(),
+            Envelope::SuccessResult => answer["result"].take(),
+        })
     }
 }
 

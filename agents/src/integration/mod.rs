@@ -4,19 +4,23 @@
 //! quoting a credential.
 
 mod auth;
+mod certificate;
 mod client;
 mod envelope;
 mod error;
 mod paging;
 mod redact;
 mod session;
+mod shared;
 mod tls;
 
 pub use auth::{Auth, Secret};
+pub use certificate::{peer_certificate, CertificateError, PeerCertificate};
+pub(crate) use client::transport_reason;
 pub use client::{Service, ServiceConfig};
 pub use envelope::Envelope;
 pub use error::{service_message, ServiceError};
-pub use paging::{all_pages, poll, Cursor, Polled};
+pub use paging::{all_numbered_pages, all_pages, poll, Cursor, PageNumbers, Polled};
 pub use redact::{Redactor, REDACTED};
 pub use tls::{http_client_builder, BadFingerprint, Trust};
 

@@ -1,4 +1,4 @@
-//! Many answers for one question: cursor-paged lists, and asynchronous jobs
+//! Many answers for one question: cursor- and page-numbered lists, and asynchronous jobs
 //! (a Proxmox task id, a CI run) followed until they end.
 
 use std::future::Future;
@@ -48,6 +48,52 @@ pub async fn all_pages(
             Some(Value::Number(token)) => Some(token.to_string()),
             _ => return Ok((items, false)),
         };
+    }
+    Ok((items, true))
+}
+
+/// Where a page-numbered list (`?page=2&per_page=100`, Cloudflare's)
+/// keeps its items and its page count, as JSON pointers into the whole
+/// answer (envelope included: the count sits beside the data).
+#[derive(Debug, Clone, Copy)]
+pub struct PageNumbers {
+    pub param: &'static str,
+    pub size_param: &'static str,
+    pub size: u32,
+    pub items: &'static str,
+    pub total_pages: &'static str,
+    /// A list longer than this many pages is cut (and says so).
+    pub max_pages: u64,
+}
+
+/// Every item of a page-numbered list, and whether it was cut at `max_pages`.
+pub async fn all_numbered_pages(
+    service: &Service,
+    path: &str,
+    query: &[(&str, String)],
+    pages: PageNumbers,
+) -> Result<(Vec<Value>, bool), ServiceError> {
+    let mut items = Vec::new();
+    for page in 1..=pages.max_pages {
+        let mut page_query = query.to_vec();
+        page_query.push((pages.param, page.to_string()));
+        page_query.push((pages.size_param, pages.size.to_string()));
+        let answer = service.get_whole(path, &page_query).await?;
+        let found = answer
+            .pointer(pages.items)
+            .and_then(Value::as_array)
+            .ok_or_else(|| ServiceError::BadAnswer {
+                service: service.name().to_owned(),
+                reason: format!("no list at {}", pages.items),
+            })?;
+        items.extend(found.iter().cloned());
+        let total = answer
+            .pointer(pages.total_pages)
+            .and_then(Value::as_u64)
+            .unwrap_or(page);
+        if page >= total {
+            return Ok((items, false));
+        }
     }
     Ok((items, true))
 }

@@ -246,6 +246,7 @@ async fn proxmox_token_over_a_pinned_self_signed_certificate() {
 
 #[derive(Default)]
 struct Controller {
+    attempts: AtomicUsize,
     logins: AtomicUsize,
     /// The session ends after this many calls, as a controller's does.
     calls_left: AtomicUsize,
@@ -254,6 +255,7 @@ struct Controller {
 #[tokio::test]
 async fn cookie_login_with_csrf_is_renewed_when_the_session_ends() {
     async fn login(State(c): State<Arc<Controller>>, Json(body): Json<Value>) -> impl IntoResponse {
+        c.attempts.fetch_add(1, Ordering::SeqCst);
         if body != json!({"username": "ops", "password": "pa55"}) {
             return (
                 StatusCode::UNAUTHORIZED,
@@ -334,6 +336,29 @@ async fn cookie_login_with_csrf_is_renewed_when_the_session_ends() {
         refused.to_string(),
         "unifi: rejected the credentials (401): api.err.Invalid; check the credential"
     );
+    assert_eq!(
+        controller.attempts.load(Ordering::SeqCst),
+        3,
+        "a refused login is not tried again"
+    );
+}
+
+#[test]
+fn one_service_per_configuration_for_the_agent_s_life() {
+    let mut unifi = ServiceConfig::new("unifi", "https://127.0.0.1:8443");
+    let login = |password: &str| Auth::CookieLogin {
+        path: "/api/login".into(),
+        body: json!({"username": "ops", "password": password}),
+        secrets: vec![Secret::new(password)],
+    };
+    unifi.auth = login("one");
+    let first = Service::shared(unifi.clone()).unwrap();
+    assert!(Arc::ptr_eq(
+        &first,
+        &Service::shared(unifi.clone()).unwrap()
+    ));
+    unifi.auth = login("two");
+    assert!(!Arc::ptr_eq(&first, &Service::shared(unifi).unwrap()));
 }
 
 #[tokio::test]

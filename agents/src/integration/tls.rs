@@ -1,7 +1,8 @@
 //! How an integration trusts its service: the public web's roots (bundled,
 //! so a FROM-scratch container needs no certificate files), or exactly one
 //! certificate pinned by its SHA-256 fingerprint — what an appliance with a
-//! self-signed certificate (Proxmox, a NAS, a controller) offers.
+//! self-signed certificate (Proxmox, a NAS, a controller) offers — or, for
+//! a probe told not to verify, any certificate.
 
 use std::sync::Arc;
 
@@ -15,6 +16,9 @@ pub enum Trust {
     PublicRoots,
     /// SHA-256 of the server certificate (DER).
     Pinned([u8; 32]),
+    /// Whatever certificate the server shows (a probe with `verify_tls: false`);
+    /// the handshake's signatures are still checked.
+    AnyCertificate,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -45,8 +49,15 @@ impl Trust {
             }
             Trust::Pinned(pin) => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedCertificate {
-                    pin: *pin,
+                .with_custom_certificate_verifier(Arc::new(OwnCertificate {
+                    pin: Some(*pin),
+                    provider,
+                }))
+                .with_no_client_auth(),
+            Trust::AnyCertificate => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(OwnCertificate {
+                    pin: None,
                     provider,
                 }))
                 .with_no_client_auth(),
@@ -54,17 +65,17 @@ impl Trust {
     }
 }
 
-/// Accepts the one certificate whose fingerprint is pinned, whatever its
-/// name or issuer (appliances are reached by address with a self-made
-/// certificate); the handshake's signatures are still checked, so only the
-/// holder of that certificate's key passes.
+/// Accepts the one certificate whose fingerprint is pinned (or, without a
+/// pin, any), whatever its name or issuer (appliances are reached by
+/// address with a self-made certificate); the handshake's signatures are
+/// still checked, so only the holder of that certificate's key passes.
 #[derive(Debug)]
-struct PinnedCertificate {
-    pin: [u8; 32],
+struct OwnCertificate {
+    pin: Option<[u8; 32]>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for PinnedCertificate {
+impl ServerCertVerifier for OwnCertificate {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -73,13 +84,16 @@ impl ServerCertVerifier for PinnedCertificate {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(pin) = self.pin else {
+            return Ok(ServerCertVerified::assertion());
+        };
         let seen = crate::sealing::sha256_hex(end_entity.as_ref());
-        if seen == hex::encode(self.pin) {
+        if seen == hex::encode(pin) {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::General(format!(
                 "the server's certificate (SHA-256 {seen}) is not the pinned one ({})",
-                hex::encode(self.pin)
+                hex::encode(pin)
             )))
         }
     }

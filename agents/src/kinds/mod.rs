@@ -7,6 +7,7 @@ mod admission;
 mod common;
 mod connect;
 mod core;
+mod data;
 mod docs;
 mod infrastructure;
 pub mod schema;
@@ -29,6 +30,10 @@ fn declare() -> Vec<KindSpec> {
         core::event_processor::spec(),
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
+        infrastructure::network::spec(),
+        infrastructure::cloudflare::spec(),
+        data::route_monitor::spec(),
+        data::website::spec(),
     ];
     kinds
         .into_iter()
