@@ -89,6 +89,15 @@ async fn cloudflare_agent_keeps_dns_purges_and_lists_tunnels() {
         json!([id, "192.0.2.21"])
     );
 
+    // What the payload leaves out is kept: the ttl stays 300.
+    let bare = json!({"type": "A", "name": "api.example.com", "content": "192.0.2.21"});
+    let kept = completed(&api, &ops, "upsert_dns_record", bare).await;
+    assert_eq!(
+        fields(&kept["record"], &["ttl", "comment"]),
+        json!([300, "myca"])
+    );
+    assert_eq!(kept["action"], "unchanged");
+
     // A CNAME where an A record lives: Cloudflare's own refusal.
     let conflict = failed(
         &api,
