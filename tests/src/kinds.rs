@@ -106,3 +106,8 @@ pub async fn failed(api: &ApiServer, agent_id: &str, task_type: &str, payload: V
     assert_eq!(task["status"], "dead_lettered", "{task}");
     task["error"].as_str().unwrap_or_default().to_owned()
 }
+
+/// The fields `names` of `value`, as one array to compare at once.
+pub fn fields(value: &Value, names: &[&str]) -> Value {
+    names.iter().map(|name| value[*name].clone()).collect()
+}

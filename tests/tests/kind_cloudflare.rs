@@ -10,7 +10,7 @@ use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_cloudflare::{FakeCloudflare, ACCOUNT, ZONE};
-use myca_e2e::kinds::{completed, failed, spawn_healthy};
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
@@ -59,11 +59,8 @@ async fn cloudflare_agent_keeps_dns_purges_and_lists_tunnels() {
     .await;
     assert_eq!(www["count"], 1, "{www}");
     assert_eq!(
-        (
-            www["records"][0]["content"].clone(),
-            www["records"][0]["proxied"].clone()
-        ),
-        (json!("192.0.2.10"), json!(true))
+        fields(&www["records"][0], &["content", "proxied"]),
+        json!(["192.0.2.10", true])
     );
 
     // Upserts: created, then unchanged, then updated in place.
@@ -73,10 +70,8 @@ async fn cloudflare_agent_keeps_dns_purges_and_lists_tunnels() {
     let id = created["record"]["id"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 32);
     let same = completed(&api, &ops, "upsert_dns_record", api_record.clone()).await;
-    assert_eq!(
-        (same["action"].clone(), same["record"]["id"].clone()),
-        (json!("unchanged"), json!(id))
-    );
+    assert_eq!(same["action"], "unchanged");
+    assert_eq!(same["record"]["id"], id.as_str());
     let mut moved = api_record;
     moved["content"] = json!("192.0.2.21");
     let updated = completed(&api, &ops, "upsert_dns_record", moved).await;
@@ -90,9 +85,18 @@ async fn cloudflare_agent_keeps_dns_purges_and_lists_tunnels() {
         .collect();
     assert_eq!(stored.len(), 1);
     assert_eq!(
-        (stored[0]["id"].clone(), stored[0]["content"].clone()),
-        (json!(id), json!("192.0.2.21"))
+        fields(&stored[0], &["id", "content"]),
+        json!([id, "192.0.2.21"])
     );
+
+    // What the payload leaves out is kept: the ttl stays 300.
+    let bare = json!({"type": "A", "name": "api.example.com", "content": "192.0.2.21"});
+    let kept = completed(&api, &ops, "upsert_dns_record", bare).await;
+    assert_eq!(
+        fields(&kept["record"], &["ttl", "comment"]),
+        json!([300, "myca"])
+    );
+    assert_eq!(kept["action"], "unchanged");
 
     // A CNAME where an A record lives: Cloudflare's own refusal.
     let conflict = failed(
@@ -118,18 +122,14 @@ async fn cloudflare_agent_keeps_dns_purges_and_lists_tunnels() {
     // Tunnels (the deleted one only when asked).
     let tunnels = completed(&api, &ops, "list_tunnels", json!({})).await;
     assert_eq!(
-        (tunnels["healthy"].clone(), tunnels["not_healthy"].clone()),
-        (json!(1), json!(1)),
+        fields(&tunnels, &["healthy", "not_healthy"]),
+        json!([1, 1]),
         "{tunnels}"
     );
     let lab = &tunnels["tunnels"][0];
     assert_eq!(
-        (
-            lab["name"].clone(),
-            lab["connections"].clone(),
-            lab["colos"].clone()
-        ),
-        (json!("home-lab"), json!(3), json!(["AMS", "FRA"]))
+        fields(lab, &["name", "connections", "colos"]),
+        json!(["home-lab", 3, ["AMS", "FRA"]])
     );
     let with_deleted =
         completed(&api, &ops, "list_tunnels", json!({"include_deleted": true})).await;

@@ -12,7 +12,7 @@ use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_unifi::{FakeUnifi, Flavor, USERNAME};
-use myca_e2e::kinds::{completed, failed, spawn_healthy};
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
@@ -63,8 +63,8 @@ async fn network_agent_reads_classic_and_unifi_os_controllers() {
     assert_eq!(spawned["agent_type"], "network-agent", "{spawned}");
     let clients = completed(&api, &ops, "list_clients", json!({})).await;
     assert_eq!(
-        (clients["wired"].clone(), clients["wireless"].clone()),
-        (json!(1), json!(1)),
+        fields(&clients, &["wired", "wireless"]),
+        json!([1, 1]),
         "{clients}"
     );
     assert_eq!(
@@ -92,8 +92,8 @@ async fn network_agent_reads_classic_and_unifi_os_controllers() {
         .find(|n| n["name"] == "IoT")
         .unwrap();
     assert_eq!(
-        (iot["vlan"].clone(), iot["ip_subnet"].clone()),
-        (json!(20), json!("192.168.20.1/24"))
+        fields(iot, &["vlan", "ip_subnet"]),
+        json!([20, "192.168.20.1/24"])
     );
     assert_eq!(classic.logins(), 1, "one login for four tasks");
 
@@ -137,33 +137,21 @@ async fn network_agent_reads_classic_and_unifi_os_controllers() {
     assert_eq!(console.logins(), 1, "an API key needs no login");
 
     // Wrong passwords, in each controller's words, never quoted back.
-    let denied = unique_agent_id("unifi-denied");
-    spawn_healthy(
-        &api,
-        &mut guard,
-        &denied,
-        body(&classic, false, ("UNIFI_PASSWORD", &wrong)),
-    )
-    .await;
-    let refused = failed(&api, &denied, "list_clients", json!({})).await;
-    assert_eq!(
-        refused,
-        "unifi: rejected the credentials (401): api.err.Invalid; check the credential"
-    );
-    let console_denied = unique_agent_id("unifi-os-denied");
-    spawn_healthy(
-        &api,
-        &mut guard,
-        &console_denied,
-        body(&console, true, ("UNIFI_PASSWORD", &wrong)),
-    )
-    .await;
-    let refused = failed(&api, &console_denied, "networks", json!({})).await;
-    assert_eq!(
-        refused,
-        "unifi: rejected the credentials (401): Invalid username or password; check the credential"
-    );
-    assert!(!refused.contains("not-the-password"));
+    let refusals = [
+        (&classic, false, "api.err.Invalid"),
+        (&console, true, "Invalid username or password"),
+    ];
+    for (controller, unifi_os, words) in refusals {
+        let denied = unique_agent_id("unifi-denied");
+        let wrong_password = body(controller, unifi_os, ("UNIFI_PASSWORD", &wrong));
+        spawn_healthy(&api, &mut guard, &denied, wrong_password).await;
+        let refused = failed(&api, &denied, "list_clients", json!({})).await;
+        assert_eq!(
+            refused,
+            format!("unifi: rejected the credentials (401): {words}; check the credential")
+        );
+        assert!(!refused.contains("not-the-password"));
+    }
 
     // A controller that is not there.
     let down = unique_agent_id("unifi-down");

@@ -10,7 +10,7 @@
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::kinds::{completed, failed, spawn_healthy};
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
 use myca_e2e::nginx_server::{Nginx, CERTIFICATE_DAYS, CERTIFICATE_NAME, PAGE_TITLE};
 use myca_orchestrator::config::DatabaseTarget;
 use serde_json::{json, Value};
@@ -45,11 +45,7 @@ async fn route_monitor_probes_real_nginx_routes() {
 
     let up = completed(&api, &ops, "probe",
         json!({"url": health, "contains": "\"status\":\"ok\"", "regex": "\"version\":\"(\\d+\\.){2}\\d+\""})).await;
-    assert_eq!(
-        (up["ok"].clone(), up["status"].clone()),
-        (json!(true), json!(200)),
-        "{up}"
-    );
+    assert_eq!(fields(&up, &["ok", "status"]), json!([true, 200]), "{up}");
     assert!(up["latency_ms"].as_u64().unwrap() < 5_000, "{up}");
     assert_eq!(
         check(&up, "regex")["detail"],
@@ -114,10 +110,7 @@ async fn route_monitor_probes_real_nginx_routes() {
         json!({"url": https, "min_tls_days": 1}),
     )
     .await;
-    assert_eq!(
-        (verified["ok"].clone(), verified["status"].clone()),
-        (json!(false), Value::Null)
-    );
+    assert_eq!(fields(&verified, &["ok", "status"]), json!([false, null]));
     // openssl's self-signed certificate is its own CA: webpki refuses it as a server's.
     assert!(
         verified["error"]
@@ -147,12 +140,8 @@ async fn route_monitor_probes_real_nginx_routes() {
     )
     .await;
     assert_eq!(
-        (
-            followed["ok"].clone(),
-            followed["status"].clone(),
-            followed["redirects"].clone()
-        ),
-        (json!(true), json!(200), json!(1))
+        fields(&followed, &["ok", "status", "redirects"]),
+        json!([true, 200, 1])
     );
     assert_eq!(followed["final_url"], format!("{http}/"));
     let reported = completed(
@@ -163,8 +152,8 @@ async fn route_monitor_probes_real_nginx_routes() {
     )
     .await;
     assert_eq!(
-        (reported["ok"].clone(), reported["location"].clone()),
-        (json!(true), json!(format!("{http}/"))),
+        fields(&reported, &["ok", "location"]),
+        json!([true, format!("{http}/")]),
         "{reported}"
     );
     let broken = completed(
@@ -174,19 +163,13 @@ async fn route_monitor_probes_real_nginx_routes() {
         json!({"url": format!("{http}/broken")}),
     )
     .await;
-    assert_eq!(
-        (broken["ok"].clone(), broken["status"].clone()),
-        (json!(false), json!(500))
-    );
+    assert_eq!(fields(&broken, &["ok", "status"]), json!([false, 500]));
     assert_eq!(
         check(&broken, "status")["detail"],
         "500, expected below 400"
     );
     let down = completed(&api, &ops, "probe", json!({"url": nowhere()})).await;
-    assert_eq!(
-        (down["ok"].clone(), down["status"].clone()),
-        (json!(false), Value::Null)
-    );
+    assert_eq!(fields(&down, &["ok", "status"]), json!([false, null]));
     assert!(
         down["error"]
             .as_str()
@@ -199,11 +182,8 @@ async fn route_monitor_probes_real_nginx_routes() {
     let watched = completed(&api, &ops, "probe_many", json!({})).await;
     assert_eq!(watched["summary"]["total"], 2, "{watched}");
     assert_eq!(
-        (
-            watched["summary"]["ok"].clone(),
-            watched["summary"]["failed"].clone()
-        ),
-        (json!(1), json!(1))
+        fields(&watched["summary"], &["ok", "failed"]),
+        json!([1, 1])
     );
     let given = json!({"probes": [
         {"url": format!("{http}/missing.html"), "expect_status": 404},
@@ -264,8 +244,8 @@ async fn website_agent_checks_a_real_nginx_site_and_its_links() {
     let site = completed(&api, &ops, "check_site",
         json!({"url": format!("{https}/"), "verify_tls": false, "min_tls_days": 5, "expect_title": PAGE_TITLE})).await;
     assert_eq!(
-        (site["title"].clone(), site["title_ok"].clone()),
-        (json!(PAGE_TITLE), json!(true)),
+        fields(&site, &["title", "title_ok"]),
+        json!([PAGE_TITLE, true]),
         "{site}"
     );
     assert_eq!(site["page"]["tls"]["days_left"], CERTIFICATE_DAYS - 1);
@@ -284,10 +264,7 @@ async fn website_agent_checks_a_real_nginx_site_and_its_links() {
         ],
         "its own links, each once; not the other site's"
     );
-    assert_eq!(
-        (site["broken_links"].clone(), site["ok"].clone()),
-        (json!(2), json!(false))
-    );
+    assert_eq!(fields(&site, &["broken_links", "ok"]), json!([2, false]));
 
     let about = completed(
         &api,
@@ -297,12 +274,8 @@ async fn website_agent_checks_a_real_nginx_site_and_its_links() {
     )
     .await;
     assert_eq!(
-        (
-            about["title"].clone(),
-            about["title_ok"].clone(),
-            about["ok"].clone()
-        ),
-        (json!("About"), json!(false), json!(false))
+        fields(&about, &["title", "title_ok", "ok"]),
+        json!(["About", false, false])
     );
     assert_eq!(about["links"], json!([]));
     let page = completed(
@@ -316,12 +289,8 @@ async fn website_agent_checks_a_real_nginx_site_and_its_links() {
 
     let down = completed(&api, &ops, "check_site", json!({"url": nowhere()})).await;
     assert_eq!(
-        (
-            down["ok"].clone(),
-            down["title"].clone(),
-            down["links"].clone()
-        ),
-        (json!(false), Value::Null, json!([]))
+        fields(&down, &["ok", "title", "links"]),
+        json!([false, null, []])
     );
     assert!(
         down["page"]["error"]

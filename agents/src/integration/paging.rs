@@ -20,6 +20,20 @@ pub struct Cursor {
     pub max_pages: usize,
 }
 
+/// The items of one page, at `pointer`.
+fn list_at<'a>(
+    service: &Service,
+    page: &'a Value,
+    pointer: &str,
+) -> Result<&'a Vec<Value>, ServiceError> {
+    page.pointer(pointer)
+        .and_then(Value::as_array)
+        .ok_or_else(|| ServiceError::BadAnswer {
+            service: service.name().to_owned(),
+            reason: format!("no list at {pointer}"),
+        })
+}
+
 /// Every item of a paged list, and whether it was cut at `max_pages`.
 pub async fn all_pages(
     service: &Service,
@@ -35,14 +49,7 @@ pub async fn all_pages(
             page_query.push((cursor.param, token.clone()));
         }
         let page = service.get(path, &page_query).await?;
-        let found = page
-            .pointer(cursor.items)
-            .and_then(Value::as_array)
-            .ok_or_else(|| ServiceError::BadAnswer {
-                service: service.name().to_owned(),
-                reason: format!("no list at {}", cursor.items),
-            })?;
-        items.extend(found.iter().cloned());
+        items.extend(list_at(service, &page, cursor.items)?.iter().cloned());
         next = match page.pointer(cursor.next) {
             Some(Value::String(token)) if !token.is_empty() => Some(token.clone()),
             Some(Value::Number(token)) => Some(token.to_string()),
@@ -79,14 +86,7 @@ pub async fn all_numbered_pages(
         page_query.push((pages.param, page.to_string()));
         page_query.push((pages.size_param, pages.size.to_string()));
         let answer = service.get_whole(path, &page_query).await?;
-        let found = answer
-            .pointer(pages.items)
-            .and_then(Value::as_array)
-            .ok_or_else(|| ServiceError::BadAnswer {
-                service: service.name().to_owned(),
-                reason: format!("no list at {}", pages.items),
-            })?;
-        items.extend(found.iter().cloned());
+        items.extend(list_at(service, &answer, pages.items)?.iter().cloned());
         let total = answer
             .pointer(pages.total_pages)
             .and_then(Value::as_u64)

@@ -10,7 +10,10 @@ use super::error::ServiceError;
 /// More configurations than an agent uses; the oldest goes first.
 const KEPT: usize = 16;
 
-static SERVICES: LazyLock<Mutex<Vec<(String, Arc<Service>)>>> = LazyLock::new(Mutex::default);
+/// (configuration identity, its service), oldest first.
+type Kept = Vec<(String, Arc<Service>)>;
+
+static SERVICES: LazyLock<Mutex<Kept>> = LazyLock::new(Mutex::default);
 
 /// What tells two configurations apart, secrets included, as a hash
 /// (a login body's Debug shows its password).

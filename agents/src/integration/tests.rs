@@ -452,3 +452,69 @@ async fn a_slow_service_times_out_with_its_name() {
         .unwrap_err();
     assert_eq!(error.to_string(), "prometheus: no answer within 200ms");
 }
+
+#[tokio::test]
+async fn numbered_pages_follow_result_info_to_the_last_page() {
+    async fn records(Query(query): Query<Vec<(String, String)>>) -> Json<Value> {
+        let page: u64 = query
+            .iter()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap();
+        assert!(query.contains(&("per_page".into(), "2".into())));
+        let items: Vec<u64> = (page * 2 - 1..=(page * 2).min(5)).collect();
+        Json(json!({"success": true, "errors": [], "result": items,
+                    "result_info": {"page": page, "per_page": 2, "total_pages": 3, "total_count": 5}}))
+    }
+    let address = serve(Router::new().route("/dns_records", get(records))).await;
+    let mut cloudflare = config("cloudflare", address);
+    cloudflare.envelope = Envelope::SuccessResult;
+    let service = Service::new(cloudflare).unwrap();
+    let pages = PageNumbers {
+        param: "page",
+        size_param: "per_page",
+        size: 2,
+        items: "/result",
+        total_pages: "/result_info/total_pages",
+        max_pages: 10,
+    };
+    let (items, cut) = all_numbered_pages(&service, "/dns_records", &[], pages)
+        .await
+        .unwrap();
+    assert_eq!((Value::from(items), cut), (json!([1, 2, 3, 4, 5]), false));
+    let two = PageNumbers {
+        max_pages: 2,
+        ..pages
+    };
+    let (items, cut) = all_numbered_pages(&service, "/dns_records", &[], two)
+        .await
+        .unwrap();
+    assert_eq!((items.len(), cut), (4, true));
+}
+
+#[tokio::test]
+async fn any_certificate_is_accepted_only_when_asked_and_can_be_read() {
+    async fn hello() -> &'static str {
+        "hello"
+    }
+    let (address, _) = serve_tls(Router::new().route("/", get(hello))).await;
+    let mut probe = ServiceConfig::new("probe", &format!("https://{address}"));
+    probe.attempts = 1;
+    let refused = Service::new(probe.clone()).unwrap().get("/", &[]).await;
+    assert!(matches!(refused, Err(ServiceError::Unreachable { .. })));
+    probe.trust = Trust::AnyCertificate;
+    let answer = Service::new(probe).unwrap().get("/", &[]).await;
+    assert_eq!(answer, Ok(json!("hello")));
+
+    let shown = peer_certificate("127.0.0.1", address.port(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(shown.dns_names, ["127.0.0.1", "pve"]);
+    assert!(!shown.trusted && shown.trust_error.is_some(), "{shown:?}");
+    assert!(shown.days_left > 365);
+    let closed = peer_certificate("127.0.0.1", 1, Duration::from_secs(5)).await;
+    assert!(
+        matches!(closed, Err(CertificateError::Handshake { .. })),
+        "{closed:?}"
+    );
+}

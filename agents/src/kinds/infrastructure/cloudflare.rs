@@ -83,9 +83,10 @@ fn upsert_dns_record(context: TaskContext) -> HandlerFuture {
         let payload = &context.task.payload;
         let zone = id_of(&context, "zone_id")?;
         let cloudflare = service(&context)?;
-        let mut wanted = json!({"type": payload["type"], "name": payload["name"], "content": payload["content"],
-                                "ttl": payload.get("ttl").cloned().unwrap_or(json!(1))});
-        for optional in ["proxied", "comment"] {
+        // Only what the payload gives is compared and changed: an update
+        // keeps the record's ttl, proxying and comment unless told otherwise.
+        let mut wanted = json!({"type": payload["type"], "name": payload["name"], "content": payload["content"]});
+        for optional in ["ttl", "proxied", "comment"] {
             if let Some(value) = payload.get(optional) {
                 wanted[optional] = value.clone();
             }
@@ -93,13 +94,14 @@ fn upsert_dns_record(context: TaskContext) -> HandlerFuture {
         let (existing, _) = records(&cloudflare, zone, payload).await?;
         let path = format!("/zones/{zone}/dns_records");
         let (action, record) = match existing.as_slice() {
-            [] => (
-                "created",
-                cloudflare
-                    .post(&path, Some(&wanted))
-                    .await
-                    .map_err(|e| e.to_string())?,
-            ),
+            [] => {
+                let mut new = wanted.clone();
+                if new.get("ttl").is_none() {
+                    new["ttl"] = json!(1); // automatic
+                }
+                let created = cloudflare.post(&path, Some(&new)).await;
+                ("created", created.map_err(|e| e.to_string())?)
+            }
             [current] => {
                 let fields = wanted.as_object().into_iter().flatten();
                 if fields
@@ -228,7 +230,7 @@ pub fn spec() -> KindSpec {
                 json!({"type": "object", "additionalProperties": false, "required": ["type", "name", "content"],
                        "properties": {"zone_id": zone, "type": record_type, "name": name,
                                       "content": {"type": "string", "minLength": 1, "maxLength": 4096},
-                                      "ttl": {"type": "integer", "minimum": 1, "maximum": 86400, "description": "Seconds; 1 = automatic"},
+                                      "ttl": {"type": "integer", "minimum": 1, "maximum": 86400, "description": "Seconds, 1 = automatic (a new record's default; an update keeps the record's)"},
                                       "proxied": {"type": "boolean"}, "comment": {"type": "string", "maxLength": 500}}}),
                 json!({"type": "object", "required": ["action", "record"],
                        "properties": {"action": {"enum": ["created", "updated", "unchanged"]}, "record": record_result()}}),
