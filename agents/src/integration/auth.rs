@@ -55,6 +55,17 @@ pub enum Auth {
         /// Secret values inside `body`, for redaction.
         secrets: Vec<Secret>,
     },
+    /// Log in once with a JSON body at `path`, then send the token found at
+    /// `token` (a JSON pointer into the login answer) as
+    /// `Authorization: Bearer …`; logs in again when the service answers
+    /// 401 (CrowdSec's machine JWT).
+    BearerLogin {
+        path: String,
+        body: Value,
+        token: &'static str,
+        /// Secret values inside `body`, for redaction.
+        secrets: Vec<Secret>,
+    },
 }
 
 impl Auth {
@@ -70,9 +81,19 @@ impl Auth {
                 redactor.learn(secret.expose());
                 redactor.learn(&format!("{token_id}={}", secret.expose()));
             }
-            Auth::CookieLogin { secrets, .. } => {
+            Auth::CookieLogin { secrets, .. } | Auth::BearerLogin { secrets, .. } => {
                 secrets.iter().for_each(|s| redactor.learn(s.expose()))
             }
+        }
+    }
+
+    /// The login call of a scheme that logs in first: its path and body.
+    pub fn login(&self) -> Option<(&str, &Value)> {
+        match self {
+            Auth::CookieLogin { path, body, .. } | Auth::BearerLogin { path, body, .. } => {
+                Some((path, body))
+            }
+            _ => None,
         }
     }
 
@@ -86,7 +107,9 @@ impl Auth {
                 format!("PVEAPIToken={token_id}={}", secret.expose()),
             ),
             Auth::Query { name, value } => request.query(&[(*name, value.expose())]),
-            Auth::None | Auth::InPath(_) | Auth::CookieLogin { .. } => request,
+            Auth::None | Auth::InPath(_) | Auth::CookieLogin { .. } | Auth::BearerLogin { .. } => {
+                request
+            }
         }
     }
 }

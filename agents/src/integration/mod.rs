@@ -9,6 +9,7 @@ mod envelope;
 mod error;
 mod paging;
 mod redact;
+mod rpc_socket;
 mod session;
 mod tls;
 
@@ -18,6 +19,7 @@ pub use envelope::Envelope;
 pub use error::{service_message, ServiceError};
 pub use paging::{all_pages, poll, Cursor, Polled};
 pub use redact::{Redactor, REDACTED};
+pub use rpc_socket::RpcSocket;
 pub use tls::{http_client_builder, BadFingerprint, Trust};
 
 #[cfg(any(test, feature = "fakes"))]

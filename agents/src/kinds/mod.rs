@@ -10,6 +10,7 @@ mod core;
 mod docs;
 mod infrastructure;
 pub mod schema;
+mod security;
 mod spec;
 
 use std::sync::LazyLock;
@@ -17,7 +18,9 @@ use std::sync::LazyLock;
 pub use admission::{admit, Refusal};
 pub use docs::markdown;
 pub use schema::FieldError;
-pub use spec::{CredentialSpec, KindDefaults, KindSpec, Privilege, Run, TaskTypeSpec};
+pub use spec::{
+    CredentialSpec, KindDefaults, KindSpec, Privilege, Run, TaskTypeSpec, HOST_DIRECTORIES,
+};
 
 /// Every kind's declaration, in the order `GET /catalog` lists them.
 fn declare() -> Vec<KindSpec> {
@@ -29,6 +32,8 @@ fn declare() -> Vec<KindSpec> {
         core::event_processor::spec(),
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
+        infrastructure::storage::spec(),
+        security::soc::spec(),
     ];
     kinds
         .into_iter()

@@ -74,6 +74,26 @@ pub struct KindDefaults {
 pub enum Privilege {
     /// The Docker engine socket of the agent's host, mounted into the container.
     DockerSocket,
+    /// The directories of the agent's host that its spawn names in the
+    /// `host_directories` setting, each mounted read-write at the same path
+    /// (the agent runs as uid 65534, which must be able to use them).
+    HostDirectories,
+}
+
+/// The setting a kind with [`Privilege::HostDirectories`] names its directories in.
+pub const HOST_DIRECTORIES: &str = "host_directories";
+
+/// Why `path` cannot be mounted at the same path in a container, if it cannot.
+fn unmountable(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') || path == "/" {
+        Some("must be an absolute path below /")
+    } else if path.contains([':', ',', '\0']) {
+        Some("must not contain ':', ',' or NUL")
+    } else if path.split('/').any(|part| part == "..") {
+        Some("must not contain '..'")
+    } else {
+        None
+    }
 }
 
 /// A task type: `name`, what it does, its payload and result schemas, its handler.
@@ -115,16 +135,40 @@ impl KindSpec {
         settings: &Map<String, Value>,
     ) -> Result<Map<String, Value>, Vec<FieldError>> {
         let filled = with_defaults(&self.settings_schema, settings);
-        let errors = validate(
+        let mut errors = validate(
             &self.settings_schema,
             &Value::Object(filled.clone()),
             "settings",
         );
+        for (index, path) in self.host_directories(&filled).iter().enumerate() {
+            if let Some(problem) = unmountable(path) {
+                errors.push(FieldError {
+                    field: format!("settings.{HOST_DIRECTORIES}.{index}"),
+                    message: problem.to_owned(),
+                });
+            }
+        }
         if errors.is_empty() {
             Ok(filled)
         } else {
             Err(errors)
         }
+    }
+
+    /// The host directories to mount into an agent of this kind: those its
+    /// settings name, if the kind asks for the privilege at all.
+    pub fn host_directories(&self, settings: &Map<String, Value>) -> Vec<String> {
+        if !self.privileges.contains(&Privilege::HostDirectories) {
+            return Vec::new();
+        }
+        settings
+            .get(HOST_DIRECTORIES)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The settings the agent itself reads: only those the kind declares,

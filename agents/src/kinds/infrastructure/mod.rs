@@ -2,3 +2,4 @@
 
 pub(super) mod monitoring;
 pub(super) mod proxmox;
+pub(super) mod storage;
