@@ -146,19 +146,23 @@ async fn answer(request: &Value, key: &str, authenticated: &mut bool) -> Value {
     }
 }
 
+/// Only the API's path upgrades to a WebSocket; anything else is a 404.
+// The error type is tungstenite's handshake callback's, not ours to shrink.
+#[allow(clippy::result_large_err)]
+fn only_the_api(request: &Request, response: Response) -> Result<Response, ErrorResponse> {
+    if request.uri().path() == API_PATH {
+        Ok(response)
+    } else {
+        let mut refused = ErrorResponse::new(Some("Not Found".to_owned()));
+        *refused.status_mut() = StatusCode::NOT_FOUND;
+        Err(refused)
+    }
+}
+
 async fn serve_connection<S>(stream: S, key: String)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let only_the_api = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        if request.uri().path() == API_PATH {
-            Ok(response)
-        } else {
-            let mut refused = ErrorResponse::new(Some("Not Found".to_owned()));
-            *refused.status_mut() = StatusCode::NOT_FOUND;
-            Err(refused)
-        }
-    };
     let Ok(mut socket) = tokio_tungstenite::accept_hdr_async(stream, only_the_api).await else {
         return;
     };
