@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
+use myca_agents::integration::{RpcSocket, Secret, ServiceError, Trust};
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
@@ -256,4 +258,60 @@ async fn storage_agent_backs_up_lists_restores_with_restic_and_reads_truenas_poo
         keyring.delete(name).await.unwrap();
     }
     api.stop().await;
+}
+
+/// The JSON-RPC client against the fake, without a container: TrueNAS'
+/// error objects become service errors, only `/api/current` upgrades, and
+/// a certificate other than the pinned one is refused.
+#[tokio::test]
+async fn truenas_json_rpc_errors_become_service_errors() {
+    let nas = FakeTrueNas::start("1-secret-key").await;
+    let trust = Trust::pinned(&nas.fingerprint).unwrap();
+    let limit = Duration::from_secs(5);
+    let mut socket = RpcSocket::connect("truenas", &nas.url(), &trust, limit)
+        .await
+        .unwrap();
+    socket.learn(&Secret::new("1-secret-key"));
+    let early = socket.call("pool.query", json!([])).await.unwrap_err();
+    assert_eq!(
+        early.to_string(),
+        "truenas: rejected the credentials (401): pool.query: Not authenticated; check the credential"
+    );
+    let unknown = socket.call("pool.explode", json!([])).await.unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "truenas: not found (404): pool.explode: Method does not exist"
+    );
+    let login = socket
+        .call("auth.login_with_api_key", json!(["1-secret-key"]))
+        .await;
+    assert_eq!(login, Ok(json!(true)));
+    let pools = socket
+        .call("pool.query", json!([[["name", "=", "backup"]]]))
+        .await
+        .unwrap();
+    assert_eq!(pools[0]["status"], "DEGRADED");
+    let filter = socket
+        .call("pool.query", json!([[["name", "~", "t"]]]))
+        .await
+        .unwrap_err();
+    assert!(matches!(filter, ServiceError::Failed { .. }), "{filter}");
+
+    let legacy = nas.url().replace("/api/current", "/api/v2.0");
+    let refused = RpcSocket::connect("truenas", &legacy, &trust, limit)
+        .await
+        .err()
+        .unwrap();
+    assert!(refused.to_string().contains("404"), "{refused}");
+    let stranger = Trust::pinned(&"AB".repeat(32)).unwrap();
+    let untrusted = RpcSocket::connect("truenas", &nas.url(), &stranger, limit)
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        untrusted
+            .to_string()
+            .starts_with("truenas: unreachable: TLS"),
+        "{untrusted}"
+    );
 }

@@ -176,11 +176,14 @@ impl Service {
         loop {
             match self.once(&method, path, query, body).await {
                 Ok(value) => return Ok(value),
-                Err(ServiceError::Unauthorized { .. })
+                Err(error @ ServiceError::Unauthorized { .. })
                     if self.config.auth.login().is_some() && !renewed =>
                 {
+                    // A session that ended is renewed once; a refused login is final.
+                    if self.session.lock().await.take().is_none() {
+                        return Err(error);
+                    }
                     renewed = true;
-                    self.session.lock().await.take();
                 }
                 Err(error) if error.is_transient() && attempt < attempts => {
                     let wait = match &error {

@@ -439,6 +439,7 @@ async fn a_bearer_login_is_renewed_when_the_token_expires() {
     ) -> (StatusCode, Json<Value>) {
         // CrowdSec records the machine's version from `name/version`, and
         // refuses the login without one.
+        let n = logins.fetch_add(1, Ordering::SeqCst) + 1;
         let agent = header(&headers, "user-agent");
         if body != json!({"machine_id": "m1", "password": "pa55"}) || agent.split('/').count() != 2
         {
@@ -447,7 +448,6 @@ async fn a_bearer_login_is_renewed_when_the_token_expires() {
                 Json(json!({"code": 401, "message": "incorrect Username or Password"})),
             );
         }
-        let n = logins.fetch_add(1, Ordering::SeqCst) + 1;
         (
             StatusCode::OK,
             Json(json!({"code": 200, "token": format!("jwt-{n}")})),
@@ -491,6 +491,11 @@ async fn a_bearer_login_is_renewed_when_the_token_expires() {
         .get("/v1/alerts", &[])
         .await
         .unwrap_err();
+    assert_eq!(
+        logins.load(Ordering::SeqCst),
+        3,
+        "a refused login is not tried again"
+    );
     assert_eq!(
         refused.to_string(),
         "crowdsec: rejected the credentials (401): incorrect Username or Password; check the credential"
