@@ -76,17 +76,28 @@ pub enum Privilege {
     DockerSocket,
     /// The directories of the agent's host that its spawn names in the
     /// `host_directories` setting, each mounted read-write at the same path
-    /// (the agent runs as uid 65534, which must be able to use them).
+    /// (the agent runs as uid 65534, which must be able to use them; the
+    /// kernel and runtime filesystems /proc, /sys, /dev and /run are refused).
     HostDirectories,
 }
 
 /// The setting a kind with [`Privilege::HostDirectories`] names its directories in.
 pub const HOST_DIRECTORIES: &str = "host_directories";
 
+/// The host's kernel and runtime filesystems: never mounted into an agent
+/// (the Docker socket lives under /run).
+const NEVER_MOUNTED: [&str; 5] = ["/proc", "/sys", "/dev", "/run", "/var/run"];
+
 /// Why `path` cannot be mounted at the same path in a container, if it cannot.
 fn unmountable(path: &str) -> Option<&'static str> {
-    if !path.starts_with('/') || path == "/" {
+    let trimmed = path.trim_end_matches('/');
+    if !path.starts_with('/') || trimmed.is_empty() {
         Some("must be an absolute path below /")
+    } else if NEVER_MOUNTED
+        .iter()
+        .any(|system| trimmed == *system || trimmed.starts_with(&format!("{system}/")))
+    {
+        Some("must not be under /proc, /sys, /dev, /run or /var/run")
     } else if path.contains([':', ',', '\0']) {
         Some("must not contain ':', ',' or NUL")
     } else if path.split('/').any(|part| part == "..") {
