@@ -15,19 +15,22 @@ use crate::runtime::handlers::TaskContext;
 pub const API_KEY: &str = "TRUENAS_API_KEY";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The NAS's address, if the API key may be sent there.
+fn checked_url(url: &str) -> Result<&str, String> {
+    if url.is_empty() {
+        Err("setting \"truenas_url\" is empty: name the NAS, wss://HOST/api/current".to_owned())
+    } else if !url.starts_with("wss://") {
+        Err(format!(
+            "setting truenas_url {url:?} is not wss://: TrueNAS revokes an API key sent without TLS"
+        ))
+    } else {
+        Ok(url)
+    }
+}
+
 /// A logged-in session with the agent's TrueNAS.
 pub async fn session(context: &TaskContext) -> Result<RpcSocket, String> {
-    let url = setting(context, "truenas_url")?;
-    if url.is_empty() {
-        return Err(
-            "setting \"truenas_url\" is empty: name the NAS, wss://HOST/api/current".to_owned(),
-        );
-    }
-    if !url.starts_with("wss://") {
-        return Err(format!(
-            "setting truenas_url {url:?} is not wss://: TrueNAS revokes an API key sent without TLS"
-        ));
-    }
+    let url = checked_url(setting(context, "truenas_url")?)?;
     let key = credential(context, API_KEY)?;
     let fingerprint = setting(context, "tls_fingerprint")?;
     let trust = if fingerprint.is_empty() {
@@ -101,4 +104,19 @@ pub async fn pool_status(context: &TaskContext, pool: Option<&str>) -> Result<Va
         .collect();
     let unhealthy = pools.iter().filter(|p| p["healthy"] != true).count();
     Ok(json!({"pools": pools, "datasets": datasets, "unhealthy": unhealthy}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::checked_url;
+
+    #[test]
+    fn the_key_goes_only_over_tls() {
+        let url = "wss://nas.lan/api/current";
+        assert_eq!(checked_url(url), Ok(url));
+        assert!(checked_url("ws://nas.lan/api/current")
+            .unwrap_err()
+            .contains("revokes an API key sent without TLS"));
+        assert!(checked_url("").unwrap_err().contains("is empty"));
+    }
 }
