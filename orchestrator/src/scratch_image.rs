@@ -3,6 +3,8 @@
 //! access can run them. Tagged by the content's hash, so unchanged files
 //! reuse the image and changed ones get a new one.
 
+use std::path::{Path, PathBuf};
+
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use bollard::Docker;
 use futures_util::StreamExt;
@@ -47,6 +49,64 @@ pub struct BuiltImage {
     pub tag: String,
     /// Whether this call built it (false: the engine already had it).
     pub built: bool,
+}
+
+/// Paths of the shared libraries and loader `binary` needs.
+async fn libraries(binary: &Path) -> Result<Vec<PathBuf>, ImageError> {
+    let failed = |reason: String| ImageError::Libraries {
+        binary: binary.display().to_string(),
+        reason,
+    };
+    let output = tokio::process::Command::new("ldd")
+        .arg(binary)
+        .output()
+        .await
+        .map_err(|error| failed(error.to_string()))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // A static program links nothing.
+        if stderr.contains("not a dynamic executable") {
+            return Ok(Vec::new());
+        }
+        return Err(failed(stderr.into_owned()));
+    }
+    // Lines look like `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)`
+    // or `/lib64/ld-linux-x86-64.so.2 (0x…)`; the vDSO has no file.
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let path = line.split("=>").last()?.split_whitespace().next()?;
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect())
+}
+
+async fn read(path: &Path) -> Result<Vec<u8>, ImageError> {
+    // Follows symlinks: the image gets the files, not dangling links.
+    tokio::fs::read(path)
+        .await
+        .map_err(|source| ImageError::Read {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+/// A dynamically linked program of this machine as image files: the
+/// program at `image_path`, and each library it links at its own path.
+pub async fn program_files(program: &Path, image_path: &str) -> Result<Vec<ImageFile>, ImageError> {
+    let mut files = vec![ImageFile {
+        path: image_path.to_owned(),
+        contents: read(program).await?,
+        mode: 0o755,
+    }];
+    for library in libraries(program).await? {
+        files.push(ImageFile {
+            path: library.display().to_string(),
+            contents: read(&library).await?,
+            mode: 0o755,
+        });
+    }
+    Ok(files)
 }
 
 impl ScratchImage {

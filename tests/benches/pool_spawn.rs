@@ -161,7 +161,7 @@ async fn run(n: usize, docker: &Docker, guard: &mut ContainerGuard) -> anyhow::R
     let ports = |k: u16| (0..per_contender).map(move |i| first_port + k * per_contender + i);
     let instance = unique_instance();
     let pool = local_pool_at(&redis, instance.clone(), first_port).await;
-    let image = tag_for(&std::fs::read(agent_binary()).context("agent binary unreadable")?);
+    let image = tag_for(&std::fs::read(agent_binary()).context("agent binary unreadable")?).await?;
     let run = unique_agent_id("bench");
     let ids = |contender: &str| -> Vec<String> {
         (0..n).map(|i| format!("{run}-{contender}-{i}")).collect()

@@ -27,7 +27,10 @@ async fn built_image_runs_a_task_and_stops_cleanly_on_sigterm() {
     let image = ensure_agent_image(&docker, &binary)
         .await
         .expect("agent image builds");
-    assert_eq!(image.tag, tag_for(&std::fs::read(&binary).unwrap()));
+    assert_eq!(
+        image.tag,
+        tag_for(&std::fs::read(&binary).unwrap()).await.unwrap()
+    );
     let again = ensure_agent_image(&docker, &binary).await.unwrap();
     assert!(!again.built, "an unchanged binary reuses its image");
     let inspected = docker.inspect_image(&image.tag).await.unwrap();

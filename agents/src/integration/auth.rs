@@ -55,6 +55,17 @@ pub enum Auth {
         /// Secret values inside `body`, for redaction.
         secrets: Vec<Secret>,
     },
+    /// Log in once with a JSON body at `path`, then send the token found at
+    /// `token` (a JSON pointer into the login answer) as
+    /// `Authorization: Bearer …`; logs in again when the service answers
+    /// 401 (CrowdSec's machine JWT).
+    BearerLogin {
+        path: String,
+        body: Value,
+        token: &'static str,
+        /// Secret values inside `body`, for redaction.
+        secrets: Vec<Secret>,
+    },
 }
 
 impl Auth {
@@ -67,7 +78,9 @@ impl Auth {
             | Auth::Query { value: secret, .. }
             | Auth::InPath(secret)
             | Auth::ProxmoxToken { secret, .. } => vec![secret.expose()],
-            Auth::CookieLogin { secrets, .. } => secrets.iter().map(Secret::expose).collect(),
+            Auth::CookieLogin { secrets, .. } | Auth::BearerLogin { secrets, .. } => {
+                secrets.iter().map(Secret::expose).collect()
+            }
         }
     }
 
@@ -81,6 +94,16 @@ impl Auth {
         }
     }
 
+    /// The login call of a scheme that logs in first: its path and body.
+    pub fn login(&self) -> Option<(&str, &Value)> {
+        match self {
+            Auth::CookieLogin { path, body, .. } | Auth::BearerLogin { path, body, .. } => {
+                Some((path, body))
+            }
+            _ => None,
+        }
+    }
+
     /// Adds this scheme's header or query parameter to a request.
     pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
@@ -91,7 +114,9 @@ impl Auth {
                 format!("PVEAPIToken={token_id}={}", secret.expose()),
             ),
             Auth::Query { name, value } => request.query(&[(*name, value.expose())]),
-            Auth::None | Auth::InPath(_) | Auth::CookieLogin { .. } => request,
+            Auth::None | Auth::InPath(_) | Auth::CookieLogin { .. } | Auth::BearerLogin { .. } => {
+                request
+            }
         }
     }
 }

@@ -16,6 +16,9 @@ use super::redact::Redactor;
 use super::session::Session;
 use super::tls::Trust;
 
+/// How every integration introduces itself.
+pub const USER_AGENT: &str = concat!("myca-agent/", env!("CARGO_PKG_VERSION"));
+
 /// The longest a service's Retry-After is honoured within one task.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
@@ -130,6 +133,9 @@ impl Service {
             .client_config()
             .map_err(|error| address_error(&format!("no TLS configuration: {error}")))?;
         let mut builder = reqwest::Client::builder()
+            // `name/version`: some services refuse calls without one (GitHub),
+            // CrowdSec refuses a machine login unless it splits in two.
+            .user_agent(USER_AGENT)
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .tls_backend_preconfigured(tls);
@@ -244,7 +250,7 @@ impl Service {
     }
 
     async fn session(&self) -> Result<Option<Session>, ServiceError> {
-        let Auth::CookieLogin { path, body, .. } = &self.config.auth else {
+        let Some((path, body)) = self.config.auth.login() else {
             return Ok(None);
         };
         let mut session = self.session.lock().await;
@@ -257,11 +263,24 @@ impl Service {
             if !response.status().is_success() {
                 return Err(login_refused(self.status_error(response).await));
             }
-            let fresh =
-                Session::from_login(response.headers()).ok_or_else(|| ServiceError::BadAnswer {
-                    service: self.config.service.clone(),
-                    reason: "the login answer set no session cookie".to_owned(),
-                })?;
+            let bad_answer = |reason: &str| ServiceError::BadAnswer {
+                service: self.config.service.clone(),
+                reason: reason.to_owned(),
+            };
+            let fresh = if let Auth::BearerLogin { token, .. } = &self.config.auth {
+                let answer: Value = response
+                    .json()
+                    .await
+                    .map_err(|_| bad_answer("the login answer is not JSON"))?;
+                let token = answer
+                    .pointer(token)
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad_answer(&format!("the login answer has no {token}")))?;
+                Session::Bearer(token.to_owned())
+            } else {
+                Session::from_login(response.headers())
+                    .ok_or_else(|| bad_answer("the login answer set no session cookie"))?
+            };
             *session = Some(fresh);
         }
         Ok(session.clone())

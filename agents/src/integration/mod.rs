@@ -10,6 +10,7 @@ mod envelope;
 mod error;
 mod paging;
 mod redact;
+mod rpc_socket;
 mod session;
 mod shared;
 mod tls;
@@ -22,6 +23,7 @@ pub use envelope::Envelope;
 pub use error::{service_message, ServiceError};
 pub use paging::{all_numbered_pages, all_pages, poll, Cursor, PageNumbers, Polled};
 pub use redact::{Redactor, REDACTED};
+pub use rpc_socket::RpcSocket;
 pub use tls::{http_client_builder, BadFingerprint, Trust};
 
 #[cfg(any(test, feature = "fakes"))]

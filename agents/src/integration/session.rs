@@ -1,13 +1,17 @@
-//! A cookie session from a login call: the cookies it set and the CSRF
-//! token it handed out (in a header, or as a `csrf_token` cookie).
+//! A session from a login call: the cookies it set and the CSRF token it
+//! handed out (in a header, or as a `csrf_token` cookie), or the bearer
+//! token its answer carried.
 
 use reqwest::header::{HeaderMap, SET_COOKIE};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    /// `name=value; name2=value2`, as a `Cookie` header carries them.
-    pub cookie: String,
-    pub csrf: Option<String>,
+pub enum Session {
+    Cookie {
+        /// `name=value; name2=value2`, as a `Cookie` header carries them.
+        cookie: String,
+        csrf: Option<String>,
+    },
+    Bearer(String),
 }
 
 impl Session {
@@ -31,17 +35,22 @@ impl Session {
             .get("x-csrf-token")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        Some(Self {
+        Some(Self::Cookie {
             cookie: pairs.join("; "),
             csrf: from_header.or(from_cookie),
         })
     }
 
     pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        let request = request.header(reqwest::header::COOKIE, &self.cookie);
-        match &self.csrf {
-            Some(token) => request.header("X-CSRF-Token", token),
-            None => request,
+        match self {
+            Session::Cookie { cookie, csrf } => {
+                let request = request.header(reqwest::header::COOKIE, cookie);
+                match csrf {
+                    Some(token) => request.header("X-CSRF-Token", token),
+                    None => request,
+                }
+            }
+            Session::Bearer(token) => request.bearer_auth(token),
         }
     }
 }
@@ -63,14 +72,18 @@ mod tests {
             SET_COOKIE,
             HeaderValue::from_static("csrf_token=tok1; Path=/"),
         );
-        let legacy = Session::from_login(&headers).unwrap();
-        assert_eq!(legacy.cookie, "unifises=abc; csrf_token=tok1");
-        assert_eq!(legacy.csrf.as_deref(), Some("tok1"));
-        headers.insert("x-csrf-token", HeaderValue::from_static("tok2"));
         assert_eq!(
-            Session::from_login(&headers).unwrap().csrf.as_deref(),
-            Some("tok2")
+            Session::from_login(&headers),
+            Some(Session::Cookie {
+                cookie: "unifises=abc; csrf_token=tok1".to_owned(),
+                csrf: Some("tok1".to_owned())
+            })
         );
+        headers.insert("x-csrf-token", HeaderValue::from_static("tok2"));
+        assert!(matches!(
+            Session::from_login(&headers),
+            Some(Session::Cookie { csrf: Some(token), .. }) if token == "tok2"
+        ));
         assert_eq!(Session::from_login(&HeaderMap::new()), None);
     }
 }

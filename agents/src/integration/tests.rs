@@ -518,3 +518,77 @@ async fn any_certificate_is_accepted_only_when_asked_and_can_be_read() {
         "{closed:?}"
     );
 }
+
+#[tokio::test]
+async fn a_bearer_login_is_renewed_when_the_token_expires() {
+    // As CrowdSec's LAPI: POST /v1/watchers/login → {"token"}; a JWT that
+    // expired answers 401 {"code": 401, "message": "Token is expired"}.
+    async fn login(
+        State(logins): State<Calls>,
+        headers: HeaderMap,
+        Json(body): Json<Value>,
+    ) -> (StatusCode, Json<Value>) {
+        // CrowdSec records the machine's version from `name/version`, and
+        // refuses the login without one.
+        let n = logins.fetch_add(1, Ordering::SeqCst) + 1;
+        let agent = header(&headers, "user-agent");
+        if body != json!({"machine_id": "m1", "password": "pa55"}) || agent.split('/').count() != 2
+        {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"code": 401, "message": "incorrect Username or Password"})),
+            );
+        }
+        (
+            StatusCode::OK,
+            Json(json!({"code": 200, "token": format!("jwt-{n}")})),
+        )
+    }
+    async fn alerts(headers: HeaderMap) -> (StatusCode, Json<Value>) {
+        // The first token has expired by the time it is used.
+        if header(&headers, "authorization") == "Bearer jwt-2" {
+            (StatusCode::OK, Json(json!([{"id": 1}])))
+        } else {
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"code": 401, "message": "Token is expired"})),
+            )
+        }
+    }
+    let logins = Calls::default();
+    let address = serve(
+        Router::new()
+            .route("/v1/watchers/login", post(login))
+            .route("/v1/alerts", get(alerts))
+            .with_state(logins.clone()),
+    )
+    .await;
+    let machine = |password: &str| {
+        let mut lapi = config("crowdsec", address);
+        lapi.auth = Auth::BearerLogin {
+            path: "/v1/watchers/login".into(),
+            body: json!({"machine_id": "m1", "password": password}),
+            token: "/token",
+            secrets: vec![Secret::new(password)],
+        };
+        Service::new(lapi).unwrap()
+    };
+    assert_eq!(
+        machine("pa55").get("/v1/alerts", &[]).await,
+        Ok(json!([{"id": 1}]))
+    );
+    assert_eq!(logins.load(Ordering::SeqCst), 2, "logged in again once");
+    let refused = machine("wrong-pa55")
+        .get("/v1/alerts", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        logins.load(Ordering::SeqCst),
+        3,
+        "a refused login is not tried again"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "crowdsec: rejected the credentials (401): incorrect Username or Password; check the credential"
+    );
+}

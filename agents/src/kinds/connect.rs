@@ -35,6 +35,14 @@ pub fn text<'a>(payload: &'a Value, field: &str) -> &'a str {
     payload[field].as_str().unwrap_or_default()
 }
 
+/// The payload's string fields named in `names` that are present, as query parameters.
+pub fn text_params<'a>(payload: &Value, names: &[&'a str]) -> Vec<(&'a str, String)> {
+    names
+        .iter()
+        .filter_map(|name| optional_text(payload, name).map(|value| (*name, value.to_owned())))
+        .collect()
+}
+
 /// An optional string field of the payload.
 pub fn optional_text<'a>(payload: &'a Value, field: &str) -> Option<&'a str> {
     payload.get(field).and_then(Value::as_str)

@@ -11,6 +11,7 @@ mod data;
 mod docs;
 mod infrastructure;
 pub mod schema;
+mod security;
 mod spec;
 
 use std::sync::LazyLock;
@@ -18,7 +19,9 @@ use std::sync::LazyLock;
 pub use admission::{admit, Refusal};
 pub use docs::markdown;
 pub use schema::FieldError;
-pub use spec::{CredentialSpec, KindDefaults, KindSpec, Privilege, Run, TaskTypeSpec};
+pub use spec::{
+    CredentialSpec, KindDefaults, KindSpec, Privilege, Run, TaskTypeSpec, HOST_DIRECTORIES,
+};
 
 /// Every kind's declaration, in the order `GET /catalog` lists them.
 fn declare() -> Vec<KindSpec> {
@@ -31,7 +34,9 @@ fn declare() -> Vec<KindSpec> {
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
         infrastructure::network::spec(),
+        infrastructure::storage::spec(),
         infrastructure::cloudflare::spec(),
+        security::soc::spec(),
         data::route_monitor::spec(),
         data::website::spec(),
     ];

@@ -74,6 +74,37 @@ pub struct KindDefaults {
 pub enum Privilege {
     /// The Docker engine socket of the agent's host, mounted into the container.
     DockerSocket,
+    /// The directories of the agent's host that its spawn names in the
+    /// `host_directories` setting, each mounted read-write at the same path
+    /// (the agent runs as uid 65534, which must be able to use them; the
+    /// kernel and runtime filesystems /proc, /sys, /dev and /run are refused).
+    HostDirectories,
+}
+
+/// The setting a kind with [`Privilege::HostDirectories`] names its directories in.
+pub const HOST_DIRECTORIES: &str = "host_directories";
+
+/// The host's kernel and runtime filesystems: never mounted into an agent
+/// (the Docker socket lives under /run).
+const NEVER_MOUNTED: [&str; 5] = ["/proc", "/sys", "/dev", "/run", "/var/run"];
+
+/// Why `path` cannot be mounted at the same path in a container, if it cannot.
+fn unmountable(path: &str) -> Option<&'static str> {
+    let trimmed = path.trim_end_matches('/');
+    if !path.starts_with('/') || trimmed.is_empty() {
+        Some("must be an absolute path below /")
+    } else if NEVER_MOUNTED
+        .iter()
+        .any(|system| trimmed == *system || trimmed.starts_with(&format!("{system}/")))
+    {
+        Some("must not be under /proc, /sys, /dev, /run or /var/run")
+    } else if path.contains([':', ',', '\0']) {
+        Some("must not contain ':', ',' or NUL")
+    } else if path.split('/').any(|part| part == "..") {
+        Some("must not contain '..'")
+    } else {
+        None
+    }
 }
 
 /// A task type: `name`, what it does, its payload and result schemas, its handler.
@@ -115,16 +146,40 @@ impl KindSpec {
         settings: &Map<String, Value>,
     ) -> Result<Map<String, Value>, Vec<FieldError>> {
         let filled = with_defaults(&self.settings_schema, settings);
-        let errors = validate(
+        let mut errors = validate(
             &self.settings_schema,
             &Value::Object(filled.clone()),
             "settings",
         );
+        for (index, path) in self.host_directories(&filled).iter().enumerate() {
+            if let Some(problem) = unmountable(path) {
+                errors.push(FieldError {
+                    field: format!("settings.{HOST_DIRECTORIES}.{index}"),
+                    message: problem.to_owned(),
+                });
+            }
+        }
         if errors.is_empty() {
             Ok(filled)
         } else {
             Err(errors)
         }
+    }
+
+    /// The host directories to mount into an agent of this kind: those its
+    /// settings name, if the kind asks for the privilege at all.
+    pub fn host_directories(&self, settings: &Map<String, Value>) -> Vec<String> {
+        if !self.privileges.contains(&Privilege::HostDirectories) {
+            return Vec::new();
+        }
+        settings
+            .get(HOST_DIRECTORIES)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The settings the agent itself reads: only those the kind declares,

@@ -89,6 +89,51 @@ fn admission_resolves_aliases_fills_defaults_and_names_bad_fields() {
 }
 
 #[test]
+fn granted_host_directories_must_be_plain_paths_outside_the_system() {
+    let mut config = AgentConfig::new("s-1", "storage", AgentCategory::Infrastructure);
+    config.settings.insert(
+        "host_directories".into(),
+        json!([
+            "/srv/data",
+            "relative",
+            "//",
+            "/srv/../etc",
+            "/srv/a:b",
+            "/var/run/docker.sock",
+            "/proc"
+        ]),
+    );
+    let fields: Vec<(String, String)> = admit(&config)
+        .unwrap_err()
+        .field_errors()
+        .into_iter()
+        .map(|e| (e.field, e.message))
+        .collect();
+    let at = |i: usize| format!("settings.host_directories.{i}");
+    assert_eq!(
+        fields
+            .iter()
+            .map(|(field, _)| field.clone())
+            .collect::<Vec<_>>(),
+        (1..=6).map(at).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        fields[4].1,
+        "must not be under /proc, /sys, /dev, /run or /var/run"
+    );
+    config
+        .settings
+        .insert("host_directories".into(), json!(["/srv/data/"]));
+    let (admitted, kind) = admit(&config).unwrap();
+    assert_eq!(kind.host_directories(&admitted.settings), ["/srv/data/"]);
+    // Only a kind with the privilege mounts anything.
+    assert!(find("monitoring")
+        .unwrap()
+        .host_directories(&admitted.settings)
+        .is_empty());
+}
+
+#[test]
 fn the_catalog_serializes_as_the_window_expects() {
     let value = serde_json::to_value(find("test-agent").unwrap()).unwrap();
     for field in [

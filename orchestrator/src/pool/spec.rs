@@ -79,9 +79,18 @@ pub fn container_body(
             .filter(|(name, _)| !is_secret_variable(name) && !env::MANAGED.contains(&name.as_str()))
             .map(|(name, value)| format!("{name}={value}")),
     );
-    let settings = myca_agents::kinds::find(&config.agent_type)
+    let kind = myca_agents::kinds::find(&config.agent_type);
+    let settings = kind
         .map(|kind| kind.agent_settings(&config.settings))
         .unwrap_or_default();
+    // Host directories the spawn granted (admission checked each is a
+    // plain absolute path), mounted at the same path.
+    let binds: Vec<String> = kind
+        .map(|kind| kind.host_directories(&config.settings))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|path| format!("{path}:{path}:rw"))
+        .collect();
     if !settings.is_empty() {
         let json = serde_json::Value::Object(settings).to_string();
         environment.push(format!("{}={json}", env::AGENT_SETTINGS));
@@ -112,6 +121,7 @@ pub fn container_body(
         user: Some(AGENT_USER.to_owned()),
         host_config: Some(HostConfig {
             network_mode: Some(network_mode),
+            binds: (!binds.is_empty()).then_some(binds),
             nano_cpus: Some((config.cpu_limit * 1e9) as i64),
             memory: Some(i64::from(config.memory_limit) * 1024 * 1024),
             restart_policy: Some(restart_policy),
@@ -178,5 +188,38 @@ mod tests {
         assert!(!environment
             .iter()
             .any(|v| v.contains("planted") || v.contains("something-else")));
+        assert_eq!(host.binds, None);
+    }
+
+    #[test]
+    fn granted_host_directories_are_mounted_at_the_same_path() {
+        let mut config = AgentConfig::new(
+            "storage-agent",
+            "storage-agent",
+            AgentCategory::Infrastructure,
+        );
+        config.settings.insert(
+            "host_directories".into(),
+            serde_json::json!(["/srv/data", "/srv/backups"]),
+        );
+        let body = container_body(
+            &config,
+            "myca-agent:abc",
+            "redis://r:6379/0",
+            &AgentNetwork::Host,
+            18080,
+            None,
+        );
+        assert_eq!(
+            body.host_config.unwrap().binds,
+            Some(vec![
+                "/srv/data:/srv/data:rw".to_owned(),
+                "/srv/backups:/srv/backups:rw".to_owned()
+            ])
+        );
+        // A kind without the privilege gets no mount, whatever its settings say.
+        config.agent_type = "monitoring-agent".into();
+        let body = container_body(&config, "i", "redis://r", &AgentNetwork::Host, 1, None);
+        assert_eq!(body.host_config.unwrap().binds, None);
     }
 }

@@ -3,4 +3,4 @@
 /**
  * Access beyond the agent's own container that the operator grants explicitly.
  */
-export type Privilege = "docker_socket";
+export type Privilege = "docker_socket" | "host_directories";

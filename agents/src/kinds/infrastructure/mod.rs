@@ -4,3 +4,4 @@ pub(super) mod cloudflare;
 pub(super) mod monitoring;
 pub(super) mod network;
 pub(super) mod proxmox;
+pub(super) mod storage;

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::integration::{Envelope, Service, ServiceConfig};
-use crate::kinds::connect::{optional_text, setting};
+use crate::kinds::connect::{optional_text, setting, text_params};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
@@ -24,17 +24,9 @@ fn alertmanager(context: &TaskContext) -> Result<Service, String> {
     .map_err(|e| e.to_string())
 }
 
-/// The payload's string fields named in `names`, as query parameters.
-fn params<'a>(payload: &Value, names: &[&'a str]) -> Vec<(&'a str, String)> {
-    names
-        .iter()
-        .filter_map(|name| optional_text(payload, name).map(|value| (*name, value.to_owned())))
-        .collect()
-}
-
 fn query(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {
-        let query = params(&context.task.payload, &["query", "time"]);
+        let query = text_params(&context.task.payload, &["query", "time"]);
         prometheus(&context)?
             .get("/api/v1/query", &query)
             .await
@@ -44,7 +36,7 @@ fn query(context: TaskContext) -> HandlerFuture {
 
 fn query_range(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {
-        let query = params(&context.task.payload, &["query", "start", "end", "step"]);
+        let query = text_params(&context.task.payload, &["query", "start", "end", "step"]);
         prometheus(&context)?
             .get("/api/v1/query_range", &query)
             .await

@@ -61,7 +61,7 @@ fn kind_spec() -> Value {
                 "properties": {"cpu_limit": {"type": "number"}, "memory_limit_mb": unsigned(1, u64::from(u32::MAX)),
                                "max_concurrent_tasks": unsigned(1, u64::from(u32::MAX))}
             },
-            "privileges": {"type": "array", "items": {"enum": ["docker_socket"]}},
+            "privileges": {"type": "array", "items": {"enum": ["docker_socket", "host_directories"]}},
         }
     })
 }
