@@ -115,3 +115,4 @@ pub mod prometheus_stack;
 pub mod redis_server;
 pub mod rss;
 pub mod stores;
+pub mod workload;

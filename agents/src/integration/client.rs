@@ -33,6 +33,8 @@ pub struct ServiceConfig {
     pub attempts: u32,
     /// Reach the service over this unix socket (a Docker engine) instead of TCP.
     pub unix_socket: Option<PathBuf>,
+    /// Headers every call sends (GitHub's `Accept` and API version).
+    pub headers: Vec<(&'static str, &'static str)>,
 }
 
 impl ServiceConfig {
@@ -46,6 +48,7 @@ impl ServiceConfig {
             timeout: Duration::from_secs(30),
             attempts: 3,
             unix_socket: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -229,6 +232,9 @@ impl Service {
             .http
             .request(method.clone(), format!("{}{path}", self.base_url))
             .query(query);
+        for (name, value) in &self.config.headers {
+            request = request.header(*name, *value);
+        }
         request = self.config.auth.apply(request);
         if let Some(session) = &session {
             request = session.apply(request);
@@ -243,6 +249,13 @@ impl Service {
         let text = response.text().await.map_err(|e| self.transport(e))?;
         let answer = if text.trim().is_empty() {
             Value::Null
+        } else if self.config.envelope == Envelope::JsonLines {
+            Value::Array(
+                text.lines()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
+                    .collect(),
+            )
         } else if self.config.envelope == Envelope::Bare
             && serde_json::from_str::<Value>(&text).is_err()
         {

@@ -15,6 +15,9 @@ pub enum Envelope {
     MetaRc,
     /// `{"status": "success" | "error", "data", "error"}` (Prometheus).
     StatusData,
+    /// One JSON object per line, read whole (Docker's progress answers to a
+    /// pull or build, which fail inside a 200 with an `error` line).
+    JsonLines,
 }
 
 impl Envelope {
@@ -39,6 +42,13 @@ impl Envelope {
                     Ok(answer["data"].take())
                 } else {
                     Err(super::error::service_message(&answer.to_string()))
+                }
+            }
+            Envelope::JsonLines => {
+                let lines = answer.as_array().cloned().unwrap_or_else(|| vec![answer]);
+                match lines.iter().find_map(|line| line.get("error")) {
+                    Some(error) => Err(error.as_str().unwrap_or_default().to_owned()),
+                    None => Ok(Value::Array(lines)),
                 }
             }
             Envelope::StatusData => {
@@ -88,5 +98,13 @@ mod tests {
             Ok(json!({"resultType": "vector"}))
         );
         assert_eq!(Envelope::Bare.open(json!(3)), Ok(json!(3)));
+        assert_eq!(
+            Envelope::JsonLines.open(json!([{"status": "Pulling"}, {"error": "manifest unknown"}])),
+            Err("manifest unknown".to_owned())
+        );
+        assert_eq!(
+            Envelope::JsonLines.open(json!([{"status": "Done"}])),
+            Ok(json!([{"status": "Done"}]))
+        );
     }
 }

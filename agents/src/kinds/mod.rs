@@ -29,6 +29,7 @@ fn declare() -> Vec<KindSpec> {
         core::event_processor::spec(),
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
+        infrastructure::docker::spec(),
     ];
     kinds
         .into_iter()

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::schema::{validate, with_defaults, FieldError};
 use crate::protocol::AgentCategory;
+pub use crate::protocol::Privilege;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
 /// Runs one task type.
@@ -65,15 +66,6 @@ pub struct KindDefaults {
     pub cpu_limit: f64,
     pub memory_limit_mb: u32,
     pub max_concurrent_tasks: u32,
-}
-
-/// Access beyond the agent's own container that the operator grants explicitly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum Privilege {
-    /// The Docker engine socket of the agent's host, mounted into the container.
-    DockerSocket,
 }
 
 /// A task type: `name`, what it does, its payload and result schemas, its handler.
