@@ -105,6 +105,7 @@ pub mod cleanup;
 pub mod containers;
 pub mod desktop;
 pub mod docker_cli;
+pub mod fake_github;
 pub mod fake_proxmox;
 pub mod images;
 pub mod kinds;

@@ -30,6 +30,7 @@ fn declare() -> Vec<KindSpec> {
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
         infrastructure::docker::spec(),
+        infrastructure::deployment::spec(),
     ];
     kinds
         .into_iter()

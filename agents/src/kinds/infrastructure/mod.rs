@@ -1,6 +1,9 @@
 //! Infrastructure kinds: the machines and engines the fleet runs on.
 
+pub(super) mod deployment;
 pub(super) mod docker;
 mod docker_engine;
+mod github_actions;
 pub(super) mod monitoring;
 pub(super) mod proxmox;
+mod redeploy;
