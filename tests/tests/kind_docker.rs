@@ -3,8 +3,8 @@
 //! socket only with `"grants": ["docker_socket"]` (checked on the real
 //! container), a throwaway workload container of the test's own listed,
 //! stopped, started, restarted and measured; a pull with no registry, a
-//! bad payload, an unknown container, an engine where nothing listens, and
-//! the grant refusals.
+//! bad payload, an unknown container, an engine where nothing listens, the
+//! grant refusals, and the seed's required docker-agent filled as a gap.
 
 use std::time::{Duration, Instant};
 
@@ -273,6 +273,36 @@ async fn docker_agent_manages_containers_on_the_granted_engine() {
         missing,
         "docker: not found (404): No such container: myca-e2e-no-such"
     );
+
+    // The seed's required docker-agent fills as a gap only when the filler grants the socket.
+    let required = unique_agent_id("dk-gap");
+    guard.watch(container_name(&required));
+    let requirements = json!({"categories": {"infrastructure": [{"agent_id": required, "agent_type": "docker"}]},
+                              "approval_categories": []});
+    let (code, _) = api
+        .call(Method::PUT, "/gaps/requirements", Some(requirements))
+        .await;
+    assert_eq!(code, 200);
+    let fill = format!("/gaps/{required}/fill");
+    let (code, refused) = api
+        .call(Method::POST, &fill, Some(json!({"by": "ops"})))
+        .await;
+    assert_eq!(code, 422, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().starts_with("grants: "),
+        "{refused}"
+    );
+    let (code, filled) = api
+        .call(
+            Method::POST,
+            &fill,
+            Some(json!({"by": "ops", "grants": ["docker_socket"]})),
+        )
+        .await;
+    assert_eq!(code, 200, "{filled}");
+    assert_eq!(filled["outcome"], "spawned");
+    assert_eq!(filled["agent"]["agent_type"], "docker-agent");
+    assert_eq!(filled["agent"]["grants"], json!(["docker_socket"]));
 
     // A tcp:// engine needs no grant, and gets no socket; nothing listens there.
     let down = unique_agent_id("dk-down");

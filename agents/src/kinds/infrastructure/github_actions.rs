@@ -57,7 +57,9 @@ fn run_summary(run: &Value) -> Value {
 
 /// Whether `run` is of `workflow` (its numeric id or its file name).
 fn of_workflow(run: &Value, workflow: &str) -> bool {
-    run["workflow_id"].to_string() == workflow
+    workflow
+        .parse::<u64>()
+        .is_ok_and(|id| run["workflow_id"] == id)
         || run["path"]
             .as_str()
             .is_some_and(|path| path.rsplit('/').next() == Some(workflow))
