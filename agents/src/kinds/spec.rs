@@ -85,6 +85,11 @@ pub fn task(
     }
 }
 
+/// The schema of an object with exactly `properties`, `required` among them.
+pub fn closed_object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
+}
+
 /// Settings of a kind that takes none beyond what its task payloads say.
 pub fn no_settings() -> Value {
     json!({"type": "object", "additionalProperties": false, "properties": {}})

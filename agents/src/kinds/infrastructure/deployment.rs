@@ -11,7 +11,9 @@ use super::docker_engine::{container_property, Engine};
 use super::github_actions::{repository_properties, trigger_workflow, workflow_runs, TOKEN};
 use super::redeploy::{previous_image, redeploy, Redeploy};
 use crate::kinds::connect::{optional_text, text};
-use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec, Privilege};
+use crate::kinds::spec::{
+    closed_object as object, task, CredentialSpec, KindDefaults, KindSpec, Privilege,
+};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
@@ -42,10 +44,6 @@ fn rollback_container(context: TaskContext) -> HandlerFuture {
         };
         redeploy(&engine, plan(payload, &image)).await
     })
-}
-
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
 fn with(mut base: Value, extra: Value) -> Value {

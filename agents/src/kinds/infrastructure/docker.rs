@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::docker_engine::{bare_name, container_property, container_ref, image_ref, Engine};
 use crate::kinds::connect::{optional_text, text};
-use crate::kinds::spec::{task, KindDefaults, KindSpec, Privilege};
+use crate::kinds::spec::{closed_object as object, task, KindDefaults, KindSpec, Privilege};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
@@ -169,10 +169,6 @@ fn container_stats(context: TaskContext) -> HandlerFuture {
                   "pids": stats["pids_stats"]["current"].as_u64().unwrap_or(0)}),
         )
     })
-}
-
-fn object(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
 fn list_of(field: &str) -> Value {
