@@ -225,6 +225,7 @@ mod tests {
             current_tasks: 0,
             tasks_completed: 0,
             tasks_failed: 0,
+            grants: Vec::new(),
         }
     }
 

@@ -80,6 +80,35 @@ async fn test_connection_over_ssh_reports_the_remote_engine() {
     assert!(remote_root.ends_with("/vm/data"), "{remote_root}");
 }
 
+/// What an agent granted `docker_socket` on the remote host gets: the
+/// remote socket's path and group, read with `stat` over the SSH link.
+#[tokio::test]
+async fn the_remote_sockets_group_is_read_over_ssh() {
+    let _link = vm_link_shared();
+    let profile = vm_profile(vm_fingerprint());
+    let host = connect(&profile).await.expect("SSH to the VM's engine");
+    let socket = service_env("MYCA_TEST_VM_DOCKER_SOCKET", "remote VM dockerd");
+    let gid = {
+        use std::os::unix::fs::MetadataExt;
+        // The VM shares this machine's filesystem.
+        std::fs::metadata(&socket).unwrap().gid()
+    };
+    assert_eq!(
+        host.docker_socket(&profile).await,
+        Ok(myca_orchestrator::pool::HostSocket { path: socket, gid })
+    );
+    let mut elsewhere = profile.clone();
+    if let HostKind::Ssh { docker_socket, .. } = &mut elsewhere.kind {
+        *docker_socket = "/run/no such dir/it's not.sock".to_owned();
+    }
+    let missing = host.docker_socket(&elsewhere).await.unwrap_err();
+    assert!(
+        missing.contains("stat of /run/no such dir/it's not.sock on the host answered")
+            && missing.contains("No such file"),
+        "{missing}"
+    );
+}
+
 #[tokio::test]
 async fn a_host_key_other_than_the_pinned_one_is_refused() {
     let _link = vm_link_shared();

@@ -36,6 +36,8 @@ pub struct ServiceConfig {
     pub attempts: u32,
     /// Reach the service over this unix socket (a Docker engine) instead of TCP.
     pub unix_socket: Option<PathBuf>,
+    /// Headers every call sends (GitHub's `Accept` and API version).
+    pub headers: Vec<(&'static str, &'static str)>,
 }
 
 impl ServiceConfig {
@@ -49,6 +51,7 @@ impl ServiceConfig {
             timeout: Duration::from_secs(30),
             attempts: 3,
             unix_socket: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -100,16 +103,33 @@ fn login_refused(error: ServiceError) -> ServiceError {
     }
 }
 
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+fn header_number(response: &reqwest::Response, name: &str) -> Option<u64> {
     response
         .headers()
-        .get(reqwest::header::RETRY_AFTER)?
+        .get(name)?
         .to_str()
         .ok()?
         .trim()
-        .parse::<u64>()
+        .parse()
         .ok()
-        .map(Duration::from_secs)
+}
+
+/// `Retry-After` seconds, else the wait until `x-ratelimit-reset` (Unix time).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    if let Some(seconds) = header_number(response, "retry-after") {
+        return Some(Duration::from_secs(seconds));
+    }
+    let reset = header_number(response, "x-ratelimit-reset")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Duration::from_secs(reset.saturating_sub(now).max(1)))
+}
+
+/// A 403 that only says the rate limit is used up (GitHub's primary limit).
+fn limit_used_up(response: &reqwest::Response) -> bool {
+    header_number(response, "x-ratelimit-remaining") == Some(0)
 }
 
 impl Service {
@@ -300,6 +320,9 @@ impl Service {
             .http
             .request(method.clone(), format!("{}{path}", self.base_url))
             .query(query);
+        for (name, value) in &self.config.headers {
+            request = request.header(*name, *value);
+        }
         request = self.config.auth.apply(request);
         if let Some(session) = &session {
             request = session.apply(request);
@@ -314,6 +337,13 @@ impl Service {
         let text = response.text().await.map_err(|e| self.transport(e))?;
         if text.trim().is_empty() {
             Ok(Value::Null)
+        } else if self.config.envelope == Envelope::JsonLines {
+            Ok(Value::Array(
+                text.lines()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| serde_json::from_str(line).unwrap_or(Value::Null))
+                    .collect(),
+            ))
         } else if self.config.envelope == Envelope::Bare
             && serde_json::from_str::<Value>(&text).is_err()
         {
@@ -344,6 +374,7 @@ impl Service {
     async fn status_error(&self, response: reqwest::Response) -> ServiceError {
         let status = response.status();
         let wait = retry_after(&response);
+        let used_up = limit_used_up(&response);
         let body = response.text().await.unwrap_or_default();
         let reason = status.canonical_reason().unwrap_or("error");
         let message = match service_message(&body) {
@@ -354,13 +385,20 @@ impl Service {
         let message = self.redact(&message);
         match status {
             StatusCode::UNAUTHORIZED => ServiceError::Unauthorized { service, message },
-            StatusCode::FORBIDDEN => ServiceError::Forbidden { service, message },
-            StatusCode::NOT_FOUND => ServiceError::NotFound { service, message },
             StatusCode::TOO_MANY_REQUESTS => ServiceError::RateLimited {
                 service,
+                status: 429,
                 retry_after: wait,
                 message,
             },
+            StatusCode::FORBIDDEN if used_up => ServiceError::RateLimited {
+                service,
+                status: 403,
+                retry_after: wait,
+                message,
+            },
+            StatusCode::FORBIDDEN => ServiceError::Forbidden { service, message },
+            StatusCode::NOT_FOUND => ServiceError::NotFound { service, message },
             status if status.is_server_error() => ServiceError::ServerError {
                 service,
                 status: status.as_u16(),

@@ -15,6 +15,9 @@ pub enum Envelope {
     MetaRc,
     /// `{"status": "success" | "error", "data", "error"}` (Prometheus).
     StatusData,
+    /// One JSON object per line, read whole (Docker's progress answers to a
+    /// pull or build, which fail inside a 200 with an `error` line).
+    JsonLines,
 }
 
 impl Envelope {
@@ -31,6 +34,15 @@ impl Envelope {
             Envelope::SuccessResult => answer["success"] != Value::Bool(true),
             Envelope::MetaRc => answer["meta"]["rc"] != "ok",
             Envelope::StatusData => answer["status"] != "success",
+            Envelope::JsonLines => {
+                let lines = answer
+                    .as_array()
+                    .map_or(std::slice::from_ref(answer), Vec::as_slice);
+                return lines
+                    .iter()
+                    .find_map(|line| line.get("error"))
+                    .map(|error| error.as_str().unwrap_or_default().to_owned());
+            }
         };
         failed.then(|| super::error::service_message(&answer.to_string()))
     }
@@ -45,6 +57,10 @@ impl Envelope {
             Envelope::Bare => answer,
             Envelope::Data | Envelope::MetaRc | Envelope::StatusData => answer["data"].take(),
             Envelope::SuccessResult => answer["result"].take(),
+            Envelope::JsonLines => match answer {
+                Value::Array(_) => answer,
+                line => Value::Array(vec![line]),
+            },
         })
     }
 }
@@ -85,5 +101,13 @@ mod tests {
             Ok(json!({"resultType": "vector"}))
         );
         assert_eq!(Envelope::Bare.open(json!(3)), Ok(json!(3)));
+        assert_eq!(
+            Envelope::JsonLines.open(json!([{"status": "Pulling"}, {"error": "manifest unknown"}])),
+            Err("manifest unknown".to_owned())
+        );
+        assert_eq!(
+            Envelope::JsonLines.open(json!([{"status": "Done"}])),
+            Ok(json!([{"status": "Done"}]))
+        );
     }
 }

@@ -16,9 +16,11 @@ pub enum ServiceError {
     Forbidden { service: String, message: String },
     #[error("{service}: not found (404): {message}")]
     NotFound { service: String, message: String },
-    #[error("{service}: rate limited (429){}: {message}", retry_hint(.retry_after))]
+    /// 429, or GitHub's 403 with `x-ratelimit-remaining: 0`.
+    #[error("{service}: rate limited ({status}){}: {message}", retry_hint(.retry_after))]
     RateLimited {
         service: String,
+        status: u16,
         retry_after: Option<Duration>,
         message: String,
     },
@@ -153,6 +155,7 @@ mod tests {
     fn errors_say_what_to_do_and_which_are_transient() {
         let limited = ServiceError::RateLimited {
             service: "cloudflare".into(),
+            status: 429,
             retry_after: Some(Duration::from_secs(7)),
             message: "slow down".into(),
         };

@@ -180,6 +180,8 @@ impl RpcSocket {
             (Some(METHOD_NOT_FOUND), _) => ServiceError::NotFound { service, message },
             (Some(TOO_MANY_CALLS), _) => ServiceError::RateLimited {
                 service,
+                // JSON-RPC has no status: the HTTP one that means the same.
+                status: 429,
                 retry_after: None,
                 message,
             },

@@ -121,6 +121,7 @@ async fn idempotent_calls_are_retried_after_429_and_5xx_others_never() {
         refused,
         ServiceError::RateLimited {
             service: "api".into(),
+            status: 429,
             retry_after: Some(Duration::from_secs(1)),
             message: "slow down".into()
         }

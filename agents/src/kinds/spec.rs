@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::schema::{validate, with_defaults, FieldError};
 use crate::protocol::AgentCategory;
+pub use crate::protocol::Privilege;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
 /// Runs one task type.
@@ -67,20 +68,6 @@ pub struct KindDefaults {
     pub max_concurrent_tasks: u32,
 }
 
-/// Access beyond the agent's own container that the operator grants explicitly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum Privilege {
-    /// The Docker engine socket of the agent's host, mounted into the container.
-    DockerSocket,
-    /// The directories of the agent's host that its spawn names in the
-    /// `host_directories` setting, each mounted read-write at the same path
-    /// (the agent runs as uid 65534, which must be able to use them; the
-    /// kernel and runtime filesystems /proc, /sys, /dev and /run are refused).
-    HostDirectories,
-}
-
 /// The setting a kind with [`Privilege::HostDirectories`] names its directories in.
 pub const HOST_DIRECTORIES: &str = "host_directories";
 
@@ -122,6 +109,11 @@ pub fn task(
         result_schema,
         run,
     }
+}
+
+/// The schema of an object with exactly `properties`, `required` among them.
+pub fn closed_object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
 /// Settings of a kind that takes none beyond what its task payloads say.

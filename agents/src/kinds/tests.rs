@@ -182,3 +182,48 @@ fn docs_agents_md_is_current() {
         panic!("docs/agents.md was stale and has been rewritten: commit it");
     }
 }
+
+#[test]
+fn privileges_are_granted_only_where_declared_and_needed() {
+    use crate::protocol::Privilege;
+    let mut docker = AgentConfig::new("d-1", "docker", AgentCategory::Infrastructure);
+    // The default engine is the host's socket: not without the grant.
+    let refused = admit(&docker).unwrap_err();
+    assert_eq!(refused.field_errors()[0].field, "grants");
+    assert!(
+        refused
+            .to_string()
+            .contains("\"grants\": [\"docker_socket\"]"),
+        "{refused}"
+    );
+    docker.grants = vec![Privilege::DockerSocket, Privilege::DockerSocket];
+    let (admitted, _) = admit(&docker).unwrap();
+    assert_eq!(admitted.grants, [Privilege::DockerSocket]);
+    // A socket elsewhere than where the grant mounts it reaches nothing.
+    docker
+        .settings
+        .insert("docker_host".into(), json!("unix:///run/other.sock"));
+    assert!(matches!(admit(&docker), Err(Refusal::Grants(_))));
+    // A tcp:// engine needs no grant.
+    docker.grants.clear();
+    docker
+        .settings
+        .insert("docker_host".into(), json!("tcp://10.0.0.5:2375"));
+    assert!(admit(&docker).is_ok());
+    // A kind that does not declare the privilege is never given it.
+    let mut plain = AgentConfig::new("t-2", "test-agent", AgentCategory::Core);
+    plain.grants = vec![Privilege::DockerSocket];
+    let refused = admit(&plain).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "grants: kind test-agent does not use the privilege docker_socket; remove it from \"grants\""
+    );
+    let parsed: AgentConfig = serde_json::from_value(json!({
+        "agent_id": "d-2", "agent_type": "docker", "category": "infrastructure",
+        "grants": ["docker_socket"]}))
+    .unwrap();
+    assert_eq!(parsed.grants, [Privilege::DockerSocket]);
+    assert!(serde_json::from_value::<AgentConfig>(json!({
+        "agent_id": "d-3", "agent_type": "docker", "category": "infrastructure", "grants": ["root"]}))
+    .is_err());
+}

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::names::env;
-use super::{integral, validate_kind, AgentCategory, CredentialRef, ProtocolError};
+use super::{integral, validate_kind, AgentCategory, CredentialRef, Privilege, ProtocolError};
 
 /// How an agent is configured; the seed's spawn body (`agent_id`,
 /// `agent_type`, `category`, `display_name`, `cpu_limit`, `memory_limit`) is
@@ -46,6 +46,10 @@ pub struct AgentConfig {
     /// OS keyring and reach the agent sealed at start, never in its container.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<CredentialRef>,
+    /// Privileges the operator grants this agent (its kind must declare
+    /// them): `["docker_socket"]` mounts the host's Docker socket.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Privilege>,
     #[serde(
         default = "defaults::max_concurrent_tasks",
         deserialize_with = "integral::exact"
@@ -148,6 +152,7 @@ impl AgentConfig {
             settings: Map::new(),
             environment: BTreeMap::new(),
             credentials: Vec::new(),
+            grants: Vec::new(),
             max_concurrent_tasks: defaults::max_concurrent_tasks(),
             task_timeout: defaults::task_timeout(),
             heartbeat_interval: defaults::heartbeat_interval(),

@@ -112,9 +112,9 @@ impl From<PoolError> for ApiError {
             | PoolError::Credential(CredentialError::Missing(_)) => {
                 ApiError::Conflict(error.to_string())
             }
-            PoolError::InvalidConfig(_) | PoolError::Refused(_) => {
-                ApiError::Unprocessable(error.to_string())
-            }
+            PoolError::InvalidConfig(_)
+            | PoolError::Refused(_)
+            | PoolError::SocketUnavailable(_) => ApiError::Unprocessable(error.to_string()),
             PoolError::Credential(_) => ApiError::Unavailable(error.to_string()),
             PoolError::UnknownAgent(_) => ApiError::NotFound(error.to_string()),
             PoolError::NameTaken { .. } => ApiError::Conflict(error.to_string()),

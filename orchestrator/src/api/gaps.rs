@@ -1,5 +1,6 @@
 use axum::extract::State;
 use axum::Json;
+use myca_agents::protocol::Privilege;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -45,22 +46,40 @@ pub struct Actor {
     comment: Option<String>,
 }
 
+fn actor_name(by: &Option<String>) -> &str {
+    by.as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or("api")
+}
+
 impl Actor {
     fn name(&self) -> &str {
-        self.by
-            .as_deref()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or("api")
+        actor_name(&self.by)
     }
+}
+
+/// A fill's body: who asks, and the privileges the agent is given.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FillBody {
+    #[serde(default)]
+    by: Option<String>,
+    /// `["docker_socket"]` for a kind that needs the host's Docker socket.
+    #[serde(default)]
+    grants: Vec<Privilege>,
 }
 
 pub async fn fill(
     State(state): State<ApiState>,
     Path(agent_id): Path<String>,
-    Body(actor): Body<Actor>,
+    Body(fill): Body<FillBody>,
 ) -> Result<Json<Filled>, ApiError> {
     Ok(Json(
-        state.service.gaps.fill(&agent_id, actor.name()).await?,
+        state
+            .service
+            .gaps
+            .fill(&agent_id, actor_name(&fill.by), &fill.grants)
+            .await?,
     ))
 }
 

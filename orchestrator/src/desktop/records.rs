@@ -167,11 +167,12 @@ impl Desktop {
     }
 
     /// Spawns the missing agent, or files an approval request where its
-    /// category needs one.
+    /// category needs one. The window grants no privileges (a kind that
+    /// needs one is refused, saying so; the API's fill can grant them).
     pub async fn fill_gap(&self, agent_id: &str, by: &str) -> Result<Filled, DesktopError> {
         self.service()?
             .gaps
-            .fill(agent_id, actor(by))
+            .fill(agent_id, actor(by), &[])
             .await
             .map_err(failed)
     }

@@ -9,7 +9,7 @@ mod templates;
 use std::sync::Arc;
 
 use chrono::Utc;
-use myca_agents::protocol::AgentConfig;
+use myca_agents::protocol::{AgentConfig, Privilege};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -104,14 +104,22 @@ impl GapFactory {
         Ok(detect(&self.requirements().await?, &self.existing().await?))
     }
 
-    /// Fills the gap of `agent_id`: spawns it, or files (once) an approval request.
-    pub async fn fill(&self, agent_id: &str, requested_by: &str) -> Result<Filled, GapError> {
+    /// Fills the gap of `agent_id`: spawns it, or files (once) an approval
+    /// request; `grants` are the privileges the filler gives it (the
+    /// detector's own fills give none, so a kind that needs one stays a gap).
+    pub async fn fill(
+        &self,
+        agent_id: &str,
+        requested_by: &str,
+        grants: &[Privilege],
+    ) -> Result<Filled, GapError> {
         let existing = self.existing().await?;
         let gap = detect(&self.requirements().await?, &existing)
             .into_iter()
             .find(|g| g.agent_id == agent_id)
             .ok_or_else(|| GapError::NotAGap(agent_id.to_owned()))?;
-        let config = config_from_template(&gap.agent_id, &gap.agent_type, gap.category);
+        let mut config = config_from_template(&gap.agent_id, &gap.agent_type, gap.category);
+        config.grants = grants.to_vec();
         validate_new(&config, &existing)?;
         if !gap.requires_approval {
             return self.create(&config, requested_by).await;
@@ -153,7 +161,7 @@ impl GapFactory {
             if myca_agents::runtime::handlers::ensure_known_kind(&gap.agent_type).is_err() {
                 continue;
             }
-            match self.fill(&gap.agent_id, AUTO_FILLER).await {
+            match self.fill(&gap.agent_id, AUTO_FILLER, &[]).await {
                 Ok(filled) => done.push(filled),
                 Err(error) => tracing::warn!(%error, agent_id = %gap.agent_id, "gap not filled"),
             }

@@ -18,6 +18,7 @@ pub use validate::{
 
 use crate::config::DEFAULT_DOCKER_SOCKET;
 use crate::docker::DockerError;
+use crate::pool::HostSocket;
 use crate::ssh::{SshAuth, SshError};
 
 /// How the orchestrator reaches one Docker engine.
@@ -114,6 +115,44 @@ impl Host {
             forwards.push(task);
         }
         Ok(local.to_string())
+    }
+}
+
+impl Host {
+    /// The engine's socket on its host and the group that may use it, for
+    /// agents granted `docker_socket`; why it is not known otherwise.
+    pub async fn docker_socket(&self, profile: &HostProfile) -> Result<HostSocket, String> {
+        match (&profile.kind, &self.link) {
+            (HostKind::Local { socket }, _) => {
+                use std::os::unix::fs::MetadataExt;
+                let metadata = tokio::fs::metadata(socket)
+                    .await
+                    .map_err(|error| format!("{}: {error}", socket.display()))?;
+                Ok(HostSocket {
+                    path: socket.display().to_string(),
+                    gid: metadata.gid(),
+                })
+            }
+            (HostKind::Ssh { docker_socket, .. }, Some(link)) => {
+                let quoted = docker_socket.replace('\'', "'\\''");
+                let output = link
+                    .exec(&format!("stat -c %g '{quoted}'"))
+                    .await
+                    .map_err(|error| error.to_string())?;
+                let text = String::from_utf8_lossy(&output.stdout);
+                let gid = text.trim().parse().map_err(|_| {
+                    format!(
+                        "stat of {docker_socket} on the host answered {:?}",
+                        String::from_utf8_lossy(&output.stderr).trim()
+                    )
+                })?;
+                Ok(HostSocket {
+                    path: docker_socket.clone(),
+                    gid,
+                })
+            }
+            (HostKind::Ssh { .. }, None) => Err("no SSH link to the host".to_owned()),
+        }
     }
 }
 

@@ -95,6 +95,11 @@ impl SshLink {
         }))
     }
 
+    /// Runs `command` on the SSH host.
+    pub async fn exec(&self, command: &str) -> Result<crate::ssh::ExecOutput, SshError> {
+        self.session().await?.exec(command).await
+    }
+
     fn address(&self) -> String {
         format!("{}:{}", self.target.host, self.target.port)
     }

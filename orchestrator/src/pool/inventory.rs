@@ -10,6 +10,7 @@ use bollard::Docker;
 use myca_agents::protocol::names::{
     LABEL_AGENT, LABEL_AGENT_CATEGORY, LABEL_AGENT_ID, LABEL_AGENT_TYPE,
 };
+use myca_agents::protocol::Privilege;
 use serde::Serialize;
 
 use super::instance::FleetInstance;
@@ -26,6 +27,8 @@ pub struct PooledAgent {
     /// Docker's state: created, running, restarting, exited, dead…
     pub state: String,
     pub port: Option<u16>,
+    /// Privileges the operator granted it (its `mas.grants` label).
+    pub grants: Vec<Privilege>,
 }
 
 impl PooledAgent {
@@ -61,6 +64,7 @@ pub(super) async fn list(
                 container_id: container.id?,
                 state: container.state.map(|s| s.to_string()).unwrap_or_default(),
                 port: labels.get(LABEL_AGENT_PORT).and_then(|p| p.parse().ok()),
+                grants: super::granted(&labels),
             })
         })
         .collect();

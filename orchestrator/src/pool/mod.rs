@@ -8,6 +8,7 @@ mod grant;
 mod instance;
 mod inventory;
 mod logs;
+mod privileges;
 mod spec;
 mod stats;
 mod watch;
@@ -24,7 +25,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use myca_agents::kinds::{admit, Refusal};
 use myca_agents::protocol::names::container_name;
-use myca_agents::protocol::{AgentConfig, ProtocolError};
+use myca_agents::protocol::{AgentConfig, Privilege, ProtocolError};
 use tokio::sync::Mutex;
 
 use crate::scrub::{is_secret_variable, Scrubber};
@@ -35,6 +36,7 @@ pub use grant::CredentialGrant;
 pub use instance::{FleetInstance, InvalidInstance, DEFAULT_INSTANCE, LABEL_INSTANCE};
 pub use inventory::PooledAgent;
 pub use logs::{logs, LogLine, LogQuery, LogStream};
+pub use privileges::{granted, HostSocket, LABEL_GRANTS};
 pub use spec::{container_body, AgentNetwork, AGENT_USER, LABEL_AGENT_CONFIG, LABEL_AGENT_PORT};
 pub use stats::start_sampler;
 pub use watch::watch_events;
@@ -64,6 +66,8 @@ pub enum PoolError {
         image: String,
         how_to_provide: &'static str,
     },
+    #[error("grants: this host's Docker socket cannot be granted: {0}")]
+    SocketUnavailable(String),
 }
 
 /// Agent images come from `agent_image::ensure_agent_image` (built here
@@ -110,6 +114,8 @@ pub struct AgentPool {
     placement: Mutex<()>,
     /// The engine's CPUs: no agent may be given more (Docker refuses it).
     host_cpus: f64,
+    /// The engine's own socket, for agents granted it; why not, when unknown.
+    docker_socket: Result<HostSocket, String>,
 }
 
 impl AgentPool {
@@ -126,7 +132,15 @@ impl AgentPool {
             credentials: Credentials::default(),
             placement: Mutex::new(()),
             host_cpus: info.ncpu.unwrap_or(1).max(1) as f64,
+            docker_socket: Err("the pool was opened without its host's socket".to_owned()),
         })
+    }
+
+    /// The engine's socket on its host (or why it is not known), which an
+    /// agent granted `docker_socket` gets.
+    pub fn with_docker_socket(mut self, socket: Result<HostSocket, String>) -> Self {
+        self.docker_socket = socket;
+        self
     }
 
     /// Shares `scrubber` (one per orchestrator) instead of the pool's own.
@@ -197,6 +211,13 @@ impl AgentPool {
         self.check(config)?;
         let (admitted, _) = admit(config)?;
         let config = &admitted;
+        let socket = self.docker_socket.as_ref().ok();
+        if let (true, Err(reason)) = (
+            config.grants.contains(&Privilege::DockerSocket),
+            &self.docker_socket,
+        ) {
+            return Err(PoolError::SocketUnavailable(reason.clone()));
+        }
         self.scrubber.learn_from_config(config);
         let name = container_name(&config.agent_id);
         {
@@ -220,6 +241,7 @@ impl AgentPool {
                     bootstrap_token.as_deref(),
                 );
                 self.settings.instance.claim(&mut body);
+                privileges::grant(&mut body, &config.grants, socket);
                 let options = CreateContainerOptions {
                     name: Some(name.clone()),
                     ..Default::default()

@@ -2,11 +2,13 @@
 //! agent's last heartbeat.
 
 use chrono::{DateTime, Duration, Utc};
-use myca_agents::protocol::{AgentConfig, AgentStatus};
+use myca_agents::protocol::{AgentConfig, AgentStatus, Privilege};
 use serde::Serialize;
 
 use super::FleetService;
+use crate::events::Event;
 use crate::pool::{PoolError, PooledAgent};
+use crate::store::AgentAction;
 
 /// A heartbeat older than this many intervals makes a running agent `error`.
 const OVERDUE_INTERVALS: i64 = 3;
@@ -32,6 +34,8 @@ pub struct AgentView {
     pub tasks_completed: u64,
     #[ts(type = "number")]
     pub tasks_failed: u64,
+    /// Privileges the operator granted the agent at spawn.
+    pub grants: Vec<Privilege>,
 }
 
 impl FleetService {
@@ -68,6 +72,7 @@ impl FleetService {
             container_id: agent.container_id,
             container_state: agent.state,
             port: agent.port,
+            grants: agent.grants,
         }
     }
 
@@ -90,8 +95,16 @@ impl FleetService {
     }
 
     /// Spawns (or returns the existing) agent.
+    /// Privileges it was granted are recorded in its history, so the
+    /// operator finds who holds which in SQL as well as on the container.
     pub async fn spawn(&self, config: &AgentConfig) -> Result<AgentView, PoolError> {
         let agent = self.pool.spawn(config).await?;
+        if !config.grants.is_empty() {
+            let mut action = AgentAction::new(&agent.agent_id, "privileges_granted", true);
+            let names: Vec<&str> = agent.grants.iter().map(|g| g.as_str()).collect();
+            action.input_summary = Some(names.join(","));
+            self.bus.record(Event::Action { action }).await;
+        }
         Ok(self.agent_view(agent))
     }
 }

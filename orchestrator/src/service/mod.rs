@@ -120,7 +120,8 @@ impl FleetService {
             },
         )
         .await?
-        .with_scrubber(scrubber.clone());
+        .with_scrubber(scrubber.clone())
+        .with_docker_socket(host.docker_socket(&config.host).await);
         let pool = Arc::new(pool);
 
         reached(StartStage::FleetServices);

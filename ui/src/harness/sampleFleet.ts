@@ -36,6 +36,7 @@ export function sampleAgents(count: number): FleetAgent[] {
       current_tasks: i % 3,
       tasks_completed: (i * 37) % 900,
       tasks_failed: i % 11 === 0 ? i % 5 : 0,
+      grants: [],
       host: HOSTS[i % HOSTS.length],
       cpu_percent: (i * 7.3) % 95,
       memory_mb: 40 + ((i * 13) % 400),

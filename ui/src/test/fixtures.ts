@@ -17,6 +17,7 @@ export function agent(agentId: string, change: Partial<FleetAgent> = {}): FleetA
     current_tasks: 0,
     tasks_completed: 0,
     tasks_failed: 0,
+    grants: [],
     host: "local",
     cpu_percent: null,
     memory_mb: null,

@@ -5,9 +5,9 @@
 use myca_agents::kinds::KindSpec;
 use myca_agents::protocol::names::env;
 use myca_agents::protocol::{
-    AgentCategory, MessageType, TaskStatus, AGENT_ID_PATTERN, KIND_PATTERN, MAX_CONCURRENT_TASKS,
-    MAX_INTERVAL_SECONDS, MAX_RESTARTS, MAX_TIMEOUT_SECONDS, MIN_CPUS, MIN_MEMORY_MB,
-    TASK_TYPE_PATTERN,
+    AgentCategory, MessageType, Privilege, TaskStatus, AGENT_ID_PATTERN, KIND_PATTERN,
+    MAX_CONCURRENT_TASKS, MAX_INTERVAL_SECONDS, MAX_RESTARTS, MAX_TIMEOUT_SECONDS, MIN_CPUS,
+    MIN_MEMORY_MB, TASK_TYPE_PATTERN,
 };
 use serde_json::{json, Map, Value};
 
@@ -149,6 +149,7 @@ fn agent_config(fleet: &Fleet) -> Value {
                      "properties": {"name": credential_name, "from": credential_source}}
                 ]}
             },
+            "grants": reference("Grants"),
             "max_concurrent_tasks": unsigned(1, MAX_CONCURRENT_TASKS),
             "task_timeout": unsigned(1, MAX_TIMEOUT_SECONDS),
             "heartbeat_interval": unsigned(1, MAX_INTERVAL_SECONDS),
@@ -293,6 +294,16 @@ fn bodies(fleet: &Fleet) -> Map<String, Value> {
             "properties": {"agent_id": nullable(reference("AgentId"))}}),
         ),
         (
+            "Grants",
+            json!({"type": "array", "uniqueItems": true, "items": {"enum": [Privilege::DockerSocket.as_str()]},
+                   "description": "Privileges the operator grants the agent; its kind must declare them (GET /catalog, `privileges`). `docker_socket` mounts the host's Docker socket at /var/run/docker.sock with its group; a kind whose docker_host is a unix:// socket is refused (422) without it"}),
+        ),
+        (
+            "FillBody",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+            "by": nullable(json!({"type": "string"})), "grants": reference("Grants")}}),
+        ),
+        (
             "ActorBody",
             json!({"type": "object", "additionalProperties": false, "properties": {
             "by": nullable(json!({"type": "string"})), "comment": nullable(json!({"type": "string"}))}}),
@@ -327,6 +338,7 @@ fn answers() -> Map<String, Value> {
                 ("agent_type", "string"),
                 ("status", "string"),
                 ("container_state", "string"),
+                ("grants", "array"),
             ]),
         ),
         ("AgentList", answer(&[("agents", "array")])),
