@@ -7,8 +7,10 @@ mod admission;
 mod common;
 mod connect;
 mod core;
+mod data;
 mod docs;
 mod infrastructure;
+mod postgres;
 pub mod schema;
 mod spec;
 
@@ -29,6 +31,8 @@ fn declare() -> Vec<KindSpec> {
         core::event_processor::spec(),
         infrastructure::proxmox::spec(),
         infrastructure::monitoring::spec(),
+        data::mindex::spec(),
+        data::etl::spec(),
     ];
     kinds
         .into_iter()
