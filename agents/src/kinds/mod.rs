@@ -12,6 +12,7 @@ mod docs;
 mod infrastructure;
 mod postgres;
 pub mod schema;
+mod security;
 mod spec;
 
 use std::sync::LazyLock;
@@ -33,6 +34,7 @@ fn declare() -> Vec<KindSpec> {
         infrastructure::monitoring::spec(),
         data::mindex::spec(),
         data::etl::spec(),
+        security::audit::spec(),
     ];
     kinds
         .into_iter()
