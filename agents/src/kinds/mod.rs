@@ -34,6 +34,7 @@ fn declare() -> Vec<KindSpec> {
         infrastructure::monitoring::spec(),
         data::mindex::spec(),
         data::etl::spec(),
+        data::search::spec(),
         security::audit::spec(),
     ];
     kinds

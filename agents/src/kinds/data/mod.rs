@@ -2,3 +2,4 @@
 
 pub(super) mod etl;
 pub(super) mod mindex;
+pub(super) mod search;

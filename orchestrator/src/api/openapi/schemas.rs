@@ -370,6 +370,7 @@ fn answers() -> Map<String, Value> {
             ]),
         ),
         ("MessagePage", page("messages", "Cursor")),
+        ("KnowledgePage", page("knowledge", "Cursor")),
         (
             "MessageSent",
             answer(&[
