@@ -5,6 +5,7 @@
 
 use std::str::FromStr;
 
+use myca_orchestrator::secrets::Credentials;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::{postgres_url, unique_name};
@@ -59,5 +60,44 @@ impl PgSchema {
             .execute(&self.admin)
             .await
             .expect("schema dropped");
+    }
+}
+
+/// The password of [`DatabaseEntries::wrong`], which no error may show.
+pub const WRONG_PASSWORD: &str = "not-the-password";
+
+/// Keyring entries an agent's `DATABASE_URL` can come from: the schema's
+/// URL, the same with [`WRONG_PASSWORD`], and a server where nothing listens.
+pub struct DatabaseEntries {
+    pub good: String,
+    pub wrong: String,
+    pub nowhere: String,
+}
+
+impl PgSchema {
+    pub async fn keyring_entries(&self, keyring: &Credentials) -> DatabaseEntries {
+        let entry = || format!("e2e/{}", uuid::Uuid::new_v4().simple());
+        let entries = DatabaseEntries {
+            good: entry(),
+            wrong: entry(),
+            nowhere: entry(),
+        };
+        let nowhere = "postgres://myca:myca@127.0.0.1:1/myca_test";
+        for (name, url) in [
+            (&entries.good, self.url.clone()),
+            (&entries.wrong, self.with_password(WRONG_PASSWORD)),
+            (&entries.nowhere, nowhere.to_owned()),
+        ] {
+            keyring.set(name, &url).await.expect("keyring entry stored");
+        }
+        entries
+    }
+}
+
+impl DatabaseEntries {
+    pub async fn delete(self, keyring: &Credentials) {
+        for name in [self.good, self.wrong, self.nowhere] {
+            keyring.delete(&name).await.expect("keyring entry deleted");
+        }
     }
 }

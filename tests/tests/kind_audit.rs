@@ -13,8 +13,8 @@ use myca_agents::sealing::sha256_hex;
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::kinds::{completed, failed, spawn_healthy};
-use myca_e2e::pg_schema::PgSchema;
+use myca_e2e::kinds::{completed, failed, spawn_healthy, spawn_test_agent};
+use myca_e2e::pg_schema::{PgSchema, WRONG_PASSWORD};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
@@ -58,32 +58,16 @@ async fn audit_agent_chains_verifies_and_finds_tampering() {
     let pool = schema.connect().await;
     let mut guard = ContainerGuard::new(api.service.pool.docker());
     let keyring = Credentials::default();
-    let entry = || format!("e2e/{}", uuid::Uuid::new_v4().simple());
-    let (good, wrong, nowhere) = (entry(), entry(), entry());
-    keyring.set(&good, &schema.url).await.unwrap();
-    keyring
-        .set(&wrong, &schema.with_password("not-the-password"))
-        .await
-        .unwrap();
-    keyring
-        .set(&nowhere, "postgres://myca:myca@127.0.0.1:1/myca_test")
-        .await
-        .unwrap();
+    let entries = schema.keyring_entries(&keyring).await;
 
     let worker = unique_agent_id("audit-worker");
-    spawn_healthy(
-        &api,
-        &mut guard,
-        &worker,
-        json!({"agent_type": "test-agent", "category": "core", "memory_limit": 64}),
-    )
-    .await;
+    spawn_test_agent(&api, &mut guard, &worker).await;
     for n in 1..=3 {
         completed(&api, &worker, "echo", json!({"n": n})).await;
     }
     wait_for_actions(&pool, 3).await;
     let auditor = unique_agent_id("auditor");
-    let spawned = spawn_healthy(&api, &mut guard, &auditor, body(&good)).await;
+    let spawned = spawn_healthy(&api, &mut guard, &auditor, body(&entries.good)).await;
     assert_eq!(spawned["agent_type"], "audit-agent");
 
     let first = completed(&api, &auditor, "seal", json!({})).await;
@@ -242,8 +226,9 @@ async fn audit_agent_chains_verifies_and_finds_tampering() {
     .await;
     assert_eq!(bad, "invalid payload: payload.format: is not a known field; payload.from_seq: must be at least 1");
     let denied = unique_agent_id("audit-denied");
-    spawn_healthy(&api, &mut guard, &denied, body(&wrong)).await;
+    spawn_healthy(&api, &mut guard, &denied, body(&entries.wrong)).await;
     let refused = failed(&api, &denied, "seal", json!({})).await;
+    assert!(!refused.contains(WRONG_PASSWORD));
     assert!(
         refused.starts_with("postgres: rejected the credentials at 127.0.0.1:"),
         "{refused}"
@@ -255,16 +240,14 @@ async fn audit_agent_chains_verifies_and_finds_tampering() {
         "{refused}"
     );
     let down = unique_agent_id("audit-down");
-    spawn_healthy(&api, &mut guard, &down, body(&nowhere)).await;
+    spawn_healthy(&api, &mut guard, &down, body(&entries.nowhere)).await;
     let unreachable = failed(&api, &down, "verify_chain", json!({})).await;
     assert!(
         unreachable.starts_with("postgres: unreachable at 127.0.0.1:1/myca_test: "),
         "{unreachable}"
     );
 
-    for source in [good, wrong, nowhere] {
-        keyring.delete(&source).await.unwrap();
-    }
+    entries.delete(&keyring).await;
     api.stop().await;
     pool.close().await;
     schema.drop().await;

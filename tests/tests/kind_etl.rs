@@ -11,7 +11,7 @@ use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_biodiversity::{observation, occurrence, Data, FakeBiodiversity, Reply};
 use myca_e2e::kinds::{completed, failed, spawn_healthy};
-use myca_e2e::pg_schema::PgSchema;
+use myca_e2e::pg_schema::{PgSchema, WRONG_PASSWORD};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
@@ -42,15 +42,8 @@ async fn etl_agent_pulls_incrementally_and_resumes_after_failures() {
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
     let mut guard = ContainerGuard::new(api.service.pool.docker());
     let keyring = Credentials::default();
-    let (good, wrong) = (
-        format!("e2e/{}", uuid::Uuid::new_v4().simple()),
-        format!("e2e/{}", uuid::Uuid::new_v4().simple()),
-    );
-    keyring.set(&good, &schema.url).await.unwrap();
-    keyring
-        .set(&wrong, &schema.with_password("not-the-password"))
-        .await
-        .unwrap();
+    let entries = schema.keyring_entries(&keyring).await;
+    let (good, wrong) = (entries.good.clone(), entries.wrong.clone());
 
     let etl = unique_agent_id("etl");
     let spawned = spawn_healthy(&api, &mut guard, &etl, body("etl", &fake.url(), &good)).await;
@@ -256,7 +249,7 @@ async fn etl_agent_pulls_incrementally_and_resumes_after_failures() {
         refused.starts_with("postgres: rejected the credentials at 127.0.0.1:"),
         "{refused}"
     );
-    assert!(!refused.contains("not-the-password"));
+    assert!(!refused.contains(WRONG_PASSWORD));
     let lost = unique_agent_id("etl-nowhere");
     spawn_healthy(
         &api,
@@ -280,8 +273,7 @@ async fn etl_agent_pulls_incrementally_and_resumes_after_failures() {
         "{down}"
     );
 
-    keyring.delete(&good).await.unwrap();
-    keyring.delete(&wrong).await.unwrap();
+    entries.delete(&keyring).await;
     api.stop().await;
     pool.close().await;
     schema.drop().await;

@@ -9,7 +9,7 @@ use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::kinds::{completed, failed, spawn_healthy};
-use myca_e2e::pg_schema::PgSchema;
+use myca_e2e::pg_schema::{PgSchema, WRONG_PASSWORD};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
@@ -43,20 +43,10 @@ async fn mindex_agent_queries_read_only_and_reports_health() {
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
     let mut guard = ContainerGuard::new(api.service.pool.docker());
     let keyring = Credentials::default();
-    let entry = || format!("e2e/{}", uuid::Uuid::new_v4().simple());
-    let (good, wrong, nowhere) = (entry(), entry(), entry());
-    keyring.set(&good, &schema.url).await.unwrap();
-    keyring
-        .set(&wrong, &schema.with_password("not-the-password"))
-        .await
-        .unwrap();
-    keyring
-        .set(&nowhere, "postgres://myca:myca@127.0.0.1:1/myca_test")
-        .await
-        .unwrap();
+    let entries = schema.keyring_entries(&keyring).await;
 
     let mindex = unique_agent_id("mindex");
-    let spawned = spawn_healthy(&api, &mut guard, &mindex, body(&good)).await;
+    let spawned = spawn_healthy(&api, &mut guard, &mindex, body(&entries.good)).await;
     assert_eq!(spawned["agent_type"], "mindex-agent");
 
     let health = completed(&api, &mindex, "health", json!({})).await;
@@ -145,14 +135,14 @@ async fn mindex_agent_queries_read_only_and_reports_health() {
     assert_eq!(empty, json!({"datasets": [], "total_rows": 0}));
 
     let denied = unique_agent_id("mindex-denied");
-    spawn_healthy(&api, &mut guard, &denied, body(&wrong)).await;
+    spawn_healthy(&api, &mut guard, &denied, body(&entries.wrong)).await;
     let refused = failed(&api, &denied, "health", json!({})).await;
     assert_eq!(refused, format!(
         "postgres: rejected the credentials at 127.0.0.1:{}/myca_test: password authentication failed for user \"myca\"; check the credential DATABASE_URL",
         reqwest::Url::parse(&schema.url).unwrap().port().unwrap()));
-    assert!(!refused.contains("not-the-password"));
+    assert!(!refused.contains(WRONG_PASSWORD));
     let down = unique_agent_id("mindex-down");
-    spawn_healthy(&api, &mut guard, &down, body(&nowhere)).await;
+    spawn_healthy(&api, &mut guard, &down, body(&entries.nowhere)).await;
     let unreachable = failed(&api, &down, "health", json!({})).await;
     assert!(
         unreachable.starts_with(
@@ -161,9 +151,7 @@ async fn mindex_agent_queries_read_only_and_reports_health() {
         "{unreachable}"
     );
 
-    for source in [good, wrong, nowhere] {
-        keyring.delete(&source).await.unwrap();
-    }
+    entries.delete(&keyring).await;
     api.stop().await;
     pool.close().await;
     schema.drop().await;

@@ -11,8 +11,8 @@ use std::time::Duration;
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer, API_KEY};
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::kinds::{completed, failed, spawn_healthy};
-use myca_e2e::pg_schema::PgSchema;
+use myca_e2e::kinds::{completed, failed, spawn_healthy, spawn_test_agent};
+use myca_e2e::pg_schema::{PgSchema, WRONG_PASSWORD};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
@@ -40,23 +40,18 @@ async fn search_agent_indexes_ranks_highlights_and_indexes_knowledge() {
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
     let mut guard = ContainerGuard::new(api.service.pool.docker());
     let keyring = Credentials::default();
-    let entry = || format!("e2e/{}", uuid::Uuid::new_v4().simple());
-    let (database, key, wrong_db, wrong_key, no_db) = (entry(), entry(), entry(), entry(), entry());
-    keyring.set(&database, &schema.url).await.unwrap();
+    let databases = schema.keyring_entries(&keyring).await;
+    let (database, wrong_db, no_db) = (&databases.good, &databases.wrong, &databases.nowhere);
+    let (key, wrong_key) = (
+        format!("e2e/{}", uuid::Uuid::new_v4().simple()),
+        format!("e2e/{}", uuid::Uuid::new_v4().simple()),
+    );
     keyring.set(&key, API_KEY).await.unwrap();
-    keyring
-        .set(&wrong_db, &schema.with_password("not-the-password"))
-        .await
-        .unwrap();
     keyring.set(&wrong_key, "not-the-key").await.unwrap();
-    keyring
-        .set(&no_db, "postgres://myca:myca@127.0.0.1:1/myca_test")
-        .await
-        .unwrap();
     let url = api.url("");
 
     let search = unique_agent_id("search");
-    let spawned = spawn_healthy(&api, &mut guard, &search, body(&url, &database, &key)).await;
+    let spawned = spawn_healthy(&api, &mut guard, &search, body(&url, database, &key)).await;
     assert_eq!(spawned["agent_type"], "search-agent");
 
     let documents = json!([
@@ -132,13 +127,7 @@ async fn search_agent_indexes_ranks_highlights_and_indexes_knowledge() {
 
     // Knowledge an agent stored, read through GET /knowledge.
     let worker = unique_agent_id("search-worker");
-    spawn_healthy(
-        &api,
-        &mut guard,
-        &worker,
-        json!({"agent_type": "test-agent", "category": "core", "memory_limit": 64}),
-    )
-    .await;
+    spawn_test_agent(&api, &mut guard, &worker).await;
     for remembered in [
         json!({"key": "chanterelle-spot", "value": "Golden chanterelles fruit under oaks after heavy July rain"}),
         json!({"key": "spore-print", "value": {"species": "Amanita muscaria", "print": "white spore print", "notes": ["toxic", "red cap"]}}),
@@ -186,13 +175,13 @@ async fn search_agent_indexes_ranks_highlights_and_indexes_knowledge() {
         "invalid payload: payload.documents: needs at least 1 items"
     );
     let denied = unique_agent_id("search-denied");
-    spawn_healthy(&api, &mut guard, &denied, body(&url, &wrong_db, &wrong_key)).await;
+    spawn_healthy(&api, &mut guard, &denied, body(&url, wrong_db, &wrong_key)).await;
     let refused = failed(&api, &denied, "search", json!({"query": "straw"})).await;
     assert!(
         refused.starts_with("postgres: rejected the credentials at 127.0.0.1:"),
         "{refused}"
     );
-    assert!(!refused.contains("not-the-password"));
+    assert!(!refused.contains(WRONG_PASSWORD));
     let locked_out = failed(&api, &denied, "index_knowledge", json!({})).await;
     assert!(
         locked_out
@@ -204,7 +193,7 @@ async fn search_agent_indexes_ranks_highlights_and_indexes_knowledge() {
         &api,
         &mut guard,
         &lost,
-        body("http://127.0.0.1:1", &no_db, &key),
+        body("http://127.0.0.1:1", no_db, &key),
     )
     .await;
     let no_postgres = failed(&api, &lost, "search", json!({"query": "straw"})).await;
@@ -218,9 +207,9 @@ async fn search_agent_indexes_ranks_highlights_and_indexes_knowledge() {
         "{no_fleet}"
     );
 
-    for source in [database, key, wrong_db, wrong_key, no_db] {
-        keyring.delete(&source).await.unwrap();
-    }
+    keyring.delete(&key).await.unwrap();
+    keyring.delete(&wrong_key).await.unwrap();
+    databases.delete(&keyring).await;
     api.stop().await;
     schema.drop().await;
 }
