@@ -190,13 +190,20 @@ async fn etl_agent_pulls_incrementally_and_resumes_after_failures() {
             "inaturalist id_above=34 per_page=3"
         ]
     );
-    let again = completed(
-        &api,
-        &etl,
-        "pull",
-        json!({"source": "inaturalist", "dataset": "inat-copy", "page_size": 200}),
-    )
-    .await;
+    // One pull per dataset at a time: a second one, while the first waits
+    // out a rate limit, is refused.
+    fake.script(&[Reply::RateLimited {
+        retry_after_seconds: 3,
+    }]);
+    let copy = json!({"source": "inaturalist", "dataset": "inat-copy", "page_size": 200});
+    let (again, second) = tokio::join!(completed(&api, &etl, "pull", copy.clone()), async {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        failed(&api, &etl, "pull", copy.clone()).await
+    });
+    assert_eq!(
+        second,
+        "another pull of dataset \"inat-copy\" is running; pull again once it ends"
+    );
     assert_eq!(
         (again["fetched"].clone(), again["new"].clone()),
         (json!(8), json!(8))

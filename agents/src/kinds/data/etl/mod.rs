@@ -4,7 +4,8 @@
 //! one transaction, so a pull stopped by a rate limit or a server error
 //! keeps what it stored and the next pull resumes after it, without
 //! duplicates. 429s (with Retry-After) and 5xx are retried by the
-//! integration layer before a pull gives up.
+//! integration layer before a pull gives up. One pull per dataset runs at
+//! a time (a session advisory lock, released with the connection).
 
 mod sources;
 pub(in crate::kinds) mod store;
@@ -89,6 +90,7 @@ fn pull(context: TaskContext) -> HandlerFuture {
         .map_err(|e| e.to_string())?;
         let mut db = connect(&context).await?;
         db.ensure_tables(store::TABLES).await?;
+        store::claim(&db, &dataset).await?;
         let mut progress = Progress {
             cursor: store::cursor(&db, &dataset, source.name()).await?,
             ..Progress::default()

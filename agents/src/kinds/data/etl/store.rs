@@ -27,6 +27,26 @@ CREATE TABLE IF NOT EXISTS etl_datasets (
     last_error       TEXT
 );";
 
+/// Makes this session the only one pulling `dataset` until it ends: two
+/// pulls at once would read the same mark and fetch the same pages.
+pub async fn claim(db: &Db, dataset: &str) -> Result<(), String> {
+    let claimed = db
+        .client
+        .query_one(
+            "SELECT pg_try_advisory_lock(hashtext('myca etl ' || $1::text))",
+            &[&dataset],
+        )
+        .await
+        .map_err(|e| db.fail(e))?;
+    if claimed.get::<_, bool>(0) {
+        Ok(())
+    } else {
+        Err(format!(
+            "another pull of dataset {dataset:?} is running; pull again once it ends"
+        ))
+    }
+}
+
 /// The high-water mark of `dataset` (0 before its first pull); fails when
 /// the dataset was pulled from another source.
 pub async fn cursor(db: &Db, dataset: &str, source: &str) -> Result<i64, String> {
