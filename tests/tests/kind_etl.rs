@@ -237,6 +237,17 @@ async fn etl_agent_pulls_incrementally_and_resumes_after_failures() {
     )
     .await;
     assert_eq!(bad, "invalid payload: payload.max_pages: must be at least 1; payload.source: must be one of [\"gbif\",\"inaturalist\"]");
+    let paging = failed(
+        &api,
+        &etl,
+        "pull",
+        json!({"source": "inaturalist", "query": {"taxon_id": 47170, "id_above": 5}}),
+    )
+    .await;
+    assert_eq!(
+        paging,
+        "query parameter id_above is set by the pull itself (it pages with id_above, per_page, order_by, order)"
+    );
     let mixed = failed(
         &api,
         &etl,

@@ -30,30 +30,45 @@ struct Progress {
     end: bool,
 }
 
+/// The payload's extra query parameters for `source`; the paging ones are
+/// the pull's own.
+fn extra_query(payload: &Value, source: Source) -> Result<Vec<(String, String)>, String> {
+    let paging: Vec<&str> = source
+        .query(0, 1)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    payload["query"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            if paging.contains(&name.as_str()) {
+                return Err(format!(
+                    "query parameter {name} is set by the pull itself (it pages with {})",
+                    paging.join(", ")
+                ));
+            }
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            Ok((name.clone(), text))
+        })
+        .collect()
+}
+
 /// Fetches and stores up to `max_pages` pages after `progress.cursor`.
 async fn pull_pages(
     db: &mut Db,
     api: &Service,
     payload: &Value,
+    extra: &[(String, String)],
     source: Source,
     dataset: &str,
     progress: &mut Progress,
 ) -> Result<(), String> {
     let page_size = payload["page_size"].as_u64().unwrap_or(100);
     let max_pages = payload["max_pages"].as_u64().unwrap_or(10);
-    let extra: Vec<(String, String)> = payload["query"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(name, value)| {
-            (
-                name.clone(),
-                value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), str::to_owned),
-            )
-        })
-        .collect();
     while u64::from(progress.pages) < max_pages && !progress.end {
         let mut query = source.query(progress.cursor, page_size);
         query.extend(
@@ -80,6 +95,7 @@ fn pull(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {
         let payload = &context.task.payload;
         let source = Source::named(text(payload, "source")).ok_or("unknown source")?;
+        let extra = extra_query(payload, source)?;
         let dataset = optional_text(payload, "dataset")
             .unwrap_or(source.name())
             .to_owned();
@@ -95,7 +111,16 @@ fn pull(context: TaskContext) -> HandlerFuture {
             cursor: store::cursor(&db, &dataset, source.name()).await?,
             ..Progress::default()
         };
-        let outcome = pull_pages(&mut db, &api, payload, source, &dataset, &mut progress).await;
+        let outcome = pull_pages(
+            &mut db,
+            &api,
+            payload,
+            &extra,
+            source,
+            &dataset,
+            &mut progress,
+        )
+        .await;
         let run = store::Run {
             dataset: &dataset,
             source: source.name(),
