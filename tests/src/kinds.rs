@@ -59,6 +59,17 @@ async fn why_not_healthy(port: u16, agent_id: &str) -> String {
     format!("/health: {health}\ncontainer log (last 40 lines):\n{logs}")
 }
 
+/// Spawns a `test-agent` as `agent_id`: a worker whose tasks a kind's test
+/// needs done (history to audit, knowledge to index).
+pub async fn spawn_test_agent(
+    api: &ApiServer,
+    guard: &mut ContainerGuard,
+    agent_id: &str,
+) -> Value {
+    let body = json!({"agent_type": "test-agent", "category": "core", "memory_limit": 64});
+    spawn_healthy(api, guard, agent_id, body).await
+}
+
 /// Statuses a task no longer leaves (a failure with no retry left is dead-lettered).
 const SETTLED: [&str; 5] = [
     "completed",

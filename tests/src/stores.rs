@@ -1,11 +1,8 @@
 //! Migrated stores on both backends, so one test suite runs against each.
 
-use std::str::FromStr;
-
 use myca_orchestrator::{DatabaseTarget, Store};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use crate::{postgres_url, unique_name};
+use crate::pg_schema::PgSchema;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -20,7 +17,7 @@ pub struct TestStore {
     /// Where it is, for a second connection (an orchestrator restarted on it).
     pub target: DatabaseTarget,
     _dir: Option<tempfile::TempDir>,
-    schema: Option<(PgPool, String)>,
+    schema: Option<PgSchema>,
 }
 
 impl TestStore {
@@ -39,29 +36,14 @@ impl TestStore {
                 }
             }
             Backend::Postgres => {
-                let url = postgres_url();
-                let schema = unique_name("myca_test");
-                let admin = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect(&url)
-                    .await
-                    .expect("PostgreSQL reachable");
-                sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                    .execute(&admin)
-                    .await
-                    .expect("schema created");
-                let scoped = format!(
-                    "{url}{}options=-c%20search_path%3D{schema}",
-                    if url.contains('?') { "&" } else { "?" }
-                );
-                PgConnectOptions::from_str(&scoped).expect("scoped URL parses");
-                let target = DatabaseTarget::Postgres(scoped);
+                let schema = PgSchema::create("myca_test").await;
+                let target = DatabaseTarget::Postgres(schema.url.clone());
                 let store = Store::open(&target).await.expect("PostgreSQL store opens");
                 Self {
                     store,
                     target,
                     _dir: None,
-                    schema: Some((admin, schema)),
+                    schema: Some(schema),
                 }
             }
         }
@@ -75,11 +57,8 @@ impl TestStore {
 
     pub async fn finish(self) {
         self.store.close().await;
-        if let Some((admin, schema)) = self.schema {
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&admin)
-                .await
-                .expect("schema dropped");
+        if let Some(schema) = self.schema {
+            schema.drop().await;
         }
     }
 }

@@ -167,6 +167,36 @@ async fn knowledge_expires_and_is_replaced(store: &Store) {
         .map(|e| e.key)
         .collect();
     assert_eq!(keys, ["colour", "fresh"]);
+
+    // The fleet's live entries, newest first, paged and by agent.
+    store
+        .put_knowledge("k2", "shape", &json!("round"), None)
+        .await
+        .unwrap();
+    let listed =
+        |paged: myca_orchestrator::store::Paged<myca_orchestrator::store::AgentKnowledge>| {
+            paged
+                .items
+                .into_iter()
+                .map(|k| format!("{}/{}", k.agent_id, k.entry.key))
+                .collect::<Vec<_>>()
+        };
+    let first = store.knowledge_page(None, &Page::first(2)).await.unwrap();
+    let next = first.next_before;
+    assert_eq!(listed(first), ["k2/shape", "k1/fresh"]);
+    let rest = Page {
+        limit: 2,
+        before: next,
+    };
+    let last = store.knowledge_page(None, &rest).await.unwrap();
+    assert_eq!(last.next_before, None);
+    assert_eq!(listed(last), ["k1/colour"]);
+    let k1 = store
+        .knowledge_page(Some("k1"), &Page::first(10))
+        .await
+        .unwrap();
+    assert_eq!(listed(k1), ["k1/fresh", "k1/colour"]);
+
     assert_eq!(store.purge_expired_knowledge().await.unwrap(), 1);
     assert!(store.delete_knowledge("k1", "fresh").await.unwrap());
     assert!(!store.delete_knowledge("k1", "fresh").await.unwrap());

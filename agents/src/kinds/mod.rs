@@ -10,6 +10,7 @@ mod core;
 mod data;
 mod docs;
 mod infrastructure;
+mod postgres;
 pub mod schema;
 mod security;
 mod spec;
@@ -39,6 +40,10 @@ fn declare() -> Vec<KindSpec> {
         infrastructure::deployment::spec(),
         infrastructure::cloudflare::spec(),
         security::soc::spec(),
+        security::audit::spec(),
+        data::mindex::spec(),
+        data::etl::spec(),
+        data::search::spec(),
         data::route_monitor::spec(),
         data::website::spec(),
     ];

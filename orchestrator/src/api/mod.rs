@@ -11,6 +11,7 @@ mod extract;
 mod gaps;
 mod hosts;
 mod key;
+mod knowledge;
 mod messages;
 mod openapi;
 mod page;
@@ -82,6 +83,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         .route("/catalog", get(catalog::catalog))
         .route("/templates", get(gaps::templates))
         .route("/audit", get(gaps::audit))
+        .route("/knowledge", get(knowledge::list))
         .route("/messages", get(messages::list).post(messages::send))
         .route("/messages/{id}", get(messages::one))
         .route("/tasks", get(tasks::list).post(tasks::submit))

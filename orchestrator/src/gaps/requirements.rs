@@ -153,6 +153,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_required_core_infrastructure_security_and_data_agent_is_a_real_kind() {
+        use AgentCategory::*;
+        let defaults = Requirements::default();
+        for category in [Core, Infrastructure, Security, Data] {
+            for required in &defaults.categories[&category] {
+                let config = crate::gaps::config_from_template(
+                    &required.agent_id,
+                    &required.agent_type,
+                    category,
+                );
+                assert_eq!(
+                    crate::gaps::validate_new(&config, &[]),
+                    Ok(()),
+                    "{} ({}) cannot be filled",
+                    required.agent_id,
+                    required.agent_type
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_seed_lists_are_the_default() {
         let defaults = Requirements::default();
         let count = |c: AgentCategory| defaults.categories[&c].len();

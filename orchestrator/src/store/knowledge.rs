@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 
 use super::dialect::on_store;
-use super::{Store, StoreError};
+use super::{Page, Paged, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct KnowledgeEntry {
@@ -15,6 +15,22 @@ pub struct KnowledgeEntry {
     pub value: Value,
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A live entry with the agent it belongs to, as `GET /knowledge` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentKnowledge {
+    pub agent_id: String,
+    #[serde(flatten)]
+    pub entry: KnowledgeEntry,
+}
+
+#[derive(sqlx::FromRow)]
+struct FleetRow {
+    id: i64,
+    agent_id: String,
+    #[sqlx(flatten)]
+    entry: KnowledgeEntry,
 }
 
 const LIVE: &str = "(expires_at IS NULL OR expires_at > $2)";
@@ -77,6 +93,40 @@ impl Store {
             .fetch_all(pool)
             .await?
         }))
+    }
+
+    /// Live entries of every agent (or of `agent_id`), newest first.
+    pub async fn knowledge_page(
+        &self,
+        agent_id: Option<&str>,
+        page: &Page,
+    ) -> Result<Paged<AgentKnowledge>, StoreError> {
+        let rows: Vec<FleetRow> = on_store!(self, pool, d => {
+            sqlx::query_as(&format!(
+                "SELECT id, agent_id, key, value, updated_at, expires_at FROM agent_knowledge \
+                 WHERE ($1 IS NULL OR agent_id = $1) AND {LIVE} AND ($3 IS NULL OR id < $3) \
+                 ORDER BY id DESC LIMIT $4"
+            ))
+            .bind(agent_id)
+            .bind(Utc::now())
+            .bind(page.before)
+            .bind(page.fetch())
+            .fetch_all(pool)
+            .await?
+        });
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                (
+                    row.id,
+                    AgentKnowledge {
+                        agent_id: row.agent_id,
+                        entry: row.entry,
+                    },
+                )
+            })
+            .collect();
+        Ok(Paged::from_rows(rows, page))
     }
 
     pub async fn delete_knowledge(&self, agent_id: &str, key: &str) -> Result<bool, StoreError> {

@@ -31,7 +31,7 @@ use crate::redact::redact_url;
 
 pub use actions::{AgentAction, StoredAction};
 pub use approvals::{Approval, ApprovalStatus, AuditEntry};
-pub use knowledge::KnowledgeEntry;
+pub use knowledge::{AgentKnowledge, KnowledgeEntry};
 pub use messages::{MessageFilter, StoredMessage};
 pub use migrations::MigrationStatus;
 pub use page::{Page, Paged, DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS};

@@ -14,7 +14,7 @@ use crate::runtime::handlers::TaskContext;
 pub const API_KEY: &str = "MYCA_API_KEY";
 
 /// Task statuses the ledger never moves a task out of.
-const SETTLED: [&str; 5] = [
+pub const SETTLED: [&str; 5] = [
     "completed",
     "failed",
     "dead_lettered",

@@ -382,6 +382,7 @@ fn answers() -> Map<String, Value> {
             ]),
         ),
         ("MessagePage", page("messages", "Cursor")),
+        ("KnowledgePage", page("knowledge", "Cursor")),
         (
             "MessageSent",
             answer(&[
