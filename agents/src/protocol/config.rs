@@ -227,6 +227,13 @@ impl AgentConfig {
         if let Some(twice) = refs.windows(2).find(|pair| pair[0].0 == pair[1].0) {
             return Err(ProtocolError::ConflictingCredential(twice[0].0.to_owned()));
         }
+        // As the document says (unique items).
+        let mut grants = self.grants.clone();
+        grants.sort_unstable();
+        grants.dedup();
+        if grants.len() != self.grants.len() {
+            return invalid("grants", "each privilege may be granted once");
+        }
         Ok(())
     }
 

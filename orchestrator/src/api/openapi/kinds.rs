@@ -3,6 +3,7 @@
 //! `settings` (a body valid by the document is one the server admits).
 
 use myca_agents::kinds::KindSpec;
+use myca_agents::protocol::{Privilege, DOCKER_SOCKET_IN_AGENT};
 use serde_json::{json, Value};
 
 use super::schemas::{nullable, reference, unsigned};
@@ -15,21 +16,48 @@ pub fn kind_names(kinds: &[KindSpec]) -> Vec<&'static str> {
         .collect()
 }
 
-/// One branch per kind: its names, and the settings it admits.
+/// One branch per kind: its names, the settings it admits and the grants
+/// it takes.
 pub fn settings_by_kind(kinds: &[KindSpec]) -> Value {
     let branches: Vec<Value> = kinds
         .iter()
         .map(|kind| {
-            json!({
+            let mut branch = json!({
                 "required": ["agent_type"],
                 "properties": {
                     "agent_type": {"enum": kind_names(std::slice::from_ref(kind))},
                     "settings": kind.settings_schema,
                 }
-            })
+            });
+            // Only what a kind declares can be granted.
+            let declared: Vec<&str> = kind.privileges.iter().map(|p| p.as_str()).collect();
+            branch["properties"]["grants"] = if declared.is_empty() {
+                json!({"maxItems": 0})
+            } else {
+                json!({"items": {"enum": declared}})
+            };
+            if kind.privileges.contains(&Privilege::DockerSocket) {
+                branch["anyOf"] = docker_socket_rules();
+            }
+            branch
         })
         .collect();
     Value::Array(branches)
+}
+
+/// A kind that may use the host's Docker socket: granted, with its
+/// `docker_host` left at the socket the grant mounts (or another engine);
+/// or not granted, with a `docker_host` that is not a unix socket.
+fn docker_socket_rules() -> Value {
+    let mounted = format!("unix://{DOCKER_SOCKET_IN_AGENT}");
+    let not_a_socket = json!({"not": {"pattern": "^unix://"}});
+    json!([
+        {"required": ["grants"],
+         "properties": {"grants": {"contains": {"const": Privilege::DockerSocket.as_str()}},
+                        "settings": {"properties": {"docker_host": {"anyOf": [{"const": mounted}, not_a_socket]}}}}},
+        {"required": ["settings"],
+         "properties": {"settings": {"required": ["docker_host"], "properties": {"docker_host": not_a_socket}}}}
+    ])
 }
 
 fn kind_spec() -> Value {

@@ -295,7 +295,7 @@ fn bodies(fleet: &Fleet) -> Map<String, Value> {
         ),
         (
             "Grants",
-            json!({"type": "array", "uniqueItems": true, "items": {"enum": [Privilege::DockerSocket.as_str()]},
+            json!({"type": "array", "uniqueItems": true, "items": {"enum": [Privilege::DockerSocket.as_str(), Privilege::HostDirectories.as_str()]},
                    "description": "Privileges the operator grants the agent; its kind must declare them (GET /catalog, `privileges`). `docker_socket` mounts the host's Docker socket at /var/run/docker.sock with its group; a kind whose docker_host is a unix:// socket is refused (422) without it"}),
         ),
         (
