@@ -10,12 +10,25 @@ use myca_agents::protocol::{
 };
 use myca_e2e::agent::{collect_results, fresh_redis_db, unique_agent_id, AgentProcess};
 use myca_orchestrator::broker::Broker;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const PATIENCE: Duration = Duration::from_secs(20);
 
 fn task(agent_id: &str, task_type: &str, payload: serde_json::Value) -> AgentTask {
     AgentTask::new(agent_id, task_type, payload)
+}
+
+/// What the agent answers on `path` once `done` holds, or after 5 s: it
+/// frees the task's slot and counts it just after publishing the result.
+async fn settled(agent: &AgentProcess, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, answer) = agent.get(path).await.unwrap();
+        if done(&answer) || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -122,7 +135,7 @@ async fn a_task_past_its_timeout_is_cancelled_and_reported() {
     assert_eq!(done[0].error.as_deref(), Some("timed out after 1 s"));
     let ran = done[0].completed_at.unwrap() - done[0].started_at.unwrap();
     assert!(ran < chrono::Duration::seconds(5), "ran {ran}");
-    let (_, status) = agent.get("/status").await.unwrap();
+    let status = settled(&agent, "/status", |s| s["current_tasks"] == json!([])).await;
     assert_eq!(status["current_tasks"], json!([]), "the slot is free again");
 }
 
@@ -225,7 +238,7 @@ async fn a_task_of_a_killed_replica_is_finished_by_another_and_recorded_once() {
     let done = collect_results(&mut results, &[work.id], Duration::from_secs(30)).await;
     assert_eq!(done.len(), 1);
     assert_eq!(done[0].status, TaskStatus::Completed);
-    let (_, metrics) = survivor.get("/metrics").await.unwrap();
+    let metrics = settled(&survivor, "/metrics", |m| m["tasks_completed"] == 1).await;
     assert_eq!(metrics["tasks_completed"], 1, "the survivor ran it");
 
     // Exactly one result on the stream for that task, however often it was delivered.
