@@ -193,6 +193,10 @@ impl Consumer {
             for stream in self.all_streams() {
                 self.reclaim(connection, stream, free, &mut fetched).await?;
             }
+            // Entries this agent holds (read during a pause, waiting for a
+            // slot) are pending long enough to be claimed back by itself:
+            // counted as new, they would crowd out the urgent streams' reads.
+            fetched.retain(|delivery| !self.shared.holds(&delivery.task.id));
         }
         for (_, pair) in &self.streams {
             if fetched.len() >= free {

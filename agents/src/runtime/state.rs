@@ -108,6 +108,11 @@ impl Shared {
         true
     }
 
+    /// Whether this agent already holds `task_id` (waiting or running).
+    pub fn holds(&self, task_id: &Uuid) -> bool {
+        self.lock_in_flight().contains_key(task_id)
+    }
+
     pub fn release(&self, task_id: &Uuid) {
         self.lock_in_flight().remove(task_id);
         self.cancellations.forget(task_id);
