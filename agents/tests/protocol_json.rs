@@ -30,8 +30,10 @@ fn enum_strings_match_the_seed() {
     let statuses: Vec<_> = AgentStatus::ALL.iter().map(|s| json!(s)).collect();
     assert_eq!(
         statuses,
+        // The seed's nine, and ours: an agent whose host cannot be reached.
         json!([
-            "spawning", "active", "busy", "idle", "paused", "error", "shutdown", "dead", "archived"
+            "spawning", "active", "busy", "idle", "paused", "error", "shutdown", "dead",
+            "archived", "unknown"
         ])
         .as_array()
         .unwrap()

@@ -10,11 +10,13 @@ pub mod broker_image;
 pub mod config;
 pub mod desktop;
 pub mod docker;
+mod error_chain;
 pub mod events;
 pub mod gaps;
 pub mod health;
 pub mod history;
 pub mod hosts;
+pub mod hostset;
 pub mod image_shipping;
 pub mod ledger;
 pub mod locate;
@@ -32,6 +34,7 @@ pub mod store;
 pub mod topology;
 
 pub use config::{ConfigError, DatabaseTarget, OrchestratorConfig};
+pub use error_chain::error_chain;
 // Their room is `secrets/`; the short paths stay for every caller.
 pub use orchestrator::Orchestrator;
 pub use secrets::{redact, scrub};

@@ -1,7 +1,9 @@
 //! Agent-to-agent messages through the orchestrator: each is stored in
 //! `agent_messages` (secrets masked), acknowledgements mark the original,
 //! expired ones are kept but not delivered, the rest reach the recipient's
-//! inbox (`mas:inbox:{id}`) or, for broadcasts, `mas:broadcast`.
+//! inbox (`mas:inbox:{id}`) on the broker of the recipient's host — the
+//! orchestrator relays between hosts — or, for broadcasts, `mas:broadcast`
+//! on every broker.
 
 use chrono::Utc;
 use myca_agents::protocol::names::{
@@ -13,6 +15,8 @@ use tokio::task::JoinHandle;
 
 use crate::broker::{consume_forever, Broker, BrokerError};
 use crate::events::{Event, EventBus};
+use crate::hostset::HostSet;
+use crate::pool::PoolError;
 use crate::scrub::Scrubber;
 use crate::store::{Store, StoreError};
 
@@ -32,24 +36,48 @@ pub enum MessagingError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error("no host is up to deliver the message on")]
+    NoHostUp,
 }
 
 #[derive(Clone)]
 pub struct MessageRouter {
-    broker: Broker,
+    hosts: HostSet,
     store: Store,
     bus: EventBus,
     scrubber: Scrubber,
 }
 
 impl MessageRouter {
-    pub fn new(broker: Broker, store: Store, bus: EventBus, scrubber: Scrubber) -> Self {
+    pub fn new(hosts: HostSet, store: Store, bus: EventBus, scrubber: Scrubber) -> Self {
         Self {
-            broker,
+            hosts,
             store,
             bus,
             scrubber,
         }
+    }
+
+    /// The broker `agent_id` reads its inbox on: where it heartbeats, else
+    /// its container's host, else the first broker (where it will look
+    /// once it runs there).
+    async fn broker_for(&self, agent_id: &str) -> Result<Broker, MessagingError> {
+        let brokers = self.hosts.brokers();
+        if let Some(beating) = brokers
+            .iter()
+            .find(|b| b.heartbeats.get(agent_id).is_some())
+        {
+            return Ok(beating.broker.clone());
+        }
+        if let Some((host, _)) = self.hosts.locate(agent_id).await? {
+            return Ok(host.broker.broker.clone());
+        }
+        brokers
+            .first()
+            .map(|b| b.broker.clone())
+            .ok_or(MessagingError::NoHostUp)
     }
 
     /// Stores the message, then delivers it. Stored first and directly (not
@@ -73,16 +101,18 @@ impl MessageRouter {
             return Ok(Delivery::Acknowledged);
         }
         let json = serde_json::to_string(&message).map_err(BrokerError::from)?;
-        let mut redis = self.broker.connection();
         if message.message_type == MessageType::Broadcast || message.to_agent == "*" {
-            redis::cmd("PUBLISH")
-                .arg(BROADCAST_CHANNEL)
-                .arg(json)
-                .query_async::<i64>(&mut redis)
-                .await
-                .map_err(BrokerError::from)?;
+            for broker in self.hosts.brokers() {
+                redis::cmd("PUBLISH")
+                    .arg(BROADCAST_CHANNEL)
+                    .arg(&json)
+                    .query_async::<i64>(&mut broker.broker.connection())
+                    .await
+                    .map_err(BrokerError::from)?;
+            }
             return Ok(Delivery::Broadcast);
         }
+        let mut redis = self.broker_for(&message.to_agent).await?.connection();
         redis::cmd("XADD")
             .arg(inbox_stream(&message.to_agent))
             .arg("*")
@@ -94,10 +124,11 @@ impl MessageRouter {
         Ok(Delivery::Sent)
     }
 
-    /// Routes what agents send on `mas:messages` until the task is aborted.
-    pub fn start(self, consumer: String) -> JoinHandle<()> {
+    /// Routes what agents send on `broker`'s `mas:messages` until the task
+    /// is aborted.
+    pub fn start(self, broker: Broker, consumer: String) -> JoinHandle<()> {
         tokio::spawn(async move {
-            let client = self.broker.client().clone();
+            let client = broker.client().clone();
             let router = &self;
             consume_forever(client, MESSAGES_STREAM, &consumer, |entry| async move {
                 let Some(message) = entry

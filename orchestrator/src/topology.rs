@@ -1,8 +1,9 @@
-//! The fleet as a graph (petgraph): the orchestrator, its host (named by
-//! its profile, with the address it is reached at), broker and store, and
-//! the agents placed on the host; edges for placement and for
-//! recent task and message flow, weighted by counts. Exported as JSON a UI
-//! draws directly, with isolated and unhealthy nodes flagged.
+//! The fleet as a graph (petgraph): the orchestrator and its store, one
+//! node per host (named by its profile, with the address it is reached at)
+//! with its broker and the agents placed on it; edges for placement and
+//! for recent task and message flow (across hosts too), weighted by counts.
+//! Exported as JSON a UI draws directly, with isolated and unhealthy nodes
+//! (and hosts that are not up) flagged.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 use serde::Serialize;
 
-use crate::hosts::HostProfile;
+use crate::hostset::{describe, HostState, HostView};
 use crate::service::AgentView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -46,6 +47,8 @@ pub struct Node {
     /// `ssh://user@host:port` for a remote one (hosts only).
     pub address: Option<String>,
     pub status: Option<AgentStatus>,
+    /// Why a host is not up (hosts only).
+    pub problem: Option<String>,
     pub unhealthy: bool,
     /// No task or message flow in the window (agents only).
     pub isolated: bool,
@@ -70,8 +73,7 @@ pub struct Topology {
 
 /// What the graph is built from.
 pub struct FleetSnapshot<'a> {
-    pub host: &'a HostProfile,
-    pub broker: &'a str,
+    pub hosts: &'a [HostView],
     pub store: &'a str,
     pub agents: &'a [AgentView],
     /// Tasks per agent in the window.
@@ -111,6 +113,7 @@ impl Builder {
             label: label.to_owned(),
             address: None,
             status,
+            problem: None,
             unhealthy: status.is_some_and(unhealthy),
             isolated: false,
         });
@@ -148,27 +151,38 @@ pub fn build(fleet: &FleetSnapshot<'_>) -> Topology {
         "MYCA orchestrator",
         None,
     );
-    let host = b.node(
-        &format!("host:{}", fleet.host.name),
-        NodeKind::Host,
-        &fleet.host.name,
-        None,
-    );
-    b.graph[host].address = Some(fleet.host.address());
-    let broker = b.node(
-        &format!("broker:{}", fleet.broker),
-        NodeKind::Broker,
-        fleet.broker,
-        None,
-    );
     let store = b.node(
         &format!("store:{}", fleet.store),
         NodeKind::Store,
         fleet.store,
         None,
     );
-    for target in [host, broker, store] {
-        b.link(orchestrator, target, EdgeKind::Uses, 1);
+    b.link(orchestrator, store, EdgeKind::Uses, 1);
+    let mut hosts = HashMap::new();
+    for view in fleet.hosts {
+        let host = b.node(
+            &format!("host:{}", view.name),
+            NodeKind::Host,
+            &view.name,
+            None,
+        );
+        b.graph[host].address = Some(view.address.clone());
+        if !view.state.is_up() {
+            b.graph[host].unhealthy = view.state != HostState::Disabled;
+            b.graph[host].problem = Some(describe(&view.state));
+        }
+        b.link(orchestrator, host, EdgeKind::Uses, 1);
+        if let Some(key) = &view.broker {
+            // Hosts sharing one Redis share its node.
+            let broker = b.node(
+                &format!("broker:{key}"),
+                NodeKind::Broker,
+                &format!("broker {key}"),
+                None,
+            );
+            b.link(host, broker, EdgeKind::Uses, 1);
+        }
+        hosts.insert(view.name.as_str(), host);
     }
     for agent in fleet.agents {
         let node = b.node(
@@ -177,7 +191,10 @@ pub fn build(fleet: &FleetSnapshot<'_>) -> Topology {
             &agent.agent_id,
             Some(agent.status),
         );
-        b.link(host, node, EdgeKind::Placement, 1);
+        b.graph[node].unhealthy |= agent.status == AgentStatus::Unknown;
+        if let Some(&host) = hosts.get(agent.host.as_str()) {
+            b.link(host, node, EdgeKind::Placement, 1);
+        }
     }
     for (agent, count) in fleet.tasks {
         if let Some(&node) = b.index.get(agent) {
@@ -208,15 +225,18 @@ pub fn build(fleet: &FleetSnapshot<'_>) -> Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hosts::HostKind;
-    use crate::ssh::SshAuth;
 
     fn agent(id: &str, status: AgentStatus) -> AgentView {
+        on("local", id, status)
+    }
+
+    fn on(host: &str, id: &str, status: AgentStatus) -> AgentView {
         AgentView {
             agent_id: id.into(),
             agent_type: "test-agent".into(),
             category: "core".into(),
             status,
+            host: host.into(),
             container_id: format!("c-{id}"),
             container_state: "running".into(),
             port: None,
@@ -236,15 +256,9 @@ mod tests {
             agent("a2", AgentStatus::Error),
             agent("a3", AgentStatus::Idle),
         ];
-        let host = HostProfile {
-            name: "local".into(),
-            kind: HostKind::Local {
-                socket: "/var/run/docker.sock".into(),
-            },
-        };
+        let hosts = [host("local", "unix:///var/run/docker.sock", HostState::Up)];
         let topology = build(&FleetSnapshot {
-            host: &host,
-            broker: "redis",
+            hosts: &hosts,
             store: "sqlite",
             agents: &agents,
             tasks: &[("a1".into(), 7)],
@@ -275,44 +289,73 @@ mod tests {
         );
     }
 
+    fn host(name: &str, address: &str, state: HostState) -> HostView {
+        HostView {
+            name: name.into(),
+            address: address.into(),
+            enabled: true,
+            labels: Default::default(),
+            state,
+            engine: None,
+            running_agents: 0,
+            broker: Some(name.into()),
+        }
+    }
+
     #[test]
-    fn the_host_node_is_the_profile_it_runs_on() {
-        let vm = HostProfile {
-            name: "vm1".into(),
-            kind: HostKind::Ssh {
-                host: "10.0.0.7".into(),
-                port: 2222,
-                user: "ops".into(),
-                auth: SshAuth::Agent { socket: None },
-                docker_socket: "/var/run/docker.sock".into(),
-                host_key_fingerprint: "SHA256:abc".into(),
-            },
-        };
-        let agents = [agent("a1", AgentStatus::Idle)];
+    fn each_host_has_its_broker_and_agents_and_flows_cross_hosts() {
+        let hosts = [
+            host("local", "unix:///var/run/docker.sock", HostState::Up),
+            host("vm1", "ssh://ops@10.0.0.7:2222", HostState::Up),
+            host(
+                "vm2",
+                "ssh://ops@10.0.0.8:22",
+                HostState::Unreachable {
+                    reason: "no route".into(),
+                },
+            ),
+        ];
+        let agents = [
+            on("local", "a1", AgentStatus::Idle),
+            on("vm1", "b1", AgentStatus::Idle),
+            on("vm2", "c1", AgentStatus::Unknown),
+        ];
         let topology = build(&FleetSnapshot {
-            host: &vm,
-            broker: "redis",
+            hosts: &hosts,
             store: "sqlite",
             agents: &agents,
-            tasks: &[],
-            messages: &[],
+            tasks: &[("b1".into(), 2)],
+            messages: &[("a1".into(), "b1".into(), 4)],
             window_seconds: 60,
         });
-        let hosts: Vec<&Node> = topology
-            .nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::Host)
-            .collect();
-        assert_eq!(hosts.len(), 1);
+        let node = |id: &str| topology.nodes.iter().find(|n| n.id == id).unwrap();
         assert_eq!(
-            (hosts[0].id.as_str(), hosts[0].label.as_str()),
-            ("host:vm1", "vm1")
+            node("host:vm1").address.as_deref(),
+            Some("ssh://ops@10.0.0.7:2222")
         );
-        assert_eq!(hosts[0].address.as_deref(), Some("ssh://ops@10.0.0.7:2222"));
-        assert!(topology
-            .edges
-            .iter()
-            .any(|e| e.kind == EdgeKind::Placement && e.source == "host:vm1" && e.target == "a1"));
+        assert!(node("host:vm2").unhealthy);
+        assert_eq!(
+            node("host:vm2").problem.as_deref(),
+            Some("unreachable: no route")
+        );
+        assert!(node("c1").unhealthy && !node("b1").unhealthy);
+        let has = |kind: EdgeKind, source: &str, target: &str| {
+            topology
+                .edges
+                .iter()
+                .any(|e| e.kind == kind && e.source == source && e.target == target)
+        };
+        for name in ["local", "vm1", "vm2"] {
+            assert!(has(
+                EdgeKind::Uses,
+                &format!("host:{name}"),
+                &format!("broker:{name}")
+            ));
+        }
+        assert!(has(EdgeKind::Placement, "host:vm1", "b1"));
+        assert!(has(EdgeKind::Placement, "host:vm2", "c1"));
+        assert!(has(EdgeKind::Messages, "a1", "b1"));
+        assert!(has(EdgeKind::Tasks, ORCHESTRATOR, "b1"));
         assert!(topology
             .nodes
             .iter()

@@ -11,6 +11,7 @@ use myca_orchestrator::desktop::{
     Startup, TaskPage, TaskQuery,
 };
 use myca_orchestrator::gaps::{Filled, Gap};
+use myca_orchestrator::hostset::HostView;
 use myca_orchestrator::pool::LogLine;
 use myca_orchestrator::snapshots::Restored;
 use myca_orchestrator::store::{
@@ -46,6 +47,11 @@ pub fn startup_state(fleet: Fleet<'_>) -> Startup {
 #[tauri::command]
 pub async fn list_agents(fleet: Fleet<'_>) -> Answer<Vec<FleetAgent>> {
     fleet.list_agents().await
+}
+
+#[tauri::command]
+pub fn list_hosts(fleet: Fleet<'_>) -> Answer<Vec<HostView>> {
+    fleet.list_hosts()
 }
 
 #[tauri::command]

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             commands::get_status,
             commands::startup_state,
             commands::list_agents,
+            commands::list_hosts,
             commands::agents_action,
             commands::scale_agent,
             commands::agent_detail,

@@ -69,7 +69,7 @@ async fn run(agents: usize) -> anyhow::Result<()> {
     // The agents join the app's fleet instance from a service of our own.
     let dir = tempfile::tempdir()?;
     let service = env.join_fleet(dir.path()).await;
-    let mut guard = ContainerGuard::new(service.pool.docker());
+    let mut guard = ContainerGuard::new(service.first_pool().unwrap().docker());
     let ids: Vec<String> = (0..agents)
         .map(|n| unique_agent_id(&format!("idle{n}")))
         .collect();
@@ -81,12 +81,12 @@ async fn run(agents: usize) -> anyhow::Result<()> {
         let mut config = AgentConfig::new(id, "test-agent", AgentCategory::Core);
         config.memory_limit = 32;
         let service = &service;
-        async move { service.pool.spawn(&config).await }
+        async move { service.first_pool().unwrap().spawn(&config).await }
     });
     for spawned in join_all(spawns).await {
         spawned?;
     }
-    while ids.iter().any(|id| service.heartbeats.get(id).is_none()) {
+    while ids.iter().any(|id| service.heartbeat(id).is_none()) {
         if started.elapsed() > Duration::from_secs(600) {
             bail!("not every agent sent a heartbeat within ten minutes");
         }

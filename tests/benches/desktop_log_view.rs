@@ -55,12 +55,12 @@ async fn run(lines: u64) -> anyhow::Result<()> {
     // The flooding agent joins the window's fleet from a service of our own.
     let dir = tempfile::tempdir()?;
     let service = env.join_fleet(dir.path()).await;
-    let mut guard = ContainerGuard::new(service.pool.docker());
+    let mut guard = ContainerGuard::new(service.first_pool().unwrap().docker());
     let agent_id = unique_agent_id("view-flood");
     guard.watch(container_name(&agent_id));
     let mut agent = AgentConfig::new(&agent_id, "test-agent", AgentCategory::Core);
     agent.memory_limit = 256;
-    service.pool.spawn(&agent).await?;
+    service.first_pool().unwrap().spawn(&agent).await?;
 
     element(&client, "fleet-refresh").await?.click().await?;
     element(&client, &format!("open-{agent_id}"))

@@ -131,6 +131,7 @@ async fn run(lines: u64) -> anyhow::Result<()> {
         replicas: None,
         settings: Default::default(),
         credentials: Vec::new(),
+        grants: Vec::new(),
     };
     desktop
         .spawn_agent(&request, |_: Vec<SpawnProgress>| true)

@@ -178,3 +178,41 @@ pub async fn collect_results(
     }
     found
 }
+
+/// The results agents published for `task_ids` (read without consuming:
+/// whoever else reads `mas:results` — a running service — still gets them),
+/// waiting up to `timeout` for all of them.
+pub async fn published_results(
+    redis: &redis::Client,
+    task_ids: &[uuid::Uuid],
+    timeout: Duration,
+) -> Vec<AgentTask> {
+    let deadline = Instant::now() + timeout;
+    let mut connection = redis
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis reachable");
+    loop {
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(myca_agents::protocol::names::RESULTS_STREAM)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut connection)
+            .await
+            .expect("results readable");
+        let found: Vec<AgentTask> = reply
+            .ids
+            .iter()
+            .filter_map(|entry| {
+                myca_agents::streams::decode(myca_agents::protocol::names::RESULTS_STREAM, entry)
+                    .ok()
+            })
+            .map(|delivery| delivery.task)
+            .filter(|task| task_ids.contains(&task.id))
+            .collect();
+        if found.len() >= task_ids.len() || Instant::now() >= deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

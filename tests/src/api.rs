@@ -35,12 +35,12 @@ pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
     ServiceConfig {
         database,
         broker: BrokerChoice::External(fresh_redis_db().await),
-        host: HostProfile {
-            name: "local".into(),
-            kind: HostKind::Local {
+        host: HostProfile::new(
+            "local",
+            HostKind::Local {
                 socket: docker_socket(),
             },
-        },
+        ),
         agent_network: AgentNetwork::Host,
         agent_binary: agent_binary(),
         first_agent_port: free_port(),

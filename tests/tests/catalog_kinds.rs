@@ -20,7 +20,7 @@ async fn the_catalog_is_served_and_enforced_at_spawn_and_per_task() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
 
     let (code, served) = api.call(Method::GET, "/catalog", None).await;
     assert_eq!(code, 200, "{served}");
@@ -58,7 +58,8 @@ async fn the_catalog_is_served_and_enforced_at_spawn_and_per_task() {
     );
     let container = api
         .service
-        .pool
+        .first_pool()
+        .unwrap()
         .docker()
         .inspect_container(&container_name(&refused), None::<InspectContainerOptions>)
         .await;

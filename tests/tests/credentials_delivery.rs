@@ -209,7 +209,7 @@ async fn credentials_reach_the_agent_sealed_and_nowhere_else() {
         panic!("the store is on PostgreSQL");
     };
     let server = ApiServer::start(config).await;
-    let docker = server.service.pool.docker().clone();
+    let docker = server.service.first_pool().unwrap().docker().clone();
     let id = unique_agent_id("creds");
     let mut guard = ContainerGuard::new(&docker);
     guard.watch(container_name(&id));
@@ -312,7 +312,13 @@ async fn credentials_reach_the_agent_sealed_and_nowhere_else() {
     assert_absent("Redis", &redis, &secrets);
 
     // Every lane of the history writer has reached SQL once the service stops.
-    server.service.pool.remove(&id).await.unwrap();
+    server
+        .service
+        .first_pool()
+        .unwrap()
+        .remove(&id)
+        .await
+        .unwrap();
     let service = server.service.clone();
     server.stop().await;
     if let Ok(service) = std::sync::Arc::try_unwrap(service) {

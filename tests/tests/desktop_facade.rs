@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use myca_agents::protocol::names::container_name;
-use myca_agents::protocol::{AgentCategory, TaskStatus};
+use myca_agents::protocol::{AgentCategory, Privilege, TaskStatus};
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::test_service_config;
 use myca_e2e::containers::ContainerGuard;
@@ -37,6 +37,7 @@ fn request(agent_id: &str) -> SpawnRequest {
         replicas: None,
         settings: Default::default(),
         credentials: Vec::new(),
+        grants: Vec::new(),
     }
 }
 
@@ -98,6 +99,21 @@ async fn the_window_commands_run_the_operator_story_on_a_real_fleet() {
         "{problems:?}"
     );
 
+    // A kind that needs the host's Docker socket: the form's grant is what admits it.
+    let mut docker_kind = request(&unique_agent_id("desk-docker"));
+    docker_kind.agent_type = "docker-agent".into();
+    docker_kind.category = None;
+    let problems = desktop.validate_spawn(&docker_kind).await.unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.field == "grants" && p.message.contains("docker_socket")),
+        "{problems:?}"
+    );
+    docker_kind.grants = vec![Privilege::DockerSocket];
+    let problems = desktop.validate_spawn(&docker_kind).await.unwrap();
+    assert!(problems.iter().all(|p| p.field != "grants"), "{problems:?}");
+
     // A bad form: every field at fault is named, nothing is created.
     let mut bad = request("Not An Id");
     bad.agent_type = "no-such-kind".into();
@@ -139,7 +155,7 @@ async fn the_window_commands_run_the_operator_story_on_a_real_fleet() {
         ]
     );
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].host, "local");
+    assert_eq!(rows[0].agent.host, "local");
     assert!(rows[0].agent.last_heartbeat.is_some());
     let again = desktop.validate_spawn(&request(&agent_id)).await.unwrap();
     assert!(

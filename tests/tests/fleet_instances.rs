@@ -87,8 +87,11 @@ async fn two_instances_on_one_engine_see_and_restart_only_their_own_agents() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = start_service(&dir_a).await;
     let b = start_service(&dir_b).await;
-    assert_ne!(a.service.pool.instance(), b.service.pool.instance());
-    let mut guard = ContainerGuard::new(a.service.pool.docker());
+    assert_ne!(
+        a.service.first_pool().unwrap().instance(),
+        b.service.first_pool().unwrap().instance()
+    );
+    let mut guard = ContainerGuard::new(a.service.first_pool().unwrap().docker());
     let (id_a, id_b) = (unique_agent_id("fleet-a"), unique_agent_id("fleet-b"));
     guard.watch(container_name(&id_a));
     guard.watch(container_name(&id_b));
@@ -128,13 +131,14 @@ async fn two_instances_on_one_engine_see_and_restart_only_their_own_agents() {
     assert_eq!(taken.status(), StatusCode::CONFLICT);
     let message = taken.text().await.unwrap();
     assert!(
-        message.contains(b.service.pool.instance().as_str()),
+        message.contains(b.service.first_pool().unwrap().instance().as_str()),
         "{message}"
     );
 
     // B's agent goes silent: B's monitor restarts it, A's never touches it.
     b.service
-        .pool
+        .first_pool()
+        .unwrap()
         .docker()
         .kill_container(
             &container_name(&id_b),
@@ -170,8 +174,8 @@ async fn two_instances_on_one_engine_see_and_restart_only_their_own_agents() {
         "A's agent was not restarted: {first_a} then {now_a}"
     );
 
-    a.service.pool.remove(&id_a).await.unwrap();
-    b.service.pool.remove(&id_b).await.unwrap();
+    a.service.first_pool().unwrap().remove(&id_a).await.unwrap();
+    b.service.first_pool().unwrap().remove(&id_b).await.unwrap();
     a.stop().await;
     b.stop().await;
 }

@@ -40,7 +40,7 @@ async fn lag_is_shown_and_a_silent_agent_is_restarted() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let mut events = api.service.bus.subscribe();
     let id = unique_agent_id("watched");
     guard.watch(container_name(&id));
@@ -59,12 +59,12 @@ async fn lag_is_shown_and_a_silent_agent_is_restarted() {
     wait_healthy(spawned["port"].as_u64().unwrap() as u16, PATIENCE).await;
 
     // Paused, it takes nothing: three tasks wait as its lag.
-    api.service
+    api.service.hosts.brokers()[0]
         .broker
         .send_command(&id, AgentCommand::Pause)
         .await
         .unwrap();
-    api.service
+    api.service.hosts.brokers()[0]
         .heartbeats
         .wait_for(&id, PATIENCE, |h| h.status == AgentStatus::Paused)
         .await
@@ -81,7 +81,7 @@ async fn lag_is_shown_and_a_silent_agent_is_restarted() {
     let health = health_of(&api, &id).await;
     assert_eq!(health["queue_lag"], 3, "{health}");
     assert_eq!(health["heartbeat_overdue"], false);
-    api.service
+    api.service.hosts.brokers()[0]
         .broker
         .send_command(&id, AgentCommand::Resume)
         .await
@@ -90,7 +90,8 @@ async fn lag_is_shown_and_a_silent_agent_is_restarted() {
     // Frozen: the container runs, the heartbeats stop.
     let container = container_name(&id);
     api.service
-        .pool
+        .first_pool()
+        .unwrap()
         .docker()
         .kill_container(
             &container,
@@ -141,6 +142,6 @@ async fn lag_is_shown_and_a_silent_agent_is_restarted() {
     );
     let restart = api.wait_for_action(&id, "health_restart").await;
     assert!(restart.action.success, "{restart:?}");
-    api.service.pool.remove(&id).await.unwrap();
+    api.service.first_pool().unwrap().remove(&id).await.unwrap();
     api.stop().await;
 }

@@ -26,7 +26,7 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let config = test_service_config(DatabaseTarget::sqlite_in(dir.path())).await;
     let api = ApiServer::start(config).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
 
     // /health needs no key; everything else does.
     let (code, health) = json_of(api.client.get(api.url("/health")).send().await.unwrap()).await;
@@ -233,7 +233,14 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     )
     .await;
     assert_eq!(code, 200, "{restarted}");
-    let after = api.service.pool.agent(&custom).await.unwrap().unwrap();
+    let after = api
+        .service
+        .first_pool()
+        .unwrap()
+        .agent(&custom)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(json!(after.container_id), restarted["container_id"]);
     assert!(after.is_running());
 
@@ -308,7 +315,21 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
         "{refused}"
     );
     let (_, hosts) = json_of(api.request(Method::GET, "/hosts").send().await.unwrap()).await;
-    assert_eq!(hosts["hosts"].as_array().unwrap().len(), 2);
+    let names: Vec<&str> = hosts["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        3,
+        "the service's own host and the two saved: {hosts}"
+    );
+    assert!(
+        names.contains(&"local") && names.contains(&"wrong-key"),
+        "{hosts}"
+    );
     let (code, _) = json_of(
         api.request(Method::DELETE, "/hosts/wrong-key")
             .send()
@@ -326,8 +347,18 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     .await;
     assert_eq!(code, 404);
 
-    api.service.pool.remove(&custom).await.unwrap();
-    api.service.pool.remove(&worker).await.unwrap();
+    api.service
+        .first_pool()
+        .unwrap()
+        .remove(&custom)
+        .await
+        .unwrap();
+    api.service
+        .first_pool()
+        .unwrap()
+        .remove(&worker)
+        .await
+        .unwrap();
     api.stop().await;
 }
 

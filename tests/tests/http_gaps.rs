@@ -15,7 +15,7 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
 
     // The seed's 20 required agents, none running on this engine.
     let (code, gaps) = api.call(Method::GET, "/gaps", None).await;
@@ -99,7 +99,13 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
         "one request, not two"
     );
     assert!(
-        api.service.pool.agent(&board).await.unwrap().is_none(),
+        api.service
+            .first_pool()
+            .unwrap()
+            .agent(&board)
+            .await
+            .unwrap()
+            .is_none(),
         "not before approval"
     );
     let (_, listed) = api
@@ -120,7 +126,14 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
         .await;
     assert_eq!(code, 200, "{approved}");
     assert_eq!(approved["outcome"], "spawned");
-    assert!(api.service.pool.agent(&board).await.unwrap().is_some());
+    assert!(api
+        .service
+        .first_pool()
+        .unwrap()
+        .agent(&board)
+        .await
+        .unwrap()
+        .is_some());
     let (code, _) = api
         .call(
             Method::POST,
@@ -194,14 +207,36 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    assert!(api.service.pool.agent(&ops).await.unwrap().is_some());
-    api.service.pool.remove(&ops).await.unwrap();
+    assert!(api
+        .service
+        .first_pool()
+        .unwrap()
+        .agent(&ops)
+        .await
+        .unwrap()
+        .is_some());
+    api.service
+        .first_pool()
+        .unwrap()
+        .remove(&ops)
+        .await
+        .unwrap();
 
     let (code, templates) = api.call(Method::GET, "/templates", None).await;
     assert_eq!(code, 200);
     assert!(templates["templates"].as_array().unwrap().len() >= 7);
 
-    api.service.pool.remove(&etl).await.unwrap();
-    api.service.pool.remove(&board).await.unwrap();
+    api.service
+        .first_pool()
+        .unwrap()
+        .remove(&etl)
+        .await
+        .unwrap();
+    api.service
+        .first_pool()
+        .unwrap()
+        .remove(&board)
+        .await
+        .unwrap();
     api.stop().await;
 }

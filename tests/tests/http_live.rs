@@ -38,7 +38,7 @@ async fn websocket_and_sse_follow_the_fleet() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
 
     let refused =
         tokio_tungstenite::connect_async(format!("ws://{}/api/dashboard/ws", api.address)).await;
@@ -157,6 +157,6 @@ async fn websocket_and_sse_follow_the_fleet() {
         .unwrap();
     assert!(stats["total_agents"].as_u64().unwrap() >= 1, "{stats}");
 
-    api.service.pool.remove(&id).await.unwrap();
+    api.service.first_pool().unwrap().remove(&id).await.unwrap();
     api.stop().await;
 }

@@ -20,7 +20,7 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let cfo = unique_agent_id("cfo-agent");
     guard.watch(container_name(&cfo));
     let (code, spawned) = api.call(Method::POST,
@@ -170,6 +170,11 @@ async fn a_request_is_answered_with_its_correlation_and_acknowledged() {
         .await;
     assert_eq!(code, 422);
 
-    api.service.pool.remove(&cfo).await.unwrap();
+    api.service
+        .first_pool()
+        .unwrap()
+        .remove(&cfo)
+        .await
+        .unwrap();
     api.stop().await;
 }

@@ -35,9 +35,9 @@ async fn the_service_runs_its_fleet_on_a_remote_host_over_ssh() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_service_config(DatabaseTarget::sqlite_in(dir.path())).await;
-    config.host = HostProfile {
-        name: "test-vm".into(),
-        kind: HostKind::Ssh {
+    config.host = HostProfile::new(
+        "test-vm",
+        HostKind::Ssh {
             host: service_env("MYCA_TEST_VM_SSH_HOST", "remote VM (netns sshd)"),
             port: 22,
             user: "root".into(),
@@ -47,19 +47,23 @@ async fn the_service_runs_its_fleet_on_a_remote_host_over_ssh() {
             docker_socket: service_env("MYCA_TEST_VM_DOCKER_SOCKET", "remote VM dockerd"),
             host_key_fingerprint: fingerprint_of_openssh_public_key(&public_key).unwrap(),
         },
-    };
+    );
     config.broker = BrokerChoice::Managed {
         redis_server: which_redis(),
     };
     config.agent_network = AgentNetwork::Bridge("mas-network".into());
     let api = ApiServer::start(config).await;
     assert!(
-        api.service.broker_url.starts_with("redis://127.0.0.1:"),
+        api.service.hosts.brokers()[0]
+            .url
+            .starts_with("redis://127.0.0.1:"),
         "{}",
-        api.service.broker_url
+        api.service.hosts.brokers()[0].url
     );
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
-    guard.watch(broker_container(api.service.pool.instance()));
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
+    guard.watch(broker_container(
+        api.service.first_pool().unwrap().instance(),
+    ));
     let id = unique_agent_id("remote-http");
     guard.watch(container_name(&id));
 
@@ -127,6 +131,6 @@ async fn the_service_runs_its_fleet_on_a_remote_host_over_ssh() {
     });
     assert!(placed_on_vm, "the agent is placed on the VM: {topology}");
 
-    api.service.pool.remove(&id).await.unwrap();
+    api.service.first_pool().unwrap().remove(&id).await.unwrap();
     api.stop().await;
 }

@@ -36,7 +36,7 @@ async fn a_restarted_orchestrator_loses_no_task_and_duplicates_no_container() {
     let test_store = TestStore::migrated(Backend::Postgres).await;
     let config = test_service_config(test_store.target.clone()).await;
     let first = ApiServer::start(config.clone()).await;
-    let mut guard = ContainerGuard::new(first.service.pool.docker());
+    let mut guard = ContainerGuard::new(first.service.first_pool().unwrap().docker());
     let id = unique_agent_id("steady");
     guard.watch(container_name(&id));
     let spawn = json!({"agent_id": id, "agent_type": "test-agent", "category": "core",
@@ -109,7 +109,8 @@ async fn a_restarted_orchestrator_loses_no_task_and_duplicates_no_container() {
     );
     let same_name = second
         .service
-        .pool
+        .first_pool()
+        .unwrap()
         .agents()
         .await
         .unwrap()
@@ -118,7 +119,13 @@ async fn a_restarted_orchestrator_loses_no_task_and_duplicates_no_container() {
         .count();
     assert_eq!(same_name, 1);
 
-    second.service.pool.remove(&id).await.unwrap();
+    second
+        .service
+        .first_pool()
+        .unwrap()
+        .remove(&id)
+        .await
+        .unwrap();
     second.stop().await;
     test_store.finish().await;
 }

@@ -110,8 +110,7 @@ async fn cancel_queued_and_running_tasks_and_refuse_settled_ones() {
         .await;
     assert_eq!(code, 200, "{cancelled}");
     assert_eq!(cancelled["status"], "cancelled");
-    let heartbeat = api
-        .service
+    let heartbeat = api.service.hosts.brokers()[0]
         .heartbeats
         .wait_for(&agent_id, PATIENCE, |beat| {
             beat.tasks_cancelled == 1 && beat.current_tasks == 0

@@ -56,7 +56,7 @@ async fn audit_agent_chains_verifies_and_finds_tampering() {
         ApiServer::start(test_service_config(DatabaseTarget::Postgres(schema.url.clone())).await)
             .await;
     let pool = schema.connect().await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let entries = schema.keyring_entries(&keyring).await;
 

@@ -30,7 +30,7 @@ async fn cloudflare_agent_keeps_dns_purges_and_lists_tunnels() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let token = format!("cf-{}", uuid::Uuid::new_v4().simple());
     let cloudflare = FakeCloudflare::start(&token, TXT_RECORDS).await;
     let keyring = Credentials::default();

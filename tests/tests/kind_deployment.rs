@@ -74,7 +74,7 @@ async fn deployment_agent_runs_workflows_and_redeploys_containers() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let docker = api.service.pool.docker().clone();
+    let docker = api.service.first_pool().unwrap().docker().clone();
     let mut guard = ContainerGuard::new(&docker);
     let token = format!("ghp_{}", uuid::Uuid::new_v4().simple());
     let github = FakeGithub::start(&token).await;
@@ -225,7 +225,12 @@ async fn deployment_agent_runs_workflows_and_redeploys_containers() {
     let base = workload_image(&docker).await;
     let v1 = TagGuard::new(&docker, &base, "myca-e2e-app").await;
     let v2 = DerivedImage::build(&v1.tag, &format!("myca-e2e-app:{}", unique_agent_id("v2")));
-    let broken = TagGuard::new(&docker, api.service.pool.image(), "myca-e2e-app").await;
+    let broken = TagGuard::new(
+        &docker,
+        api.service.first_pool().unwrap().image(),
+        "myca-e2e-app",
+    )
+    .await;
     let (app, project) = (unique_agent_id("dep-app"), unique_agent_id("dep-proj"));
     start_workload(&docker, &mut guard, &app, &v1.tag, &project).await;
     guard.watch(format!("{app}-myca-previous"));

@@ -59,7 +59,7 @@ async fn docker_agent_manages_containers_on_the_granted_engine() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let docker = api.service.pool.docker().clone();
+    let docker = api.service.first_pool().unwrap().docker().clone();
     let mut guard = ContainerGuard::new(&docker);
     let image = workload_image(&docker).await;
     let (work, project) = (unique_agent_id("dk-work"), unique_agent_id("dk-proj"));

@@ -40,7 +40,7 @@ async fn etl_agent_pulls_incrementally_and_resumes_after_failures() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let entries = schema.keyring_entries(&keyring).await;
     let (good, wrong) = (entries.good.clone(), entries.wrong.clone());

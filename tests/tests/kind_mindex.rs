@@ -41,7 +41,7 @@ async fn mindex_agent_queries_read_only_and_reports_health() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let entries = schema.keyring_entries(&keyring).await;
 

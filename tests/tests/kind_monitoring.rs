@@ -18,7 +18,7 @@ async fn monitoring_agent_queries_prometheus_and_silences_alertmanager() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let settings =
         json!({"prometheus_url": stack.prometheus_url, "alertmanager_url": stack.alertmanager_url});
     let ops = unique_agent_id("monitor");

@@ -39,7 +39,7 @@ async fn network_agent_reads_classic_and_unifi_os_controllers() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
     let api_key = format!("key-{}", uuid::Uuid::new_v4().simple());
     let classic = FakeUnifi::start(Flavor::Classic, &password, "").await;

@@ -34,7 +34,7 @@ async fn route_monitor_probes_real_nginx_routes() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let (http, https) = (&nginx.http_url, &nginx.https_url);
     let health = format!("{http}/api/health");
     let ops = unique_agent_id("routes");
@@ -229,7 +229,7 @@ async fn website_agent_checks_a_real_nginx_site_and_its_links() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let (http, https) = (&nginx.http_url, &nginx.https_url);
     let ops = unique_agent_id("website");
     let spawned = spawn_healthy(

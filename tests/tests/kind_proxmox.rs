@@ -26,7 +26,7 @@ async fn proxmox_agent_lists_acts_and_snapshots_through_the_pve_api() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let secret = uuid::Uuid::new_v4().to_string();
     let pve = FakeProxmox::start(&secret).await;
     let keyring = Credentials::default();

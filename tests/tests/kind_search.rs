@@ -38,7 +38,7 @@ async fn search_agent_indexes_ranks_highlights_and_indexes_knowledge() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let databases = schema.keyring_entries(&keyring).await;
     let (database, wrong_db, no_db) = (&databases.good, &databases.wrong, &databases.nowhere);

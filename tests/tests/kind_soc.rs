@@ -33,7 +33,7 @@ async fn soc_agent_bans_lists_and_unbans_on_a_real_crowdsec_lapi() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let (key, password, wrong) = (keyring_name(), keyring_name(), keyring_name());
     keyring.set(&key, &lapi.bouncer_key).await.unwrap();

@@ -98,7 +98,7 @@ async fn storage_agent_backs_up_lists_restores_with_restic_and_reads_truenas_poo
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let (good_password, good_key, wrong) = (keyring_name(), keyring_name(), keyring_name());
     keyring.set(&good_password, &password).await.unwrap();

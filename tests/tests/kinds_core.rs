@@ -30,7 +30,7 @@ async fn myca_core_rolls_up_the_fleet_scans_gaps_and_runs_plans() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let (good, wrong) = (
         format!("e2e/{}", uuid::Uuid::new_v4().simple()),
@@ -138,7 +138,7 @@ async fn task_router_routes_retries_and_handles_dead_letters() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let source = format!("e2e/{}", uuid::Uuid::new_v4().simple());
     keyring.set(&source, API_KEY).await.unwrap();
@@ -241,7 +241,7 @@ async fn event_processor_restarts_by_rule_and_forwards_alerts() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let mut guard = ContainerGuard::new(api.service.pool.docker());
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let keyring = Credentials::default();
     let sources: Vec<String> = (0..3)
         .map(|_| format!("e2e/{}", uuid::Uuid::new_v4().simple()))

@@ -27,9 +27,9 @@ use myca_orchestrator::ssh::{fingerprint_of_openssh_public_key, SshAuth, SshErro
 use serde_json::json;
 
 fn vm_profile(fingerprint: String) -> HostProfile {
-    HostProfile {
-        name: "test-vm".to_owned(),
-        kind: HostKind::Ssh {
+    HostProfile::new(
+        "test-vm".to_owned(),
+        HostKind::Ssh {
             host: service_env("MYCA_TEST_VM_SSH_HOST", "remote VM (netns sshd)"),
             port: 22,
             user: "root".to_owned(),
@@ -39,7 +39,7 @@ fn vm_profile(fingerprint: String) -> HostProfile {
             docker_socket: service_env("MYCA_TEST_VM_DOCKER_SOCKET", "remote VM dockerd"),
             host_key_fingerprint: fingerprint,
         },
-    }
+    )
 }
 
 fn vm_fingerprint() -> String {

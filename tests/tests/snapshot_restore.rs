@@ -4,55 +4,52 @@
 //! memory back (and its credentials, which travel by reference); a graceful
 //! stop stores a snapshot by itself.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::{AgentCategory, AgentConfig, AgentTask, TaskStatus};
 use myca_agents::sealing::sha256_hex;
-use myca_e2e::agent::{collect_results, fresh_redis_db, unique_agent_id};
+use myca_e2e::agent::{published_results, unique_agent_id};
+use myca_e2e::api::test_service_config;
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::pool::{local_pool, wait_healthy};
-use myca_e2e::stores::{Backend, TestStore};
-use myca_orchestrator::broker::{serve_knowledge, Broker, ResultConsumer};
+use myca_e2e::pool::wait_healthy;
+use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::credentials::inline_source;
-use myca_orchestrator::secrets::serve_credentials;
-use myca_orchestrator::snapshots::SnapshotManager;
+use myca_orchestrator::service::FleetService;
 use myca_orchestrator::store::{MessageFilter, Page};
+use myca_orchestrator::Route;
 use serde_json::{json, Value};
 
 const PATIENCE: Duration = Duration::from_secs(40);
 const PLANTED: &str = "sk-planted-7e3b9d2a";
 
-async fn run_one(broker: &Broker, results: &mut ResultConsumer, task: AgentTask) -> AgentTask {
-    broker.submit_to_agent(&task).await.unwrap();
-    let mut done = collect_results(results, &[task.id], PATIENCE).await;
-    assert_eq!(done.len(), 1, "no result for {}", task.task_type);
-    let done = done.remove(0);
-    assert_eq!(done.status, TaskStatus::Completed, "{done:?}");
-    done
+/// Submits the task through the service's ledger and waits for its end.
+async fn run_one(service: &FleetService, task: AgentTask) -> AgentTask {
+    let route = Route::Agent(task.agent_id.clone());
+    let id = service.ledger.submit(task, route).await.unwrap().task.id;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let entry = service.ledger.task(id).await.unwrap().unwrap();
+        if entry.task.status.is_final() {
+            assert_eq!(entry.task.status, TaskStatus::Completed, "{entry:?}");
+            return entry.task;
+        }
+        assert!(Instant::now() < deadline, "never finished: {entry:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
 async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret() {
-    let redis = fresh_redis_db().await;
-    let test_store = TestStore::migrated(Backend::Sqlite).await;
-    let store = test_store.store.clone();
-    let pool = Arc::new(local_pool(&redis).await);
-    let broker = Broker::connect(&redis).await.unwrap();
-    let knowledge = serve_knowledge(
-        broker.client().clone(),
-        store.clone(),
-        pool.scrubber().clone(),
-        "knowledge-test".into(),
-    );
-    let credentials = serve_credentials(
-        broker.client().clone(),
-        Arc::clone(&pool),
-        "credentials-test".into(),
-    );
-    let snapshots = SnapshotManager::start(store.clone(), broker.clone(), Arc::clone(&pool));
-    let mut results = broker.results("snapshot-test").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let service =
+        FleetService::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await)
+            .await
+            .unwrap();
+    let store = service.store.clone();
+    let pool = service.first_pool().unwrap();
+    let broker = service.hosts.brokers()[0].broker.clone();
+    let snapshots = &service.snapshots;
 
     let id = unique_agent_id("snap");
     let restored_id = format!("{id}-r");
@@ -72,8 +69,7 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
 
     // Long-term memory through the broker protocol, short-term in Redis.
     run_one(
-        &broker,
-        &mut results,
+        &service,
         AgentTask::new(
             &id,
             "remember",
@@ -82,8 +78,7 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
     )
     .await;
     run_one(
-        &broker,
-        &mut results,
+        &service,
         AgentTask::new(&id, "note", json!({"text": "hello"})),
     )
     .await;
@@ -139,22 +134,20 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
     wait_healthy(restored.agent.port.unwrap(), PATIENCE).await;
 
     let ids: Vec<_> = pending.iter().map(|t| t.id).collect();
-    let finished = collect_results(&mut results, &ids, PATIENCE).await;
+    let finished = published_results(broker.client(), &ids, PATIENCE).await;
     assert_eq!(finished.len(), 2, "both pending tasks completed once");
     assert!(finished
         .iter()
         .all(|t| t.status == TaskStatus::Completed && t.agent_id == restored_id));
 
     let recalled = run_one(
-        &broker,
-        &mut results,
+        &service,
         AgentTask::new(&restored_id, "recall", json!({"key": "colour"})),
     )
     .await;
     assert_eq!(recalled.result.unwrap()["value"], json!({"name": "teal"}));
     let noted = run_one(
-        &broker,
-        &mut results,
+        &service,
         AgentTask::new(&restored_id, "note", json!({"text": "again"})),
     )
     .await;
@@ -166,8 +159,7 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
         .collect();
     assert_eq!(kept, [json!("hello"), json!("again")]);
     let held = run_one(
-        &broker,
-        &mut results,
+        &service,
         AgentTask::new(
             &restored_id,
             "credential",
@@ -224,13 +216,9 @@ async fn snapshot_kill_restore_completes_pending_work_with_memory_and_no_secret(
         "secret stored: {stored_text}"
     );
 
-    knowledge.abort();
-    credentials.abort();
-    drop(snapshots);
     pool.remove(&restored_id).await.unwrap();
     pool.credentials()
         .delete(&inline_source(&id, "OPENAI_API_KEY"))
         .await
         .unwrap();
-    test_store.finish().await;
 }

@@ -59,7 +59,7 @@ async fn assert_no_container(docker: &Docker, agent_id: &str) {
 async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() {
     let test_store = TestStore::empty(Backend::Sqlite).await;
     let server = ApiServer::start(test_service_config(test_store.target.clone()).await).await;
-    let docker = server.service.pool.docker().clone();
+    let docker = server.service.first_pool().unwrap().docker().clone();
 
     let id = unique_agent_id("nokind");
     let (status, detail) = spawn(

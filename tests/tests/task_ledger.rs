@@ -3,33 +3,23 @@
 //! then dead-lettered, and what Redis or a restarted orchestrator lost is
 //! queued again from SQL — each task completed once.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use myca_agents::protocol::{AgentTask, TaskStatus};
 use myca_e2e::agent::{fresh_redis_db, unique_agent_id, AgentProcess};
+use myca_e2e::ledger::LedgerOnRedis;
 use myca_e2e::redis_server::RedisServer;
 use myca_e2e::stores::{Backend, TestStore};
-use myca_orchestrator::broker::Broker;
-use myca_orchestrator::events::EventBus;
-use myca_orchestrator::ledger::{start_ledger, TaskLedger};
+use myca_orchestrator::ledger::TaskLedger;
 use myca_orchestrator::{LedgerEntry, Route, Store};
 use serde_json::json;
 use uuid::Uuid;
 
 const PATIENCE: Duration = Duration::from_secs(40);
 
-async fn ledger_on(store: &Store, redis: &str) -> (TaskLedger, tokio::task::JoinHandle<()>) {
-    let broker = Broker::connect(redis).await.unwrap();
-    let heartbeats = Arc::new(broker.heartbeats().await.unwrap());
-    let ledger = TaskLedger::new(
-        store.clone(),
-        broker.clone(),
-        EventBus::default(),
-        heartbeats,
-    );
-    let worker = start_ledger(ledger.clone(), broker, "ledger-test".into());
-    (ledger, worker)
+async fn ledger_on(store: &Store, redis: &str) -> (TaskLedger, LedgerOnRedis) {
+    let running = LedgerOnRedis::start(store, redis).await;
+    (running.ledger.clone(), running)
 }
 
 /// Waits until every task is settled (a final status); returns them.
@@ -140,7 +130,7 @@ async fn results_settle_tasks_and_failures_retry_then_dead_letter() {
     assert_eq!(dead.retries, 2, "two retries after the first attempt");
     assert_eq!(dead.error.as_deref(), Some("no"));
 
-    worker.abort();
+    drop(worker);
     test_store.finish().await;
 }
 
@@ -168,7 +158,7 @@ async fn tasks_lost_by_redis_or_left_by_a_restarted_orchestrator_complete_once()
     server.crash();
     server.restart();
     // The orchestrator goes too, mid-way; a new one takes over from SQL.
-    worker.abort();
+    drop(worker);
     let (ledger, worker) = ledger_on(&store, &redis).await;
     let agent = AgentProcess::spawn(&id, &redis, &[]);
 
@@ -201,6 +191,6 @@ async fn tasks_lost_by_redis_or_left_by_a_restarted_orchestrator_complete_once()
     let done = settled(&ledger, &more).await;
     assert!(done.iter().all(|e| e.task.status == TaskStatus::Completed));
 
-    worker.abort();
+    drop(worker);
     test_store.finish().await;
 }

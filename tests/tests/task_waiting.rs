@@ -4,16 +4,14 @@
 //! by an agent that appears in time, goes to the kind that has a live agent,
 //! and every status write follows the task state machine.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use myca_agents::protocol::{AgentTask, TaskStatus};
 use myca_e2e::agent::{fresh_redis_db, unique_agent_id, AgentProcess};
+use myca_e2e::ledger::LedgerOnRedis;
 use myca_e2e::on_both_backends;
 use myca_e2e::stores::{Backend, TestStore};
-use myca_orchestrator::broker::Broker;
-use myca_orchestrator::events::EventBus;
-use myca_orchestrator::ledger::{start_ledger, LedgerError, TaskLedger};
+use myca_orchestrator::ledger::{LedgerError, TaskLedger};
 use myca_orchestrator::store::StoreError;
 use myca_orchestrator::{LedgerEntry, Route, Store};
 use serde_json::json;
@@ -23,21 +21,16 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 struct Ledger {
     ledger: TaskLedger,
-    worker: tokio::task::JoinHandle<()>,
+    _running: LedgerOnRedis,
 }
 
 impl Ledger {
     async fn on(store: &Store, redis: &str) -> Self {
-        let broker = Broker::connect(redis).await.unwrap();
-        let heartbeats = Arc::new(broker.heartbeats().await.unwrap());
-        let ledger = TaskLedger::new(
-            store.clone(),
-            broker.clone(),
-            EventBus::default(),
-            heartbeats,
-        );
-        let worker = start_ledger(ledger.clone(), broker, "waiting-test".into());
-        Self { ledger, worker }
+        let running = LedgerOnRedis::start(store, redis).await;
+        Self {
+            ledger: running.ledger.clone(),
+            _running: running,
+        }
     }
 
     /// Polls the task until `done` holds; fails with its last state.
@@ -69,12 +62,6 @@ impl Ledger {
             assert!(Instant::now() < deadline, "{agent_id} never live");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-}
-
-impl Drop for Ledger {
-    fn drop(&mut self) {
-        self.worker.abort();
     }
 }
 
@@ -280,6 +267,7 @@ on_both_backends!(store_writes_follow_the_task_state_machine);
 /// compare-and-set on the status it started from.
 async fn store_writes_follow_the_task_state_machine(store: &Store) {
     let mut entry = LedgerEntry {
+        broker: None,
         task: AgentTask::new("a1", "echo", json!({})),
         route: Route::Agent("a1".into()),
         stream: None,

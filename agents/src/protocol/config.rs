@@ -88,6 +88,13 @@ pub struct AgentConfig {
     /// Image override; the orchestrator's own agent image when absent.
     #[serde(default)]
     pub image: Option<String>,
+    /// The fleet host to run on, by name; none lets the orchestrator's
+    /// placement choose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Labels a host must carry, with these values, to be chosen.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub host_labels: BTreeMap<String, String>,
 }
 
 mod defaults {
@@ -161,6 +168,8 @@ impl AgentConfig {
             max_restarts: defaults::max_restarts(),
             requires_approval: false,
             image: None,
+            host: None,
+            host_labels: BTreeMap::new(),
         }
     }
 

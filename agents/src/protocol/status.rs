@@ -10,6 +10,8 @@ string_enum! {
         Shutdown = "shutdown",
         Dead = "dead",
         Archived = "archived",
+        /// Its host cannot be reached: last seen as it was, state unknown.
+        Unknown = "unknown",
     }
 }
 

@@ -44,7 +44,7 @@ pub async fn register(
     State(state): State<ApiState>,
     Body(config): Body<AgentConfig>,
 ) -> Result<Json<Value>, ApiError> {
-    state.service.pool.check(&config)?;
+    state.service.check(&config).await?;
     let mut action = AgentAction::new(&config.agent_id, "registered", true);
     action.input_summary = Some(format!("{} ({})", config.agent_type, config.category));
     state.service.bus.record(Event::Action { action }).await;
@@ -68,7 +68,7 @@ pub async fn stop(
     Query(query): Query<StopQuery>,
 ) -> Result<Json<Value>, ApiError> {
     known(&state, &id).await?;
-    state.service.pool.stop(&id, query.force).await?;
+    state.service.stop(&id, query.force).await?;
     Ok(Json(json!({ "agent_id": id, "status": "stopped" })))
 }
 
@@ -78,7 +78,7 @@ pub async fn restart(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     known(&state, &id).await?;
-    let agent = state.service.pool.restart(&id).await?;
+    let agent = state.service.restart(&id).await?;
     Ok(Json(json!({
         "agent_id": id,
         "status": "restarted",

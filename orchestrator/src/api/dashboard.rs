@@ -80,7 +80,8 @@ pub async fn agent_logs(
         tail: Some(tail),
         since: query.since,
     };
-    let lines: Vec<_> = logs(state.service.pool.docker(), &id, &query)
+    let pool = state.service.hosts.pool_of(&id).await?;
+    let lines: Vec<_> = logs(pool.docker(), &id, &query)
         .collect::<Vec<_>>()
         .await
         .into_iter()
@@ -273,11 +274,9 @@ pub async fn topology_of(
     let agents = service.agents().await?;
     let tasks = service.store.task_counts_since(since).await?;
     let messages = service.store.message_counts_since(since).await?;
-    let broker = crate::redact::redact_url(&service.broker_url);
     let store = service.store.backend().to_string();
     Ok(build(&FleetSnapshot {
-        host: &service.host_profile,
-        broker: &broker,
+        hosts: &service.hosts.views(),
         store: &store,
         agents: &agents,
         tasks: &tasks,

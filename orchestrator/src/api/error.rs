@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::hostset::{HostSetError, PlacementError};
 use crate::ledger::LedgerError;
 use crate::pool::PoolError;
 use crate::secrets::CredentialError;
@@ -126,6 +127,21 @@ impl From<PoolError> for ApiError {
     }
 }
 
+impl From<HostSetError> for ApiError {
+    fn from(error: HostSetError) -> Self {
+        match error {
+            // The request names a host this fleet does not have.
+            HostSetError::UnknownHost { .. } => ApiError::Unprocessable(error.to_string()),
+            HostSetError::HostNotUp { .. } => ApiError::Conflict(error.to_string()),
+            HostSetError::Placement(PlacementError::NoHostUp) => {
+                ApiError::Unavailable(error.to_string())
+            }
+            HostSetError::Placement(_) => ApiError::Unprocessable(error.to_string()),
+            HostSetError::Pool(pool) => pool.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
@@ -147,7 +163,9 @@ impl From<LedgerError> for ApiError {
             LedgerError::NotFound(_) => ApiError::NotFound(error.to_string()),
             LedgerError::Routing(_) => ApiError::Unprocessable(error.to_string()),
             LedgerError::Store(store) => store.into(),
-            LedgerError::Broker(_) => ApiError::Unavailable(error.to_string()),
+            LedgerError::Broker(_) | LedgerError::BrokerAway(_) | LedgerError::NoHostUp => {
+                ApiError::Unavailable(error.to_string())
+            }
         }
     }
 }
@@ -159,6 +177,7 @@ impl From<SnapshotError> for ApiError {
             SnapshotError::NotListening(_) => ApiError::Conflict(error.to_string()),
             SnapshotError::InvalidAgentId(_) => ApiError::Unprocessable(error.to_string()),
             SnapshotError::Pool(pool) => pool.into(),
+            SnapshotError::Placement(placement) => placement.into(),
             SnapshotError::NoAnswer { .. } | SnapshotError::Broker(_) | SnapshotError::Store(_) => {
                 ApiError::Unavailable(error.to_string())
             }

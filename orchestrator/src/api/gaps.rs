@@ -24,6 +24,7 @@ impl From<GapError> for ApiError {
                 ApiError::Unprocessable(error.to_string())
             }
             GapError::Pool(pool) => pool.into(),
+            GapError::Placement(placement) => placement.into(),
             GapError::Store(store) => store.into(),
             GapError::Corrupt(_) => ApiError::Internal(error.to_string()),
         }

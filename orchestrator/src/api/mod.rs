@@ -69,7 +69,11 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         .route("/snapshots/{id}", get(snapshots::one))
         .route("/snapshots/{id}/restore", post(snapshots::restore))
         .route("/hosts", get(hosts::list).post(hosts::save))
-        .route("/hosts/{name}", axum::routing::delete(hosts::remove))
+        .route(
+            "/hosts/{name}",
+            axum::routing::delete(hosts::remove).patch(hosts::change),
+        )
+        .route("/hosts/{name}/confirm", post(hosts::confirm))
         .route("/hosts/{name}/test", post(hosts::test))
         .route("/gaps", get(gaps::list))
         .route(

@@ -28,7 +28,13 @@ pub async fn status(State(state): State<ApiState>) -> Result<Json<Value>, ApiErr
     let pending = service.store.count_tasks(TaskStatus::Pending).await?
         + service.store.count_tasks(TaskStatus::Queued).await?
         + service.store.count_tasks(TaskStatus::Running).await?;
-    let broker_connected = service.broker.run_id().await.is_ok();
+    let brokers = service.hosts.brokers();
+    let connected = brokers.iter().map(|b| b.broker.run_id());
+    let broker_connected = !brokers.is_empty()
+        && futures_util::future::join_all(connected)
+            .await
+            .iter()
+            .all(Result::is_ok);
     Ok(Json(json!({
         "status": "running",
         "started": true,

@@ -23,8 +23,9 @@ pub struct CatalogEntry {
 
 impl Desktop {
     pub async fn catalog(&self) -> Result<Vec<CatalogEntry>, DesktopError> {
-        let service = self.service()?;
-        let credentials = service.pool.credentials();
+        self.service()?;
+        // The keyring is this machine's, whichever host an agent runs on.
+        let credentials = crate::secrets::Credentials::default();
         let mut entries = Vec::with_capacity(catalog().len());
         for kind in catalog() {
             let mut present = BTreeMap::new();

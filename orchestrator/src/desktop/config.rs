@@ -73,12 +73,12 @@ pub fn desktop_service_config(data_dir: &Path) -> Result<ServiceConfig, DesktopC
     Ok(ServiceConfig {
         database: base.database,
         broker,
-        host: HostProfile {
-            name: "local".into(),
-            kind: HostKind::Local {
+        host: HostProfile::new(
+            "local",
+            HostKind::Local {
                 socket: base.docker_socket,
             },
-        },
+        ),
         agent_network,
         agent_binary,
         first_agent_port,

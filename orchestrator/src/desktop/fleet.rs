@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::failed;
 use super::{Desktop, DesktopError, ErrorKind};
+use crate::hostset::HostView;
 use crate::service::{AgentView, FleetService};
 use crate::store::{Page, SnapshotSummary, StoredAction};
 
@@ -15,10 +16,9 @@ const DETAIL_ROWS: u32 = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct FleetAgent {
+    /// Where it runs is its `host`.
     #[serde(flatten)]
     pub agent: AgentView,
-    /// The Docker host's name.
-    pub host: String,
     pub cpu_percent: Option<f64>,
     pub memory_mb: Option<f64>,
 }
@@ -53,10 +53,9 @@ pub struct AgentDetail {
 }
 
 impl Desktop {
-    fn row(&self, service: &FleetService, agent: AgentView) -> FleetAgent {
+    fn row(&self, agent: AgentView) -> FleetAgent {
         let sample = self.samples.get(&agent.agent_id);
         FleetAgent {
-            host: service.host_profile.name.clone(),
             cpu_percent: sample.map(|s| s.cpu_percent),
             memory_mb: sample.map(|s| s.memory_mb),
             agent,
@@ -72,13 +71,18 @@ impl Desktop {
         let agent = agent.ok_or_else(|| {
             DesktopError::new(ErrorKind::NotFound, format!("no agent {agent_id:?}"))
         })?;
-        Ok(self.row(service, agent))
+        Ok(self.row(agent))
+    }
+
+    /// Every host of the fleet with its state.
+    pub fn list_hosts(&self) -> Result<Vec<HostView>, DesktopError> {
+        Ok(self.service()?.hosts.views())
     }
 
     pub async fn list_agents(&self) -> Result<Vec<FleetAgent>, DesktopError> {
         let service = self.service()?;
         let agents = service.agents().await.map_err(failed)?;
-        Ok(agents.into_iter().map(|a| self.row(service, a)).collect())
+        Ok(agents.into_iter().map(|a| self.row(a)).collect())
     }
 
     /// Does `action` to every agent at once; one outcome per id, in order.
@@ -91,19 +95,16 @@ impl Desktop {
         let outcomes = agent_ids.iter().map(|agent_id| async move {
             let done = match action {
                 BulkAction::Stop => service
-                    .pool
                     .stop(agent_id, false)
                     .await
                     .map(|()| "stopped".to_owned())
                     .map_err(failed),
                 BulkAction::Restart => service
-                    .pool
                     .restart(agent_id)
                     .await
                     .map(|_| "restarted".to_owned())
                     .map_err(failed),
                 BulkAction::Remove => service
-                    .pool
                     .remove(agent_id)
                     .await
                     .map(|()| "removed".to_owned())
@@ -142,7 +143,6 @@ impl Desktop {
             }]));
         }
         let template = service
-            .pool
             .spawn_config(agent_id)
             .await
             .map_err(failed)?
@@ -152,16 +152,8 @@ impl Desktop {
                     format!("{agent_id} has no spawn configuration to copy (adopted container)"),
                 )
             })?;
-        let agents = service
-            .pool
-            .scale(&template, replicas)
-            .await
-            .map_err(failed)?;
-        let mut rows = Vec::with_capacity(agents.len());
-        for agent in agents {
-            rows.push(self.fleet_agent(service, &agent.agent_id).await?);
-        }
-        Ok(rows)
+        let agents = service.scale(&template, replicas).await.map_err(failed)?;
+        Ok(agents.into_iter().map(|a| self.row(a)).collect())
     }
 
     pub async fn agent_detail(&self, agent_id: &str) -> Result<AgentDetail, DesktopError> {
@@ -169,7 +161,7 @@ impl Desktop {
         let agent = self.fleet_agent(service, agent_id).await?;
         let store = &service.store;
         Ok(AgentDetail {
-            config: service.pool.spawn_config(agent_id).await.map_err(failed)?,
+            config: service.spawn_config(agent_id).await.map_err(failed)?,
             recent_actions: store.actions(agent_id, DETAIL_ROWS).await.map_err(failed)?,
             snapshots: store
                 .snapshots(Some(agent_id), &Page::first(DETAIL_ROWS))

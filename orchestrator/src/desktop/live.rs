@@ -84,7 +84,8 @@ impl Desktop {
         };
         let agent = agent_id.to_owned();
         // An engine error ends the stream; the view says the log stopped.
-        let lines = logs(service.pool.docker(), agent_id, &query).scan((), move |(), line| {
+        let pool = service.hosts.pool_of(agent_id).await.map_err(failed)?;
+        let lines = logs(pool.docker(), agent_id, &query).scan((), move |(), line| {
             let line = line
                 .map_err(|error| tracing::warn!(agent_id = %agent, %error, "log stream ended"))
                 .ok();
@@ -117,7 +118,8 @@ impl Desktop {
         ));
         let mut file =
             tokio::io::BufWriter::new(tokio::fs::File::create(&path).await.map_err(unwritable)?);
-        let mut lines = std::pin::pin!(logs(service.pool.docker(), agent_id, &LogQuery::default()));
+        let pool = service.hosts.pool_of(agent_id).await.map_err(failed)?;
+        let mut lines = std::pin::pin!(logs(pool.docker(), agent_id, &LogQuery::default()));
         let mut count = 0u64;
         while let Some(line) = lines.next().await {
             let line = line.map_err(|e| failed(crate::pool::PoolError::from(e)))?;

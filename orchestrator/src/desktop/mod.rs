@@ -28,6 +28,7 @@ pub use records::{SnapshotTaken, TaskPage, TaskQuery};
 pub use spawn::{SpawnProgress, SpawnRequest, SpawnStage};
 pub use startup::{Phase, Startup, StartupStep, StepState};
 
+use crate::error_chain;
 use crate::service::{FleetService, ServiceConfig};
 use samples::Samples;
 use startup::StartupTracker;
@@ -98,19 +99,4 @@ impl Desktop {
     pub fn live_subscriptions(&self) -> usize {
         self.subscriptions.count()
     }
-}
-
-/// An error with its causes, `outer: inner: …`.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

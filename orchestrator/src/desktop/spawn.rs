@@ -4,14 +4,17 @@
 use std::time::Duration;
 
 use myca_agents::kinds::{admit, find};
-use myca_agents::protocol::{validate_agent_id, AgentCategory, AgentConfig, ProtocolError};
+use myca_agents::protocol::{
+    validate_agent_id, AgentCategory, AgentConfig, Privilege, ProtocolError,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::error::failed;
 use super::{BatchSink, Desktop, DesktopError, FieldError, FleetAgent};
+use crate::hostset::HostSetError;
 use crate::pool::PoolError;
-use crate::secrets::CredentialError;
+use crate::secrets::{CredentialError, Credentials};
 use crate::service::FleetService;
 
 /// The most replicas one spawn makes.
@@ -44,6 +47,9 @@ pub struct SpawnRequest {
     /// Credential names (their values are in the OS keyring).
     #[serde(default)]
     pub credentials: Vec<String>,
+    /// Privileges the operator grants (the kind must declare them).
+    #[serde(default)]
+    pub grants: Vec<Privilege>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -98,6 +104,8 @@ impl SpawnRequest {
             "display_name": self.display_name,
             "settings": self.settings,
             "credentials": self.credentials,
+            "grants": self.grants,
+            "host": self.host,
         });
         let defaults = kind.map(|k| k.defaults);
         if let Some(cpu) = self.cpu_limit.or(defaults.map(|d| d.cpu_limit)) {
@@ -139,14 +147,8 @@ impl Desktop {
             ));
         }
         if let Some(host) = &request.host {
-            if *host != service.host_profile.name {
-                problems.push(field(
-                    "host",
-                    format!(
-                        "no host {host:?} in this fleet (it runs on {:?})",
-                        service.host_profile.name
-                    ),
-                ));
+            if let Err(error) = service.hosts.host(host) {
+                problems.push(field("host", error.to_string()));
             }
         }
         if !(1..=MAX_REPLICAS).contains(&request.replicas()) {
@@ -178,12 +180,17 @@ impl Desktop {
                     })
             });
             match config {
-                Ok(config) => match service.pool.check(&config) {
+                Ok(config) => match service.check(&config).await {
                     Ok(()) => {}
-                    Err(PoolError::InvalidConfig(ProtocolError::InvalidField {
-                        field: name,
-                        reason,
-                    })) => problems.push(field(name, reason)),
+                    Err(HostSetError::Pool(PoolError::InvalidConfig(
+                        ProtocolError::InvalidField {
+                            field: name,
+                            reason,
+                        },
+                    ))) => problems.push(field(name, reason)),
+                    Err(other @ HostSetError::Placement(_)) => {
+                        problems.push(field("host", other.to_string()))
+                    }
                     Err(other) => problems.push(field("agent", other.to_string())),
                 },
                 // Settings problems are listed by field already.
@@ -192,7 +199,7 @@ impl Desktop {
             }
         }
         for name in &request.credentials {
-            let present = service.pool.credentials().present(name).await;
+            let present = Credentials::default().present(name).await;
             let present = present.map_err(|e| failed(PoolError::from(CredentialError::from(e))))?;
             if !present {
                 problems.push(field(
@@ -233,20 +240,25 @@ impl Desktop {
             return Err(DesktopError::invalid_fields(problems));
         }
         let service = self.service()?;
-        tell(
-            SpawnStage::Image,
-            format!(
-                "agent image {} ready on {}",
-                service.pool.image(),
-                service.host_profile.name
-            ),
-        );
         let ids = request.agent_ids();
         for agent_id in &ids {
-            tell(SpawnStage::Container, format!("starting {agent_id}"));
-            let config = request
+            let mut config = request
                 .config(agent_id)
                 .map_err(|p| DesktopError::invalid_fields(vec![p]))?;
+            let host = service
+                .hosts
+                .place(&config, config.host.as_deref())
+                .await
+                .map_err(failed)?;
+            tell(
+                SpawnStage::Image,
+                format!("agent image {} ready on {}", host.pool.image(), host.name()),
+            );
+            config.host = Some(host.name().to_owned());
+            tell(
+                SpawnStage::Container,
+                format!("starting {agent_id} on {}", host.name()),
+            );
             service.spawn(&config).await.map_err(failed)?;
         }
         tell(
@@ -268,7 +280,7 @@ impl Desktop {
 async fn first_heartbeat(service: &FleetService, agent_id: &str) -> Result<(), DesktopError> {
     let deadline = tokio::time::Instant::now() + FIRST_HEARTBEAT;
     loop {
-        if service.heartbeats.get(agent_id).is_some() {
+        if service.heartbeat(agent_id).is_some() {
             return Ok(());
         }
         let agent = service.agent(agent_id).await.map_err(failed)?;

@@ -6,15 +6,14 @@ mod detector;
 mod requirements;
 mod templates;
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use myca_agents::protocol::{AgentConfig, Privilege};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::pool::{AgentPool, PoolError, PooledAgent};
+use crate::hostset::{HostSet, HostSetError};
+use crate::pool::{PoolError, PooledAgent};
 use crate::store::{Approval, ApprovalStatus, Store, StoreError};
 
 pub use detector::{detect, Gap, GapType, Severity};
@@ -42,6 +41,8 @@ pub enum GapError {
     #[error(transparent)]
     Pool(#[from] PoolError),
     #[error(transparent)]
+    Placement(#[from] HostSetError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("stored requirements are unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
@@ -59,12 +60,12 @@ pub enum Filled {
 #[derive(Clone)]
 pub struct GapFactory {
     store: Store,
-    pool: Arc<AgentPool>,
+    hosts: HostSet,
 }
 
 impl GapFactory {
-    pub fn new(store: Store, pool: Arc<AgentPool>) -> Self {
-        Self { store, pool }
+    pub fn new(store: Store, hosts: HostSet) -> Self {
+        Self { store, hosts }
     }
 
     pub async fn requirements(&self) -> Result<Requirements, GapError> {
@@ -91,12 +92,13 @@ impl GapFactory {
     }
 
     async fn existing(&self) -> Result<Vec<String>, GapError> {
+        // Agents of a host that is away still exist: they are no gap.
         Ok(self
-            .pool
-            .agents()
-            .await?
+            .hosts
+            .all_agents()
+            .await
             .into_iter()
-            .map(|a| a.agent_id)
+            .map(|placed| placed.agent.agent_id)
             .collect())
     }
 
@@ -170,7 +172,8 @@ impl GapFactory {
     }
 
     async fn create(&self, config: &AgentConfig, by: &str) -> Result<Filled, GapError> {
-        let agent = self.pool.spawn(config).await?;
+        let host = self.hosts.place(config, config.host.as_deref()).await?;
+        let agent = host.pool.spawn(config).await?;
         self.store
             .record_audit(
                 by,

@@ -37,32 +37,44 @@ pub struct AgentHealth {
 }
 
 impl FleetService {
-    /// Every agent's health now.
+    /// Every agent's health now (an agent whose host is away is `unknown`,
+    /// never overdue: nothing can be said of it).
     pub async fn health(&self) -> Result<Vec<AgentHealth>, PoolError> {
         let mut report = Vec::new();
-        for agent in self.pool.agents().await? {
-            let interval = self
-                .pool
-                .spawn_config(&agent.agent_id)
-                .await
-                .ok()
-                .flatten()
-                .map_or(10, |c| c.heartbeat_interval.max(1));
+        for placed in self.hosts.all_agents().await {
+            let agent = placed.agent.clone();
+            let host = match placed.reachable {
+                true => self.hosts.host(&placed.host).ok(),
+                false => None,
+            };
+            let interval = match &host {
+                Some(host) => host.pool.spawn_config(&agent.agent_id).await.ok().flatten(),
+                None => None,
+            }
+            .map_or(10, |c| c.heartbeat_interval.max(1));
             let age = self
-                .heartbeats
-                .get(&agent.agent_id)
+                .heartbeat(&agent.agent_id)
                 .map(|record| (Utc::now() - record.received_at).num_seconds());
-            let running = agent.is_running();
+            let running = placed.reachable && agent.is_running();
             let overdue = running
                 && age.is_some_and(|age| {
                     age > OVERDUE_INTERVALS * i64::try_from(interval).unwrap_or(i64::MAX)
                 });
-            let mut status = self.agent_view(agent.clone()).status;
+            let mut status = self.agent_view(placed).status;
             if overdue {
                 status = AgentStatus::Error;
             }
+            let queue_lag = match &host {
+                Some(host) => host
+                    .broker
+                    .broker
+                    .queue_lag(&agent.agent_id)
+                    .await
+                    .unwrap_or(0),
+                None => 0,
+            };
             report.push(AgentHealth {
-                queue_lag: self.broker.queue_lag(&agent.agent_id).await.unwrap_or(0),
+                queue_lag,
                 agent_id: agent.agent_id,
                 status,
                 container_state: agent.state,
@@ -114,9 +126,11 @@ pub fn start_health_monitor(
             let present: HashSet<&str> = report.iter().map(|h| h.agent_id.as_str()).collect();
             last.retain(|agent_id, _| present.contains(agent_id.as_str()));
             budgets.retain(|agent_id| present.contains(agent_id));
-            service
-                .heartbeats
-                .retain(listed_at, |agent_id| present.contains(agent_id));
+            for broker in service.hosts.brokers() {
+                broker
+                    .heartbeats
+                    .retain(listed_at, |agent_id| present.contains(agent_id));
+            }
             if let Err(error) = service.gaps.auto_fill().await {
                 tracing::warn!(%error, "gaps not filled");
             }
@@ -157,7 +171,7 @@ impl AgentHealth {
 /// Restarts the agent if its policy and budget allow, and records the
 /// attempt in its history as `health_restart`.
 async fn restart_if_allowed(service: &FleetService, agent_id: &str, budgets: &mut RestartBudgets) {
-    let Ok(Some(config)) = service.pool.spawn_config(agent_id).await else {
+    let Ok(Some(config)) = service.spawn_config(agent_id).await else {
         return;
     };
     if !config.auto_restart {
@@ -167,7 +181,7 @@ async fn restart_if_allowed(service: &FleetService, agent_id: &str, budgets: &mu
         return;
     };
     tracing::warn!(agent_id, attempt, "heartbeat overdue; restarting the agent");
-    let outcome = service.pool.restart(agent_id).await;
+    let outcome = service.restart(agent_id).await;
     if let Err(error) = &outcome {
         tracing::warn!(%error, agent_id, "restart failed");
     }

@@ -27,6 +27,16 @@ pub struct HostProfile {
     pub name: String,
     #[serde(flatten)]
     pub kind: HostKind,
+    /// A disabled host is kept but neither connected nor given agents.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// What placement constraints match (`zone=eu`, `gpu=yes`).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +63,16 @@ pub enum HostKind {
 }
 
 impl HostProfile {
+    /// An enabled profile without labels.
+    pub fn new(name: impl Into<String>, kind: HostKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            enabled: true,
+            labels: Default::default(),
+        }
+    }
+
     /// Where the engine is, as a URL whose scheme says how it is reached:
     /// `unix:///var/run/docker.sock` or `ssh://user@host:port`.
     pub fn address(&self) -> String {

@@ -127,9 +127,9 @@ mod tests {
     use super::*;
 
     fn ssh(host: &str, user: &str, fingerprint: &str) -> HostProfile {
-        HostProfile {
-            name: "vm-1".into(),
-            kind: HostKind::Ssh {
+        HostProfile::new(
+            "vm-1",
+            HostKind::Ssh {
                 host: host.into(),
                 port: 22,
                 user: user.into(),
@@ -137,7 +137,7 @@ mod tests {
                 docker_socket: "/var/run/docker.sock".into(),
                 host_key_fingerprint: fingerprint.into(),
             },
-        }
+        )
     }
 
     const PRINT: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
@@ -154,11 +154,13 @@ mod tests {
             field(ssh("vm", "ops", "SHA256:abc")),
             "host_key_fingerprint"
         );
-        let local = |socket: &str| HostProfile {
-            name: "here".into(),
-            kind: HostKind::Local {
-                socket: socket.into(),
-            },
+        let local = |socket: &str| {
+            HostProfile::new(
+                "here",
+                HostKind::Local {
+                    socket: socket.into(),
+                },
+            )
         };
         local("/run/docker.sock").validate().unwrap();
         assert_eq!(field(local("docker.sock")), "socket");

@@ -32,7 +32,7 @@ impl TaskLedger {
             // First, so an agent about to start it drops it instead; a task
             // never queued (Redis was away) has no agent to tell.
             if !marked && entry.stream.is_some() {
-                self.broker.mark_cancelled(&task_id).await?;
+                self.broker_of(&entry)?.mark_cancelled(&task_id).await?;
                 marked = true;
             }
             let holder = self.take_back(&entry).await?;
@@ -48,7 +48,7 @@ impl TaskLedger {
                     tracing::info!(%task_id, "task cancelled");
                     // Only now: the agent's answer must find the task cancelled.
                     if let Some(agent_id) = holder {
-                        if let Err(error) = self.tell_to_drop(&agent_id, task_id).await {
+                        if let Err(error) = self.tell_to_drop(&cancelled, &agent_id).await {
                             // Cancelled all the same: whatever it reports is ignored.
                             tracing::warn!(%error, %task_id, %agent_id, "the agent holding the task was not told");
                         }
@@ -68,15 +68,18 @@ impl TaskLedger {
         let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) else {
             return Ok(None);
         };
-        Ok(match self.broker.withdraw(stream, entry_id).await? {
-            Withdrawal::Held(agent_id) => Some(agent_id),
-            Withdrawal::Withdrawn | Withdrawal::Gone => None,
-        })
+        Ok(
+            match self.broker_of(entry)?.withdraw(stream, entry_id).await? {
+                Withdrawal::Held(agent_id) => Some(agent_id),
+                Withdrawal::Withdrawn | Withdrawal::Gone => None,
+            },
+        )
     }
 
-    async fn tell_to_drop(&self, agent_id: &str, task_id: Uuid) -> Result<(), LedgerError> {
+    async fn tell_to_drop(&self, entry: &LedgerEntry, agent_id: &str) -> Result<(), LedgerError> {
+        let task_id = entry.task.id;
         let heard = self
-            .broker
+            .broker_of(entry)?
             .send_command(agent_id, AgentCommand::Cancel { task_id })
             .await?;
         tracing::info!(%task_id, %agent_id, heard, "told the agent to drop the task");

@@ -20,15 +20,16 @@ use chrono::Utc;
 use myca_agents::protocol::{AgentTask, ProtocolError, TaskStatus};
 use uuid::Uuid;
 
-use crate::broker::{Broker, BrokerError, HeartbeatTracker};
+use crate::broker::{Broker, BrokerError};
 use crate::events::{Event, EventBus};
+use crate::hostset::HostSet;
 use crate::store::{LedgerEntry, Route, Store, StoreError};
 
 use change::Change;
 pub use fleet::LiveFleet;
 pub use recovery::RedisIdentity;
 pub use routing::{Placement, Routing, RoutingError};
-pub use worker::start_ledger;
+pub use worker::{start_housekeeping, start_results};
 
 /// First retry delay; each further retry waits twice as long, up to [`RETRY_MAX`].
 pub const RETRY_FIRST: Duration = Duration::from_secs(1);
@@ -55,6 +56,11 @@ pub enum LedgerError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    /// The broker holding the task's entry is on a host that is not up.
+    #[error("the broker of host {0:?} cannot be reached now")]
+    BrokerAway(String),
+    #[error("no host is up to queue the task on")]
+    NoHostUp,
 }
 
 impl LedgerError {
@@ -74,70 +80,85 @@ pub fn retry_delay(retries: u32) -> Duration {
 #[derive(Clone)]
 pub struct TaskLedger {
     store: Store,
-    broker: Broker,
+    hosts: HostSet,
     bus: EventBus,
-    heartbeats: Arc<HeartbeatTracker>,
     fleet: Arc<Mutex<Option<(Instant, LiveFleet)>>>,
 }
 
 impl TaskLedger {
-    pub fn new(
-        store: Store,
-        broker: Broker,
-        bus: EventBus,
-        heartbeats: Arc<HeartbeatTracker>,
-    ) -> Self {
+    pub fn new(store: Store, hosts: HostSet, bus: EventBus) -> Self {
         Self {
             store,
-            broker,
+            hosts,
             bus,
-            heartbeats,
             fleet: Arc::new(Mutex::new(None)),
         }
     }
 
-    /// The live fleet, looked at again when the last look is over a second
-    /// old. When Redis cannot say, the last look stands (none: no one is live).
+    /// The live fleet, looked at again when the last look is over a second old.
     pub async fn live_fleet(&self) -> LiveFleet {
         let cached = self.fleet.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if let Some((at, fleet)) = &cached {
+        if let Some((at, fleet)) = cached {
             if at.elapsed() < FLEET_FRESH_FOR {
-                return fleet.clone();
+                return fleet;
             }
         }
-        match LiveFleet::observe(&self.heartbeats, &self.broker).await {
-            Ok(fleet) => {
-                *self.fleet.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some((Instant::now(), fleet.clone()));
-                fleet
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot look at the live fleet; using the last look");
-                cached.map(|(_, fleet)| fleet).unwrap_or_default()
-            }
+        let fleet = LiveFleet::observe(&self.hosts).await;
+        *self.fleet.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), fleet.clone()));
+        fleet
+    }
+
+    /// The broker recorded as `key`, when its host is up.
+    fn broker(&self, key: &str) -> Result<Broker, LedgerError> {
+        self.hosts
+            .broker(key)
+            .ok_or_else(|| LedgerError::BrokerAway(key.to_owned()))
+    }
+
+    /// The broker holding the entry's stream entry (rows queued before the
+    /// ledger recorded brokers were on the one broker there was).
+    fn broker_of(&self, entry: &LedgerEntry) -> Result<Broker, LedgerError> {
+        match &entry.broker {
+            Some(key) => self.broker(key),
+            None => self
+                .home()
+                .map_or(Err(LedgerError::NoHostUp), |key| self.broker(&key)),
         }
+    }
+
+    /// Where tasks wait for an agent that is nowhere live: the first broker.
+    fn home(&self) -> Option<String> {
+        self.hosts.brokers().first().map(|b| b.key.clone())
     }
 
     /// Where a task on `route` goes now and whether it waits there.
     pub async fn routing(&self, route: &Route, fleet: &LiveFleet) -> Result<Routing, LedgerError> {
-        let capability = match route {
-            Route::Agent(agent_id) => return Ok(routing::to_agent(agent_id, fleet)),
-            Route::Type(agent_type) => return Ok(routing::to_type(agent_type, fleet)),
-            Route::Capability(capability) => capability,
+        let home = self.home();
+        let (kinds, reason) = match route {
+            Route::Agent(agent_id) => {
+                return Ok(routing::to_agent(agent_id, fleet, home.as_deref()))
+            }
+            Route::Type(agent_type) => (
+                vec![agent_type.as_str()],
+                format!("no agent of type {agent_type}"),
+            ),
+            Route::Capability(capability) => (
+                routing::capable_kinds(capability)?,
+                format!("no live agent runs capability {capability}"),
+            ),
         };
-        let kinds = routing::live_kinds(capability, fleet)?;
-        // One live kind needs no comparison.
-        let compare = kinds.len() > 1;
-        let mut live = Vec::with_capacity(kinds.len());
-        for (kind, replicas) in kinds {
-            let lag = if compare {
-                self.broker.type_queue_lag(kind).await?
-            } else {
-                0
-            };
-            live.push((kind, replicas, lag));
+        let mut live = routing::candidates(&kinds, fleet);
+        // One candidate needs no comparison.
+        if live.len() > 1 {
+            for candidate in &mut live {
+                candidate.lag = match self.broker(&candidate.broker) {
+                    Ok(broker) => broker.type_queue_lag(&candidate.kind).await?,
+                    Err(_) => u64::MAX,
+                };
+            }
         }
-        Ok(routing::by_capability(capability, &live))
+        Ok(routing::to_best(&live, kinds[0], home.as_deref(), reason))
     }
 
     /// Records the task, then queues it. When Redis cannot take it now the
@@ -162,6 +183,7 @@ impl TaskLedger {
         let mut change = Change::of(LedgerEntry {
             task,
             route,
+            broker: None,
             stream: None,
             entry_id: None,
             next_attempt_at: None,
@@ -172,7 +194,7 @@ impl TaskLedger {
         change.wait_for(routing.waiting.clone(), now);
         let entry = change.entry;
         self.store.insert_task(&entry).await?;
-        match self.place(entry.clone(), &routing.placement).await {
+        match self.place(entry.clone(), &routing).await {
             Ok(queued) => Ok(queued),
             // Placed by the ledger's own watcher meanwhile.
             Err(error) if error.is_contended() => {
@@ -185,22 +207,25 @@ impl TaskLedger {
         }
     }
 
-    /// Queues the entry on `placement`'s stream and records where.
+    /// Queues the entry on the routing's broker and stream and records where.
     async fn place(
         &self,
         entry: LedgerEntry,
-        placement: &Placement,
+        routing: &Routing,
     ) -> Result<LedgerEntry, LedgerError> {
+        let key = routing.broker.clone().ok_or(LedgerError::NoHostUp)?;
+        let broker = self.broker(&key)?;
         let mut change = Change::of(entry);
         if change.status() != TaskStatus::Queued {
             change.to(TaskStatus::Queued)?;
         }
         // The stream's copy says queued, as the ledger will.
         let task = &change.entry.task;
-        let submitted = match placement {
-            Placement::Agent(_) => self.broker.submit_to_agent(task).await?,
-            Placement::Type(agent_type) => self.broker.submit_to_type(agent_type, task).await?,
+        let submitted = match &routing.placement {
+            Placement::Agent(_) => broker.submit_to_agent(task).await?,
+            Placement::Type(agent_type) => broker.submit_to_type(agent_type, task).await?,
         };
+        change.entry.broker = Some(key);
         change.entry.stream = Some(submitted.stream.clone());
         change.entry.entry_id = Some(submitted.entry_id.clone());
         change.entry.next_attempt_at = None;
@@ -208,8 +233,7 @@ impl TaskLedger {
         if let Err(error) = &saved {
             // Not recorded: another writer placed or settled it first, so
             // this entry must not stay behind for an agent to run.
-            if let Err(withdraw_error) = self
-                .broker
+            if let Err(withdraw_error) = broker
                 .withdraw(&submitted.stream, &submitted.entry_id)
                 .await
             {
@@ -224,8 +248,8 @@ impl TaskLedger {
         let fleet = self.live_fleet().await;
         let routing = self.routing(&entry.route, &fleet).await?;
         let mut change = Change::of(entry);
-        change.wait_for(routing.waiting, Utc::now());
-        self.place(change.entry, &routing.placement).await
+        change.wait_for(routing.waiting.clone(), Utc::now());
+        self.place(change.entry, &routing).await
     }
 
     /// The task as the ledger knows it. A queued task an agent has taken
@@ -237,9 +261,9 @@ impl TaskLedger {
         if entry.task.status != TaskStatus::Queued {
             return Ok(Some(entry));
         }
-        let holder = match (&entry.stream, &entry.entry_id) {
-            (Some(stream), Some(entry_id)) => {
-                self.broker.holder(stream, entry_id).await.ok().flatten()
+        let holder = match (&entry.stream, &entry.entry_id, self.broker_of(&entry)) {
+            (Some(stream), Some(entry_id), Ok(broker)) => {
+                broker.holder(stream, entry_id).await.ok().flatten()
             }
             _ => None,
         };
@@ -338,8 +362,11 @@ impl TaskLedger {
         for mut entry in due.iter().cloned() {
             entry.task.retries += 1;
             entry.task.result = None;
-            // The agent skips a task whose done marker exists; this attempt must run.
-            self.broker.forget_done(&entry.task.id).await?;
+            // The agent skips a task whose done marker exists; this attempt
+            // must run, on whichever broker it goes to.
+            for broker in self.hosts.brokers() {
+                broker.broker.forget_done(&entry.task.id).await?;
+            }
             match self.enqueue(entry).await {
                 Err(error) if error.is_contended() => {}
                 other => {

@@ -26,21 +26,26 @@ impl RedisIdentity {
 }
 
 impl TaskLedger {
-    /// Queues every unsettled task Redis does not hold; returns how many.
-    /// A task whose result an agent already recorded is left for the results
-    /// consumer. Delivery stays at least once: agents skip a task id whose
-    /// result is recorded.
-    pub async fn recover(&self) -> Result<usize, LedgerError> {
+    /// Queues every unsettled task broker `key` should hold but does not
+    /// (and every task never queued); returns how many. A task whose result
+    /// an agent already recorded is left for the results consumer. Delivery
+    /// stays at least once: agents skip a task id whose result is recorded.
+    pub async fn recover(&self, key: &str) -> Result<usize, LedgerError> {
+        let broker = self.broker(key)?;
         let mut requeued = 0;
         for status in [TaskStatus::Pending, TaskStatus::Queued, TaskStatus::Running] {
             for entry in self.store.tasks_in(status).await? {
+                let here = entry.broker.as_deref().is_none_or(|b| b == key);
+                if !here {
+                    continue;
+                }
                 let still_queued = match (&entry.stream, &entry.entry_id) {
                     (Some(stream), Some(entry_id)) if status != TaskStatus::Pending => {
-                        self.broker.entry_exists(stream, entry_id).await?
+                        broker.entry_exists(stream, entry_id).await?
                     }
                     _ => false,
                 };
-                if still_queued || self.broker.is_done(&entry.task.id).await? {
+                if still_queued || broker.is_done(&entry.task.id).await? {
                     continue;
                 }
                 match self.enqueue(entry).await {

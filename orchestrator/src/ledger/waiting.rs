@@ -35,8 +35,10 @@ impl TaskLedger {
             match self.reconsider(entry, routing, now).await {
                 Ok(true) => changed += 1,
                 Ok(false) => {}
-                // Moved on meanwhile (taken, settled, cancelled): next look.
+                // Moved on meanwhile (taken, settled, cancelled), or held by a
+                // host that is away: next look.
                 Err(error) if error.is_contended() => {}
+                Err(LedgerError::BrokerAway(_) | LedgerError::NoHostUp) => {}
                 Err(error) => return Err(error),
             }
         }
@@ -54,15 +56,17 @@ impl TaskLedger {
                 return self.expire(entry, reason.clone(), now).await;
             }
         }
-        let target = routing.placement.stream(entry.task.priority);
         if entry.task.status == TaskStatus::Pending {
-            // Redis was away when it was submitted.
+            // Redis (or every host) was away when it was submitted.
+            if routing.broker.is_none() {
+                return Ok(false);
+            }
             let mut change = Change::of(entry);
-            change.wait_for(routing.waiting, now);
-            self.place(change.entry, &routing.placement).await?;
+            change.wait_for(routing.waiting.clone(), now);
+            self.place(change.entry, &routing).await?;
             return Ok(true);
         }
-        if entry.stream.as_deref() != Some(target.as_str()) && routing.waiting.is_none() {
+        if routing.waiting.is_none() && !self.still_served(&entry, &routing).await {
             return self.reroute(entry, routing, now).await;
         }
         if entry.waiting_reason == routing.waiting {
@@ -74,6 +78,22 @@ impl TaskLedger {
         Ok(true)
     }
 
+    /// Whether the entry sits where a live agent reads it: on the chosen
+    /// stream, or on another broker whose live agents can take it (type
+    /// tasks are not moved between live brokers; balancing is for new ones).
+    async fn still_served(&self, entry: &LedgerEntry, routing: &Routing) -> bool {
+        let target = routing.placement.stream(entry.task.priority);
+        let same_stream = entry.stream.as_deref() == Some(target.as_str());
+        if same_stream && entry.broker == routing.broker {
+            return true;
+        }
+        let fleet = self.live_fleet().await;
+        match (&entry.broker, same_stream) {
+            (Some(broker), true) => fleet.serves(broker, &routing.placement),
+            _ => false,
+        }
+    }
+
     /// Fails the attempt of a task nobody took in time, with the reason as
     /// its error — unless an agent took it at the last moment.
     async fn expire(
@@ -83,14 +103,15 @@ impl TaskLedger {
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
         if let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) {
-            match self.broker.withdraw(stream, entry_id).await? {
+            let broker = self.broker_of(&entry)?;
+            match broker.withdraw(stream, entry_id).await? {
                 Withdrawal::Withdrawn => {}
                 Withdrawal::Held(agent_id) => {
                     self.taken(entry, agent_id).await?;
                     return Ok(true);
                 }
                 // Recorded by an agent: its result settles the task.
-                Withdrawal::Gone if self.broker.is_done(&entry.task.id).await? => return Ok(false),
+                Withdrawal::Gone if broker.is_done(&entry.task.id).await? => return Ok(false),
                 Withdrawal::Gone => {}
             }
         }
@@ -118,11 +139,11 @@ impl TaskLedger {
         let (Some(stream), Some(entry_id)) = (&entry.stream, &entry.entry_id) else {
             return Ok(false);
         };
-        match self.broker.withdraw(stream, entry_id).await? {
+        match self.broker_of(&entry)?.withdraw(stream, entry_id).await? {
             Withdrawal::Withdrawn => {
                 let mut change = Change::of(entry);
                 change.wait_for(None, now);
-                self.place(change.entry, &routing.placement).await?;
+                self.place(change.entry, &routing).await?;
                 Ok(true)
             }
             Withdrawal::Held(agent_id) => {

@@ -1,5 +1,6 @@
-//! The ledger's background work: results in, retries out, waiting tasks
-//! watched, and recovery whenever Redis comes back as a new server.
+//! The ledger's background work: results in from every broker, retries
+//! out, waiting tasks watched, and recovery whenever a broker comes back as
+//! a new server.
 
 use std::time::Duration;
 
@@ -14,24 +15,31 @@ const RESULTS_WAIT: Duration = Duration::from_millis(500);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(1);
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
-/// Runs the ledger until the returned task is aborted. On start it queues
-/// whatever the ledger holds that Redis does not (an orchestrator restart).
-pub fn start_ledger(ledger: TaskLedger, broker: Broker, consumer: String) -> JoinHandle<()> {
+/// Reads broker `key`'s results into the ledger until the returned task is
+/// aborted. Whenever that Redis is a new server (first look included) it
+/// is given back what the ledger holds for it (an orchestrator or Redis
+/// restart).
+pub fn start_results(
+    ledger: TaskLedger,
+    key: String,
+    broker: Broker,
+    consumer: String,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut identity = RedisIdentity::default();
         let mut results: Option<ResultConsumer> = None;
-        let mut next_housekeeping = tokio::time::Instant::now();
+        let mut next_look = tokio::time::Instant::now();
         loop {
-            if tokio::time::Instant::now() >= next_housekeeping {
-                housekeeping(&ledger, &broker, &mut identity, &mut results).await;
-                next_housekeeping = tokio::time::Instant::now() + HOUSEKEEPING_EVERY;
+            if tokio::time::Instant::now() >= next_look {
+                recover_when_new(&ledger, &key, &broker, &mut identity, &mut results).await;
+                next_look = tokio::time::Instant::now() + HOUSEKEEPING_EVERY;
             }
             let consumer_ready = match results.as_mut() {
                 Some(consumer) => consumer,
                 None => match broker.results(&consumer).await {
                     Ok(connected) => results.insert(connected),
                     Err(error) => {
-                        tracing::warn!(%error, "cannot read results; retrying");
+                        tracing::warn!(%error, broker = %key, "cannot read results; retrying");
                         tokio::time::sleep(RECONNECT_AFTER).await;
                         continue;
                     }
@@ -57,7 +65,7 @@ pub fn start_ledger(ledger: TaskLedger, broker: Broker, consumer: String) -> Joi
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "results stream unavailable; reconnecting");
+                    tracing::warn!(%error, broker = %key, "results stream unavailable; reconnecting");
                     results = None;
                     tokio::time::sleep(RECONNECT_AFTER).await;
                 }
@@ -66,8 +74,25 @@ pub fn start_ledger(ledger: TaskLedger, broker: Broker, consumer: String) -> Joi
     })
 }
 
-async fn housekeeping(
+/// Queues due retries and keeps waiting tasks' reasons current, for every
+/// broker at once, until the returned task is aborted.
+pub fn start_housekeeping(ledger: TaskLedger) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(HOUSEKEEPING_EVERY).await;
+            if let Err(error) = ledger.retry_due().await {
+                tracing::warn!(%error, "due retries not queued yet");
+            }
+            if let Err(error) = ledger.watch_waiting().await {
+                tracing::warn!(%error, "waiting tasks not looked at this round");
+            }
+        }
+    })
+}
+
+async fn recover_when_new(
     ledger: &TaskLedger,
+    key: &str,
     broker: &Broker,
     identity: &mut RedisIdentity,
     results: &mut Option<ResultConsumer>,
@@ -76,18 +101,12 @@ async fn housekeeping(
         Ok(true) => {
             // A new server has no consumer group either: connect afresh.
             *results = None;
-            if let Err(error) = ledger.recover().await {
-                tracing::warn!(%error, "ledger recovery incomplete; retrying later");
+            if let Err(error) = ledger.recover(key).await {
+                tracing::warn!(%error, broker = %key, "ledger recovery incomplete; retrying later");
                 *identity = RedisIdentity::default();
             }
         }
         Ok(false) => {}
-        Err(error) => tracing::warn!(%error, "cannot read Redis's identity"),
-    }
-    if let Err(error) = ledger.retry_due().await {
-        tracing::warn!(%error, "due retries not queued yet");
-    }
-    if let Err(error) = ledger.watch_waiting().await {
-        tracing::warn!(%error, "waiting tasks not looked at this round");
+        Err(error) => tracing::warn!(%error, broker = %key, "cannot read Redis's identity"),
     }
 }

@@ -10,15 +10,15 @@ use bollard::Docker;
 use myca_agents::protocol::names::{
     LABEL_AGENT, LABEL_AGENT_CATEGORY, LABEL_AGENT_ID, LABEL_AGENT_TYPE,
 };
-use myca_agents::protocol::Privilege;
+use myca_agents::protocol::{AgentConfig, Privilege};
 use serde::Serialize;
 
 use super::instance::FleetInstance;
-use super::spec::LABEL_AGENT_PORT;
+use super::spec::{LABEL_AGENT_CONFIG, LABEL_AGENT_PORT};
 use super::PoolError;
 
 /// An agent container as the engine reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PooledAgent {
     pub agent_id: String,
     pub agent_type: String,
@@ -29,6 +29,10 @@ pub struct PooledAgent {
     pub port: Option<u16>,
     /// Privileges the operator granted it (its `mas.grants` label).
     pub grants: Vec<Privilege>,
+    /// CPUs and megabytes it was given (from its spawn configuration).
+    pub cpu_limit: f64,
+    #[ts(type = "number")]
+    pub memory_limit_mb: u64,
 }
 
 impl PooledAgent {
@@ -57,6 +61,9 @@ pub(super) async fn list(
                 return None;
             }
             let label = |name: &str| labels.get(name).cloned().unwrap_or_default();
+            let limits = labels
+                .get(LABEL_AGENT_CONFIG)
+                .and_then(|raw| serde_json::from_str::<AgentConfig>(raw).ok());
             Some(PooledAgent {
                 agent_id: labels.get(LABEL_AGENT_ID)?.clone(),
                 agent_type: label(LABEL_AGENT_TYPE),
@@ -65,6 +72,8 @@ pub(super) async fn list(
                 state: container.state.map(|s| s.to_string()).unwrap_or_default(),
                 port: labels.get(LABEL_AGENT_PORT).and_then(|p| p.parse().ok()),
                 grants: super::granted(&labels),
+                cpu_limit: limits.as_ref().map_or(0.0, |c| c.cpu_limit),
+                memory_limit_mb: limits.as_ref().map_or(0, |c| u64::from(c.memory_limit)),
             })
         })
         .collect();

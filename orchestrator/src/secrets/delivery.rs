@@ -3,8 +3,6 @@
 //! the credentials its spawn referenced, sealed to the key in the request
 //! (see `myca_agents::sealing`). Nothing readable crosses the broker.
 
-use std::sync::Arc;
-
 use myca_agents::protocol::names::{
     credentials_reply_key, CREDENTIALS_REQUESTS_STREAM, CREDENTIALS_REQUEST_FIELD,
 };
@@ -14,26 +12,27 @@ use redis::streams::StreamId;
 use tokio::task::JoinHandle;
 
 use crate::broker::{consume_forever, push_reply};
+use crate::hostset::HostSet;
 use crate::pool::AgentPool;
 
 /// Answers credentials requests until the task is aborted, reconnecting to
 /// Redis when the link drops.
 pub fn serve_credentials(
     client: redis::Client,
-    pool: Arc<AgentPool>,
+    hosts: HostSet,
     consumer: String,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let replies = client.clone();
         consume_forever(client, CREDENTIALS_REQUESTS_STREAM, &consumer, |entry| {
-            let (replies, pool) = (replies.clone(), Arc::clone(&pool));
-            async move { reply_to(&replies, &pool, &entry).await }
+            let (replies, hosts) = (replies.clone(), hosts.clone());
+            async move { reply_to(&replies, &hosts, &entry).await }
         })
         .await;
     })
 }
 
-async fn reply_to(client: &redis::Client, pool: &AgentPool, entry: &StreamId) {
+async fn reply_to(client: &redis::Client, hosts: &HostSet, entry: &StreamId) {
     let Some(request) = entry
         .get::<String>(CREDENTIALS_REQUEST_FIELD)
         .and_then(|raw| serde_json::from_str::<CredentialRequest>(&raw).ok())
@@ -41,7 +40,12 @@ async fn reply_to(client: &redis::Client, pool: &AgentPool, entry: &StreamId) {
         tracing::warn!(entry_id = %entry.id, "dropping a malformed credentials request");
         return;
     };
-    let reply = answer(pool, &request).await.unwrap_or_else(|error| {
+    let pool = hosts.pool_of(&request.agent_id).await;
+    let answered = match &pool {
+        Ok(pool) => answer(pool, &request).await,
+        Err(error) => Err(error.to_string()),
+    };
+    let reply = answered.unwrap_or_else(|error| {
         tracing::warn!(agent_id = %request.agent_id, %error, "credentials request refused");
         CredentialReply::Refused { error }
     });

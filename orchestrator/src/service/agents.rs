@@ -1,12 +1,14 @@
-//! Agents as the API shows them: the engine's inventory joined with each
-//! agent's last heartbeat.
+//! Agents as the API shows them: every host's inventory joined with each
+//! agent's last heartbeat, and the actions on one agent, done on its host.
 
 use chrono::{DateTime, Duration, Utc};
 use myca_agents::protocol::{AgentConfig, AgentStatus, Privilege};
 use serde::Serialize;
 
 use super::FleetService;
+use crate::broker::HeartbeatRecord;
 use crate::events::Event;
+use crate::hostset::{HostSetError, PlacedAgent};
 use crate::pool::{PoolError, PooledAgent};
 use crate::store::AgentAction;
 
@@ -22,6 +24,8 @@ pub struct AgentView {
     pub agent_type: String,
     pub category: String,
     pub status: AgentStatus,
+    /// The fleet host it runs on.
+    pub host: String,
     pub container_id: String,
     /// Docker's state: running, exited, restarting…
     pub container_state: String,
@@ -39,9 +43,23 @@ pub struct AgentView {
 }
 
 impl FleetService {
-    pub(crate) fn agent_view(&self, agent: PooledAgent) -> AgentView {
-        let heartbeat = self.heartbeats.get(&agent.agent_id);
+    /// The agent's last heartbeat, on whichever broker it beats.
+    pub fn heartbeat(&self, agent_id: &str) -> Option<HeartbeatRecord> {
+        self.hosts
+            .brokers()
+            .iter()
+            .find_map(|broker| broker.heartbeats.get(agent_id))
+    }
+
+    pub(crate) fn agent_view(&self, placed: PlacedAgent) -> AgentView {
+        let PlacedAgent {
+            host,
+            reachable,
+            agent,
+        } = placed;
+        let heartbeat = self.heartbeat(&agent.agent_id);
         let status = match (&heartbeat, agent.state.as_str()) {
+            _ if !reachable => AgentStatus::Unknown,
             (_, "created") => AgentStatus::Spawning,
             (_, "restarting") => AgentStatus::Spawning,
             (_, "paused") => AgentStatus::Paused,
@@ -59,6 +77,7 @@ impl FleetService {
         let beat = heartbeat.map(|record| record.heartbeat);
         AgentView {
             status,
+            host,
             last_heartbeat: beat.as_ref().map(|b| b.timestamp),
             uptime_seconds: beat.as_ref().map_or(0, |b| b.uptime_seconds),
             current_tasks: beat.as_ref().map_or(0, |b| b.current_tasks),
@@ -76,35 +95,99 @@ impl FleetService {
         }
     }
 
+    /// Every agent on every host (those of a host that is away as last seen,
+    /// `unknown`).
     pub async fn agents(&self) -> Result<Vec<AgentView>, PoolError> {
-        Ok(self
-            .pool
-            .agents()
-            .await?
+        let mut agents: Vec<AgentView> = self
+            .hosts
+            .all_agents()
+            .await
             .into_iter()
-            .map(|agent| self.agent_view(agent))
-            .collect())
+            .map(|placed| self.agent_view(placed))
+            .collect();
+        agents.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+        Ok(agents)
     }
 
     pub async fn agent(&self, agent_id: &str) -> Result<Option<AgentView>, PoolError> {
         Ok(self
-            .pool
-            .agent(agent_id)
+            .agents()
             .await?
-            .map(|agent| self.agent_view(agent)))
+            .into_iter()
+            .find(|agent| agent.agent_id == agent_id))
     }
 
-    /// Spawns (or returns the existing) agent.
+    /// The host running `agent_id` and its inventory entry.
+    async fn located(
+        &self,
+        agent_id: &str,
+    ) -> Result<(std::sync::Arc<crate::hostset::HostRuntime>, PooledAgent), PoolError> {
+        self.hosts
+            .locate(agent_id)
+            .await?
+            .ok_or_else(|| PoolError::UnknownAgent(agent_id.to_owned()))
+    }
+
+    /// Spawns (or returns the existing) agent on the host its configuration
+    /// names, else where placement puts it. An id stays unique across the
+    /// fleet: an agent of that id on another host is returned as it is.
     /// Privileges it was granted are recorded in its history, so the
     /// operator finds who holds which in SQL as well as on the container.
-    pub async fn spawn(&self, config: &AgentConfig) -> Result<AgentView, PoolError> {
-        let agent = self.pool.spawn(config).await?;
+    pub async fn spawn(&self, config: &AgentConfig) -> Result<AgentView, HostSetError> {
+        if let Some((host, agent)) = self.hosts.locate(&config.agent_id).await? {
+            return Ok(self.agent_view(PlacedAgent {
+                host: host.name().to_owned(),
+                reachable: true,
+                agent,
+            }));
+        }
+        let host = self.hosts.place(config, config.host.as_deref()).await?;
+        let agent = host.pool.spawn(config).await?;
         if !config.grants.is_empty() {
             let mut action = AgentAction::new(&agent.agent_id, "privileges_granted", true);
             let names: Vec<&str> = agent.grants.iter().map(|g| g.as_str()).collect();
             action.input_summary = Some(names.join(","));
             self.bus.record(Event::Action { action }).await;
         }
-        Ok(self.agent_view(agent))
+        Ok(self.agent_view(PlacedAgent {
+            host: host.name().to_owned(),
+            reachable: true,
+            agent,
+        }))
+    }
+
+    /// Whether `config` could run where it would be placed.
+    pub async fn check(&self, config: &AgentConfig) -> Result<(), HostSetError> {
+        let host = self.hosts.place(config, config.host.as_deref()).await?;
+        Ok(host.pool.check(config)?)
+    }
+
+    /// Stops the agent on its host (`force`: no grace period).
+    pub async fn stop(&self, agent_id: &str, force: bool) -> Result<(), PoolError> {
+        let (host, _) = self.located(agent_id).await?;
+        host.pool.stop(agent_id, force).await
+    }
+
+    pub async fn restart(&self, agent_id: &str) -> Result<AgentView, PoolError> {
+        let (host, _) = self.located(agent_id).await?;
+        let agent = host.pool.restart(agent_id).await?;
+        Ok(self.agent_view(PlacedAgent {
+            host: host.name().to_owned(),
+            reachable: true,
+            agent,
+        }))
+    }
+
+    pub async fn remove(&self, agent_id: &str) -> Result<(), PoolError> {
+        let (host, _) = self.located(agent_id).await?;
+        host.pool.remove(agent_id).await
+    }
+
+    /// The configuration the agent was spawned with.
+    pub async fn spawn_config(&self, agent_id: &str) -> Result<Option<AgentConfig>, PoolError> {
+        match self.hosts.locate(agent_id).await? {
+            Some((host, _)) => host.pool.spawn_config(agent_id).await,
+            None => Ok(None),
+        }
     }
 }

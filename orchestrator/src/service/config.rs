@@ -6,22 +6,15 @@ use std::time::Duration;
 use crate::config::DatabaseTarget;
 use crate::history::HistorySettings;
 use crate::hosts::HostProfile;
+use crate::hostset::{BrokerChoice, HostSettings};
 use crate::pool::{AgentNetwork, FleetInstance};
-
-/// Where the fleet's Redis comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BrokerChoice {
-    /// An existing Redis, reached at this URL by the orchestrator and the agents.
-    External(String),
-    /// `mas-redis` on the agents' network, built from this machine's redis-server.
-    Managed { redis_server: PathBuf },
-}
 
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     pub database: DatabaseTarget,
     pub broker: BrokerChoice,
-    /// The Docker engine the fleet runs on: the local socket or a host over SSH.
+    /// The fleet's first Docker engine: the local socket or a host over SSH
+    /// (the hosts saved in SQL join it).
     pub host: HostProfile,
     pub agent_network: AgentNetwork,
     /// The static `myca-agent` binary the agent image is built from.
@@ -39,4 +32,19 @@ pub struct ServiceConfig {
     /// labelled with it, so several services can share one engine.
     pub instance: FleetInstance,
     pub history: HistorySettings,
+}
+
+impl ServiceConfig {
+    /// How every host of this service's fleet is set up.
+    pub fn host_settings(&self) -> HostSettings {
+        HostSettings {
+            broker: self.broker.clone(),
+            agent_network: self.agent_network.clone(),
+            agent_binary: self.agent_binary.clone(),
+            first_agent_port: self.first_agent_port,
+            stop_grace: self.stop_grace,
+            stats_interval: self.stats_interval,
+            instance: self.instance.clone(),
+        }
+    }
 }

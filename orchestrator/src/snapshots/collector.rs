@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
 use crate::broker::consume_forever;
-use crate::pool::AgentPool;
+use crate::hostset::HostSet;
 use crate::scrub::Scrubber;
 use crate::store::Store;
 
@@ -29,7 +29,7 @@ pub(super) type Waiters = Arc<Mutex<HashMap<String, Vec<(String, oneshot::Sender
 pub(super) struct Collector {
     pub client: redis::Client,
     pub store: Store,
-    pub pool: Arc<AgentPool>,
+    pub hosts: HostSet,
     pub scrubber: Scrubber,
     pub waiters: Waiters,
     pub consumer: String,
@@ -89,7 +89,11 @@ impl Collector {
     async fn complete(&self, mut snapshot: AgentSnapshot) -> AgentSnapshot {
         let agent_id = snapshot.agent_id.clone();
         // The container may be gone already (a stop that removed it).
-        if let Ok(Some(mut spawned)) = self.pool.spawn_config(&agent_id).await {
+        let spawned = match self.hosts.pool_of(&agent_id).await {
+            Ok(pool) => pool.spawn_config(&agent_id).await.ok().flatten(),
+            Err(_) => None,
+        };
+        if let Some(mut spawned) = spawned {
             spawned.capabilities = std::mem::take(&mut snapshot.config.capabilities);
             snapshot.config = spawned;
         }

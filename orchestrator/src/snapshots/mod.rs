@@ -12,8 +12,10 @@ use myca_agents::protocol::AgentCommand;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::broker::{Broker, BrokerError};
-use crate::pool::{AgentPool, PoolError};
+use crate::broker::BrokerError;
+use crate::hostset::{HostSet, HostSetError};
+use crate::pool::PoolError;
+use crate::scrub::Scrubber;
 use crate::store::{Store, StoreError};
 use collector::{Collector, Waiters};
 
@@ -35,39 +37,45 @@ pub enum SnapshotError {
     #[error(transparent)]
     Pool(#[from] PoolError),
     #[error(transparent)]
+    Placement(#[from] HostSetError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("invalid agent id for the restored agent: {0}")]
     InvalidAgentId(#[from] myca_agents::protocol::ProtocolError),
 }
 
-/// Snapshots for one pool: its broker carries the requests and the agents' answers.
+/// Snapshots of the fleet's agents: requests go over the agent's own
+/// broker, every broker's snapshots stream is collected into SQL.
+#[derive(Clone)]
 pub struct SnapshotManager {
     store: Store,
-    broker: Broker,
-    pool: Arc<AgentPool>,
+    hosts: HostSet,
+    scrubber: Scrubber,
     waiters: Waiters,
-    collector: JoinHandle<()>,
 }
 
 impl SnapshotManager {
-    /// Starts storing every snapshot the pool's agents publish.
-    pub fn start(store: Store, broker: Broker, pool: Arc<AgentPool>) -> Self {
-        let waiters = Waiters::default();
-        let collector = Collector {
-            client: broker.client().clone(),
-            store: store.clone(),
-            pool: Arc::clone(&pool),
-            scrubber: pool.scrubber().clone(),
-            waiters: Arc::clone(&waiters),
-            consumer: format!("snapshots-{}", std::process::id()),
-        };
+    pub fn new(store: Store, hosts: HostSet, scrubber: Scrubber) -> Self {
         Self {
             store,
-            broker,
-            pool,
-            waiters,
-            collector: tokio::spawn(collector.run()),
+            hosts,
+            scrubber,
+            waiters: Waiters::default(),
         }
+    }
+
+    /// Stores every snapshot the agents on this broker publish, until the
+    /// returned task is aborted.
+    pub fn collect_from(&self, client: redis::Client) -> JoinHandle<()> {
+        let collector = Collector {
+            client,
+            store: self.store.clone(),
+            hosts: self.hosts.clone(),
+            scrubber: self.scrubber.clone(),
+            waiters: Arc::clone(&self.waiters),
+            consumer: format!("snapshots-{}", std::process::id()),
+        };
+        tokio::spawn(collector.run())
     }
 
     /// Asks the agent for its snapshot, stores it with `reason` and returns its id.
@@ -79,7 +87,13 @@ impl SnapshotManager {
             .entry(agent_id.to_owned())
             .or_default()
             .push((reason.to_owned(), sender));
-        let listeners = self
+        let (host, _) = self
+            .hosts
+            .locate(agent_id)
+            .await?
+            .ok_or_else(|| SnapshotError::NotListening(agent_id.to_owned()))?;
+        let listeners = host
+            .broker
             .broker
             .send_command(agent_id, AgentCommand::Snapshot)
             .await?;
@@ -93,11 +107,5 @@ impl SnapshotManager {
                 within: SNAPSHOT_WITHIN,
             }),
         }
-    }
-}
-
-impl Drop for SnapshotManager {
-    fn drop(&mut self) {
-        self.collector.abort();
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{SnapshotError, SnapshotManager};
+use crate::broker::Broker;
 use crate::pool::PooledAgent;
 use crate::scrub::REDACTED;
 
@@ -42,6 +43,9 @@ impl SnapshotManager {
         validate_agent_id(&target)?;
         let mut config = snapshot.config.clone();
         config.agent_id = target.clone();
+        // Placed afresh: the snapshot's host may be gone, busy or disabled.
+        config.host = None;
+        let host = self.hosts.place(&config, None).await?;
         let secrets_to_provide = without_redacted(&mut config);
 
         let knowledge = snapshot
@@ -65,16 +69,18 @@ impl SnapshotManager {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        self.restore_conversation(&target, &conversation).await?;
+        let broker = &host.broker.broker;
+        self.restore_conversation(broker, &target, &conversation)
+            .await?;
 
-        let agent = self.pool.spawn(&config).await?;
+        let agent = host.pool.spawn(&config).await?;
         let mut requeued = Vec::new();
         for mut task in snapshot.pending_tasks {
             task.agent_id = target.clone();
             task.status = TaskStatus::Pending;
             task.started_at = None;
             task.completed_at = None;
-            self.broker.submit_to_agent(&task).await?;
+            broker.submit_to_agent(&task).await?;
             requeued.push(task.id);
         }
         tracing::info!(snapshot = id, agent_id = %target, requeued = requeued.len(), "agent restored");
@@ -89,6 +95,7 @@ impl SnapshotManager {
 
     async fn restore_conversation(
         &self,
+        broker: &Broker,
         agent_id: &str,
         entries: &[Value],
     ) -> Result<(), SnapshotError> {
@@ -106,7 +113,7 @@ impl SnapshotManager {
             .arg(&key)
             .arg(CONVERSATION_TTL_SECONDS)
             .ignore();
-        let mut connection = self.broker.connection();
+        let mut connection = broker.connection();
         pipe.query_async::<()>(&mut connection)
             .await
             .map_err(|e| SnapshotError::Broker(e.into()))

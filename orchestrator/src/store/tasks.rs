@@ -45,6 +45,10 @@ pub struct LedgerEntry {
     #[serde(flatten)]
     pub task: AgentTask,
     pub route: Route,
+    /// The broker it was last queued on: its host's name, or `shared` for
+    /// the one Redis every host reaches.
+    #[serde(default)]
+    pub broker: Option<String>,
     /// Where it was last queued in Redis.
     pub stream: Option<String>,
     pub entry_id: Option<String>,
@@ -75,6 +79,7 @@ struct Row {
     max_retries: i32,
     timeout: i32,
     requester_agent: Option<String>,
+    broker: Option<String>,
     stream: Option<String>,
     entry_id: Option<String>,
     next_attempt_at: Option<DateTime<Utc>>,
@@ -88,7 +93,7 @@ struct Row {
 
 const COLUMNS: &str = "CAST(id AS TEXT) AS id, route_kind, route_target, agent_id, task_type, \
     payload, priority, status, result, error, retries, max_retries, timeout, requester_agent, \
-    stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at, \
+    broker, stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at, \
     waiting_reason, wait_deadline";
 
 impl TryFrom<Row> for LedgerEntry {
@@ -124,6 +129,7 @@ impl TryFrom<Row> for LedgerEntry {
             },
             route: Route::from_parts(&row.route_kind, row.route_target.clone())
                 .ok_or_else(|| corrupt("route", row.route_kind.clone()))?,
+            broker: row.broker,
             stream: row.stream,
             entry_id: row.entry_id,
             next_attempt_at: row.next_attempt_at,
@@ -156,9 +162,9 @@ impl Store {
                 "INSERT INTO tasks (id, route_kind, route_target, agent_id, task_type, payload, \
                  priority, status, result, error, retries, max_retries, timeout, requester_agent, \
                  stream, entry_id, next_attempt_at, created_at, updated_at, started_at, completed_at, \
-                 waiting_reason, wait_deadline) \
+                 waiting_reason, wait_deadline, broker) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19, $20, $21, $22, $23)",
+                 $17, $18, $19, $20, $21, $22, $23, $24)",
             )
             .bind(d::uuid(task.id))
             .bind(kind)
@@ -183,6 +189,7 @@ impl Store {
             .bind(task.completed_at)
             .bind(&entry.waiting_reason)
             .bind(entry.wait_deadline)
+            .bind(&entry.broker)
             .execute(pool)
             .await?;
         });
@@ -209,8 +216,8 @@ impl Store {
             sqlx::query(
                 "UPDATE tasks SET agent_id = $2, status = $3, result = $4, error = $5, \
                  retries = $6, stream = $7, entry_id = $8, next_attempt_at = $9, updated_at = $10, \
-                 started_at = $11, completed_at = $12, waiting_reason = $13, wait_deadline = $14 \
-                 WHERE id = $1 AND status = $15",
+                 started_at = $11, completed_at = $12, waiting_reason = $13, wait_deadline = $14, \
+                 broker = $16 WHERE id = $1 AND status = $15",
             )
             .bind(d::uuid(task.id))
             .bind(&task.agent_id)
@@ -227,6 +234,7 @@ impl Store {
             .bind(&entry.waiting_reason)
             .bind(entry.wait_deadline)
             .bind(expected.as_str())
+            .bind(&entry.broker)
             .execute(pool)
             .await?
             .rows_affected()

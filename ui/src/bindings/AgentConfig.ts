@@ -53,4 +53,13 @@ health_check_interval: number, auto_restart: boolean, max_restarts: number, requ
 /**
  * Image override; the orchestrator's own agent image when absent.
  */
-image: string | null, };
+image: string | null, 
+/**
+ * The fleet host to run on, by name; none lets the orchestrator's
+ * placement choose one.
+ */
+host?: string | null, 
+/**
+ * Labels a host must carry, with these values, to be chosen.
+ */
+host_labels?: { [key in string]?: string }, };

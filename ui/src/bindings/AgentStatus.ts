@@ -3,4 +3,4 @@
 /**
  * An agent's lifecycle state.
  */
-export type AgentStatus = "spawning" | "active" | "busy" | "idle" | "paused" | "error" | "shutdown" | "dead" | "archived";
+export type AgentStatus = "spawning" | "active" | "busy" | "idle" | "paused" | "error" | "shutdown" | "dead" | "archived" | "unknown";

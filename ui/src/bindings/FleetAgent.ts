@@ -5,11 +5,11 @@ import type { Privilege } from "./Privilege";
 /**
  * One row of the fleet table: the agent, where it runs, its last sample.
  */
-export type FleetAgent = { 
+export type FleetAgent = { cpu_percent: number | null, memory_mb: number | null, agent_id: string, agent_type: string, category: string, status: AgentStatus, 
 /**
- * The Docker host's name.
+ * The fleet host it runs on.
  */
-host: string, cpu_percent: number | null, memory_mb: number | null, agent_id: string, agent_type: string, category: string, status: AgentStatus, container_id: string, 
+host: string, container_id: string, 
 /**
  * Docker's state: running, exited, restarting…
  */

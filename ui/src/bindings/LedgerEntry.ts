@@ -9,6 +9,11 @@ import type { JsonValue } from "./serde_json/JsonValue";
  */
 export type LedgerEntry = { route: Route, 
 /**
+ * The broker it was last queued on: its host's name, or `shared` for
+ * the one Redis every host reaches.
+ */
+broker: string | null, 
+/**
  * Where it was last queued in Redis.
  */
 stream: string | null, entry_id: string | null, 

@@ -7,7 +7,11 @@ export type Node = { id: string, kind: NodeKind, label: string,
  * Where a host is reached: `unix:///…` for the local engine,
  * `ssh://user@host:port` for a remote one (hosts only).
  */
-address: string | null, status: AgentStatus | null, unhealthy: boolean, 
+address: string | null, status: AgentStatus | null, 
+/**
+ * Why a host is not up (hosts only).
+ */
+problem: string | null, unhealthy: boolean, 
 /**
  * No task or message flow in the window (agents only).
  */

@@ -12,4 +12,8 @@ state: string, port: number | null,
 /**
  * Privileges the operator granted it (its `mas.grants` label).
  */
-grants: Array<Privilege>, };
+grants: Array<Privilege>, 
+/**
+ * CPUs and megabytes it was given (from its spawn configuration).
+ */
+cpu_limit: number, memory_limit_mb: number, };

@@ -78,6 +78,12 @@ export function installMockBackend(): void {
       store: { endpoint: "postgres://myca:***@127.0.0.1:5440/myca", probe: { state: "up", latency_ms: 2, info: { backend: "postgres", migrations_applied: 4, migrations_available: 4, up_to_date: true } } },
     }),
     list_agents: () => agents,
+    list_hosts: () =>
+      [...new Set(agents.map((a) => a.host))].map((name) => ({
+        name, address: name === "local" ? "unix:///var/run/docker.sock" : `ssh://ops@${name}:22`, enabled: true, labels: {},
+        state: "up", engine: { docker_version: "24.0.7", os: "Debian GNU/Linux 12", cpus: 8, memory_bytes: 17_179_869_184 },
+        running_agents: agents.filter((a) => a.host === name).length, broker: name,
+      })),
     agents_action: (a) => (a.agentIds as string[]).map((id) => ({ agent_id: id, ok: true, message: "" })),
     scale_agent: (a) => agents.filter((x) => x.agent_id === a.agentId),
     agent_detail: (a) => {

@@ -117,6 +117,7 @@ export function sampleTasks(count: number, agentId?: string): LedgerEntry[] {
     const created = new Date(now - i * 45_000).toISOString();
     const target = agentId ?? `test-agent-${String((i % 20) * 5 + 1).padStart(3, "0")}`;
     return {
+      broker: "local",
       id: `0b7c${String(i).padStart(4, "0")}-5a1e-4c1e-9a55-${String(i).padStart(12, "0")}`,
       agent_id: target,
       task_type: i % 3 === 0 ? "sleep" : "echo",
@@ -149,16 +150,17 @@ export function sampleTopology(agents: FleetAgent[], windowSeconds: number, agen
   return {
     window_seconds: windowSeconds,
     nodes: [
-      { id: "orchestrator", kind: "orchestrator", label: "orchestrator", address: null, status: null, unhealthy: false, isolated: false },
-      { id: "broker", kind: "broker", label: "redis :6390", address: null, status: null, unhealthy: false, isolated: false },
-      { id: "store", kind: "store", label: "postgres", address: null, status: null, unhealthy: false, isolated: false },
-      ...hostIds.map((h) => ({ id: `host:${h}`, kind: "host" as const, label: h, address: h === "local" ? "unix:///var/run/docker.sock" : `ssh://ops@${h}:22`, status: null, unhealthy: false, isolated: false })),
+      { id: "orchestrator", kind: "orchestrator", label: "orchestrator", address: null, status: null, problem: null, unhealthy: false, isolated: false },
+      { id: "broker", kind: "broker", label: "redis :6390", address: null, status: null, problem: null, unhealthy: false, isolated: false },
+      { id: "store", kind: "store", label: "postgres", address: null, status: null, problem: null, unhealthy: false, isolated: false },
+      ...hostIds.map((h) => ({ id: `host:${h}`, kind: "host" as const, label: h, address: h === "local" ? "unix:///var/run/docker.sock" : `ssh://ops@${h}:22`, status: null, problem: null, unhealthy: false, isolated: false })),
       ...shown.map((a, i) => ({
         id: a.agent_id,
         kind: "agent" as const,
         label: a.agent_id,
         address: null,
         status: a.status,
+        problem: null,
         unhealthy: a.status === "error" || a.status === "dead",
         isolated: i % 7 === 3,
       })),

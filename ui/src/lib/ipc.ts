@@ -14,6 +14,7 @@ import type { CatalogEntry } from "../bindings/CatalogEntry";
 import type { FieldError } from "../bindings/FieldError";
 import type { Filled } from "../bindings/Filled";
 import type { FleetAgent } from "../bindings/FleetAgent";
+import type { HostView } from "../bindings/HostView";
 import type { FleetEvent } from "../bindings/FleetEvent";
 import type { Gap } from "../bindings/Gap";
 import type { LedgerEntry } from "../bindings/LedgerEntry";
@@ -70,6 +71,7 @@ export const startupState = () => call<Startup>("startup_state");
 export const getStatus = () => call<SystemStatus>("get_status");
 
 export const listAgents = () => call<FleetAgent[]>("list_agents");
+export const listHosts = () => call<HostView[]>("list_hosts");
 export const agentsAction = (agentIds: string[], action: BulkAction) =>
   call<ActionOutcome[]>("agents_action", { agentIds, action });
 export const scaleAgent = (agentId: string, replicas: number) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { testKind } from "../test/fixtures";
-import { buildSpawnRequest, fieldErrorsToProblems, initialSpawnInputs, missingCredentials, settingsFields, unplacedProblems } from "./spawnForm";
+import { buildSpawnRequest, fieldErrorsToProblems, grantable, initialSpawnInputs, missingCredentials, settingsFields, unplacedProblems } from "./spawnForm";
 
 describe("spawn form", () => {
   it("starts from the kind's defaults, automatic placement and one replica", () => {
@@ -23,7 +23,17 @@ describe("spawn form", () => {
       replicas: 2,
       settings: { greeting: "hello", delay_ms: 10, verbose: true, mode: "fast" },
       credentials: ["API_TOKEN", "OTHER"],
+      grants: [],
     });
+  });
+
+  it("offers a tick only for privileges granted by one, and sends only those the kind declares", () => {
+    const dockerKind = { ...testKind, kind: "docker-agent", privileges: ["docker_socket" as const, "host_directories" as const] };
+    expect(grantable(testKind)).toEqual([]);
+    expect(grantable(dockerKind)).toEqual(["docker_socket"]);
+    const inputs = { ...initialSpawnInputs(dockerKind), agent_id: "engine-1", grants: ["docker_socket" as const] };
+    expect(buildSpawnRequest(dockerKind, inputs).request?.grants).toEqual(["docker_socket"]);
+    expect(buildSpawnRequest(testKind, { ...inputs, agent_id: "echo-1" }).request?.grants).toEqual([]);
   });
 
   it("refuses bad identity, limits and settings with a problem per field", () => {

@@ -5,6 +5,7 @@
  */
 import type { CatalogEntry } from "../bindings/CatalogEntry";
 import type { FieldError } from "../bindings/FieldError";
+import type { Privilege } from "../bindings/Privilege";
 import type { SpawnRequest } from "../bindings/SpawnRequest";
 import { initialInputs, inputsToObject, schemaFields, validateWithSchema, type FieldInput, type FieldProblems, type SchemaField } from "./schemaForm";
 
@@ -17,6 +18,21 @@ export interface SpawnInputs {
   memory_limit_mb: string;
   replicas: string;
   settings: Record<string, FieldInput>;
+  /** Privileges ticked in the form. */
+  grants: Privilege[];
+}
+
+/** What each privilege the form can grant gives the agent, in the operator's words. */
+export const GRANT_EFFECTS: Partial<Record<Privilege, string>> = {
+  docker_socket: "Mount the host's Docker socket: the agent gets full control of that engine",
+};
+
+/**
+ * Privileges the kind declares that are granted by a tick (a kind's
+ * `host_directories` are granted by naming them in its settings).
+ */
+export function grantable(entry: CatalogEntry): Privilege[] {
+  return entry.privileges.filter((privilege) => privilege in GRANT_EFFECTS);
 }
 
 /** Agent ids become container names: the rule `validate_agent_id` enforces. */
@@ -35,6 +51,7 @@ export function initialSpawnInputs(entry: CatalogEntry): SpawnInputs {
     memory_limit_mb: String(entry.defaults.memory_limit_mb),
     replicas: "1",
     settings: initialInputs(settingsFields(entry)),
+    grants: [],
   };
 }
 
@@ -80,6 +97,7 @@ export function buildSpawnRequest(
       replicas: replicas ?? 1,
       settings: settings.value,
       credentials: entry.credentials.map((c) => c.name),
+      grants: inputs.grants.filter((grant) => entry.privileges.includes(grant)),
     },
     problems,
   };
@@ -99,7 +117,7 @@ export function fieldErrorsToProblems(errors: FieldError[]): FieldProblems {
 }
 
 /** The form's own fields; a problem about anything else is listed under the form. */
-const FORM_FIELDS = ["agent_id", "display_name", "host", "cpu_limit", "memory_limit_mb", "replicas"];
+const FORM_FIELDS = ["agent_id", "display_name", "host", "cpu_limit", "memory_limit_mb", "replicas", "grants"];
 
 export function unplacedProblems(problems: FieldProblems, settings: SchemaField[]): [string, string][] {
   const placed = new Set([...FORM_FIELDS, ...settings.map((f) => `settings.${f.name}`)]);

@@ -27,7 +27,7 @@ describe("task rows", () => {
 describe("restoreMessage", () => {
   it("names the new agent and the credentials to provide again", () => {
     const restored = (agentId: string, requeued: string[], secrets: string[]) => ({
-      agent: { agent_id: agentId, agent_type: "test-agent", category: "core", container_id: "c", state: "running", port: null, grants: [] },
+      agent: { agent_id: agentId, agent_type: "test-agent", category: "core", container_id: "c", state: "running", port: null, grants: [], cpu_limit: 0.5, memory_limit_mb: 128 },
       requeued,
       knowledge_restored: 0,
       conversation_restored: 0,

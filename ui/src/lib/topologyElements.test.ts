@@ -9,6 +9,7 @@ const node = (id: string, kind: Node["kind"], change: Partial<Node> = {}): Node 
   label: id,
   address: null,
   status: null,
+  problem: null,
   unhealthy: false,
   isolated: false,
   ...change,
@@ -21,8 +22,9 @@ const topology: Topology = {
     node("host:local", "host", { address: "unix:///var/run/docker.sock" }),
     node("broker", "broker"),
     node("agent:a1", "agent", { status: "active" }),
-    node("agent:a2", "agent", { unhealthy: true, isolated: true, status: "error" }),
+    node("agent:a2", "agent", { problem: null, unhealthy: true, isolated: true, status: "error" }),
     node("agent:a3", "agent"),
+    node("host:vm2", "host", { problem: "unreachable: no route to host", unhealthy: true }),
   ],
   edges: [
     { source: "host:local", target: "agent:a1", kind: "placement", weight: 1 },
@@ -51,6 +53,12 @@ describe("topologyElements", () => {
   it("flags unhealthy and isolated nodes with classes", () => {
     expect(byId("agent:a2")?.classes).toBe("agent unhealthy isolated");
     expect(byId("agent:a1")?.classes).toBe("agent");
+  });
+
+  it("labels a host that is not up with why", () => {
+    expect(byId("host:vm2")?.data.label).toBe("host:vm2 (unreachable: no route to host)");
+    expect(byId("host:vm2")?.classes).toBe("host unhealthy");
+    expect(byId("host:local")?.data.label).toBe("host:local");
   });
 
   it("keeps traffic edges with a width from their weight, drops nesting and dangling edges", () => {

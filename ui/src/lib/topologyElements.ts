@@ -34,7 +34,9 @@ export function topologyElements(topology: Topology): GraphElement[] {
   const ids = new Set(topology.nodes.map((n) => n.id));
   const parents = hostsOfAgents(topology);
   const nodes: GraphElement[] = topology.nodes.map((node: Node) => {
-    const data: Record<string, string | number> = { id: node.id, label: node.label, kind: node.kind };
+    // A host that is not up says why on the graph itself.
+    const label = node.problem ? `${node.label} (${node.problem})` : node.label;
+    const data: Record<string, string | number> = { id: node.id, label, kind: node.kind };
     const parent = parents.get(node.id);
     if (parent) data.parent = parent;
     if (node.status) data.status = node.status;

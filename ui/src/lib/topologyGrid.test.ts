@@ -9,6 +9,7 @@ const node = (id: string, kind: Node["kind"]): Node => ({
   label: id,
   address: null,
   status: null,
+  problem: null,
   unhealthy: false,
   isolated: false,
 });

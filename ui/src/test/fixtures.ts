@@ -1,3 +1,4 @@
+import type { HostView } from "../bindings/HostView";
 /** Sample values of the IPC types, shared by the tests. */
 import type { CatalogEntry } from "../bindings/CatalogEntry";
 import type { FleetAgent } from "../bindings/FleetAgent";
@@ -65,6 +66,7 @@ export const testKind: CatalogEntry = {
 
 export function task(id: string, change: Partial<LedgerEntry> = {}): LedgerEntry {
   return {
+    broker: null,
     id,
     agent_id: "a1",
     task_type: "echo",
@@ -89,4 +91,18 @@ export function task(id: string, change: Partial<LedgerEntry> = {}): LedgerEntry
     wait_deadline: null,
     ...change,
   };
+}
+
+export function host(name: string, change: Partial<HostView> = {}): HostView {
+  return {
+    name,
+    address: `ssh://ops@${name}:22`,
+    enabled: true,
+    labels: {},
+    state: "up",
+    engine: { docker_version: "20.10.24", os: "Debian GNU/Linux 12", cpus: 2, memory_bytes: 4_294_967_296 },
+    running_agents: 0,
+    broker: name,
+    ...change,
+  } as HostView;
 }

@@ -15,9 +15,9 @@ const view = mountedPerTest();
 const topology: Topology = {
   window_seconds: 3600,
   nodes: [
-    { id: "host:local", kind: "host", label: "local", address: "unix:///var/run/docker.sock", status: null, unhealthy: false, isolated: false },
-    { id: "a1", kind: "agent", label: "a1", address: null, status: "active", unhealthy: false, isolated: false },
-    { id: "a1-copy", kind: "agent", label: "a1-copy", address: null, status: "error", unhealthy: true, isolated: true },
+    { id: "host:local", kind: "host", label: "local", address: "unix:///var/run/docker.sock", status: null, problem: null, unhealthy: false, isolated: false },
+    { id: "a1", kind: "agent", label: "a1", address: null, status: "active", problem: null, unhealthy: false, isolated: false },
+    { id: "a1-copy", kind: "agent", label: "a1-copy", address: null, status: "error", problem: null, unhealthy: true, isolated: true },
   ],
   edges: [
     { source: "host:local", target: "a1", kind: "placement", weight: 1 },

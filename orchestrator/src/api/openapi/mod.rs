@@ -6,6 +6,8 @@ mod kinds;
 mod routes;
 mod schemas;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -154,17 +156,26 @@ pub fn document(fleet: &Fleet) -> Value {
 }
 
 pub async fn openapi(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let hosts = &state.service.hosts;
+    let up = hosts.up();
+    let mut labels: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for host in &up {
+        for (key, value) in &host.profile.labels {
+            labels.entry(key.clone()).or_default().insert(value.clone());
+        }
+    }
     let fleet = Fleet {
         kinds: myca_agents::kinds::catalog(),
-        max_cpus: state.service.pool.host_cpus(),
+        max_cpus: hosts.max_cpus(),
         capabilities: myca_agents::runtime::handlers::all_capabilities(),
+        hosts: up.iter().map(|host| host.name().to_owned()).collect(),
+        labels,
     };
     Ok(Json(document(&fleet)))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
 
     use super::*;
 
@@ -173,6 +184,8 @@ mod tests {
             kinds: myca_agents::kinds::catalog(),
             max_cpus: 2.0,
             capabilities: vec!["echo".into()],
+            hosts: vec!["local".into()],
+            labels: BTreeMap::new(),
         }
     }
 

@@ -2,6 +2,8 @@
 //! every constraint the server checks (so a client knows what is valid
 //! before it asks), answers with the fields they always carry.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use myca_agents::kinds::KindSpec;
 use myca_agents::protocol::names::env;
 use myca_agents::protocol::{
@@ -31,6 +33,10 @@ pub struct Fleet {
     pub max_cpus: f64,
     /// Task types some kind runs: the only valid `capability` of a task.
     pub capabilities: Vec<String>,
+    /// Hosts that are up: the only valid `host` of a spawn.
+    pub hosts: Vec<String>,
+    /// Labels the hosts that are up carry, each with its values.
+    pub labels: BTreeMap<String, BTreeSet<String>>,
 }
 
 pub(super) fn reference(name: &str) -> Value {
@@ -100,6 +106,10 @@ fn parameters() -> Map<String, Value> {
             json!({"type": "string", "pattern": TASK_CURSOR_PATTERN}),
         ),
         ("Force", json!({"type": "boolean"})),
+        (
+            "AgentsOnRemoval",
+            json!({"type": "string", "enum": ["leave", "stop"]}),
+        ),
         ("LogTail", unsigned(1, MAX_LOG_TAIL as u64)),
         ("WindowSeconds", unsigned(1, MAX_WINDOW_SECONDS as u64)),
         (
@@ -158,6 +168,15 @@ fn agent_config(fleet: &Fleet) -> Value {
             "max_restarts": unsigned(0, MAX_RESTARTS),
             "requires_approval": {"type": "boolean"},
             "image": nullable(text),
+            "host": nullable(json!({"type": "string", "enum": fleet.hosts,
+                "description": "A host that is up; none: placement picks the least loaded"})),
+            "host_labels": {
+                "type": "object", "additionalProperties": false,
+                "description": "Labels the chosen host must carry (one host must carry them all)",
+                "properties": fleet.labels.iter()
+                    .map(|(key, values)| (key.clone(), json!({"type": "string", "enum": values})))
+                    .collect::<Map<String, Value>>(),
+            },
         },
         "oneOf": settings_by_kind(fleet.kinds),
         "example": {
@@ -218,17 +237,23 @@ fn host_profile() -> Value {
         {"type": "object", "required": ["method"], "properties": {"method": {"const": "agent"}, "socket": nullable(path.clone())}},
     ]});
     let name = json!({"type": "string", "pattern": HOST_NAME_PATTERN});
+    let enabled =
+        json!({"type": "boolean", "description": "false: kept, never connected or given agents"});
+    let labels = json!({"type": "object", "additionalProperties": {"type": "string"},
+        "description": "What spawns' host_labels match"});
     json!({
         "oneOf": [
             {
                 "type": "object", "required": ["name", "kind"],
-                "properties": {"name": name, "kind": {"const": "local"}, "socket": path},
+                "properties": {"name": name, "kind": {"const": "local"}, "socket": path,
+                               "enabled": enabled, "labels": labels},
             },
             {
                 "type": "object",
-                "required": ["name", "kind", "host", "user", "auth", "host_key_fingerprint"],
+                "required": ["name", "kind", "host", "user", "auth"],
+                "description": "Without host_key_fingerprint this is first contact: the answer holds the key the server presented, to confirm with POST /hosts/{name}/confirm",
                 "properties": {
-                    "name": name, "kind": {"const": "ssh"},
+                    "name": name, "kind": {"const": "ssh"}, "enabled": enabled, "labels": labels,
                     "host": {"type": "string", "pattern": HOST_ADDRESS_PATTERN},
                     "port": unsigned(1, 65535),
                     "user": {"type": "string", "pattern": SSH_USER_PATTERN},
@@ -282,6 +307,17 @@ fn bodies(fleet: &Fleet) -> Map<String, Value> {
         ),
         ("MessageRequest", message_request()),
         ("HostProfile", host_profile()),
+        (
+            "HostChange",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "enabled": {"type": "boolean"},
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}}}}),
+        ),
+        (
+            "HostConfirmation",
+            json!({"type": "object", "required": ["fingerprint"], "properties": {
+                "fingerprint": {"type": "string", "pattern": FINGERPRINT_PATTERN}}}),
+        ),
         ("Requirements", requirements()),
         (
             "SnapshotRequest",
@@ -338,6 +374,7 @@ fn answers() -> Map<String, Value> {
                 ("agent_type", "string"),
                 ("status", "string"),
                 ("container_state", "string"),
+                ("host", "string"),
                 ("grants", "array"),
             ]),
         ),
@@ -393,8 +430,16 @@ fn answers() -> Map<String, Value> {
         ),
         ("HostList", answer(&[("hosts", "array")])),
         (
-            "HostDeleted",
+            "HostAdded",
             answer(&[("name", "string"), ("status", "string")]),
+        ),
+        (
+            "HostDeleted",
+            answer(&[
+                ("name", "string"),
+                ("status", "string"),
+                ("agents_stopped", "array"),
+            ]),
         ),
         (
             "HostTest",

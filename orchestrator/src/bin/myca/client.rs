@@ -1,5 +1,5 @@
-//! `myca agents | spawn | task | gaps`: a running orchestrator's HTTP API
-//! from the command line.
+//! `myca agents | spawn | task | gaps | hosts`: a running orchestrator's
+//! HTTP API from the command line.
 
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,9 @@ pub enum ClientCommand {
         /// A credential from the OS keyring the agent needs (repeatable).
         #[arg(long = "credential", value_name = "NAME")]
         credentials: Vec<String>,
+        /// The fleet host to run on; default: the least loaded host that is up.
+        #[arg(long)]
+        host: Option<String>,
     },
     /// Submit a task to an agent and wait for its result; `myca task cancel
     /// TASK_ID` cancels one.
@@ -65,6 +68,11 @@ pub enum ClientCommand {
     },
     /// List missing required agents.
     Gaps {
+        #[command(flatten)]
+        connection: Connection,
+    },
+    /// List the fleet's hosts with their state.
+    Hosts {
         #[command(flatten)]
         connection: Connection,
     },
@@ -90,7 +98,8 @@ impl ClientCommand {
             | ClientCommand::Agents { connection }
             | ClientCommand::Spawn { connection, .. }
             | ClientCommand::Task { connection, .. }
-            | ClientCommand::Gaps { connection } => connection,
+            | ClientCommand::Gaps { connection }
+            | ClientCommand::Hosts { connection } => connection,
         }
     }
 }
@@ -156,9 +165,10 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             let body = client.call(reqwest::Method::GET, "/agents", None).await?;
             for agent in body["agents"].as_array().into_iter().flatten() {
                 println!(
-                    "{:<32} {:<16} {:<10} {:<8} tasks {}",
+                    "{:<32} {:<16} {:<16} {:<10} {:<8} tasks {}",
                     agent["agent_id"].as_str().unwrap_or_default(),
                     agent["agent_type"].as_str().unwrap_or_default(),
+                    agent["host"].as_str().unwrap_or_default(),
                     agent["status"].as_str().unwrap_or_default(),
                     agent["container_state"].as_str().unwrap_or_default(),
                     agent["tasks_completed"]
@@ -172,6 +182,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
             memory_limit,
             environment,
             credentials,
+            host,
             ..
         } => {
             let environment: serde_json::Map<String, Value> = environment
@@ -179,14 +190,16 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                 .map(|(name, value)| (name, Value::String(value)))
                 .collect();
             let body = json!({"agent_id": agent_id, "agent_type": agent_type, "category": category,
-                "memory_limit": memory_limit, "environment": environment, "credentials": credentials});
+                "memory_limit": memory_limit, "environment": environment, "credentials": credentials,
+                "host": host});
             let agent = client
                 .call(reqwest::Method::POST, "/agents/spawn", Some(body))
                 .await?;
             println!(
-                "{} {}",
+                "{} {} on {}",
                 agent["agent_id"].as_str().unwrap_or_default(),
-                agent["status"].as_str().unwrap_or_default()
+                agent["status"].as_str().unwrap_or_default(),
+                agent["host"].as_str().unwrap_or_default()
             );
         }
         ClientCommand::Task {
@@ -251,6 +264,28 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<()> {
                     gap["agent_id"].as_str().unwrap_or_default(),
                     gap["category"].as_str().unwrap_or_default(),
                     gap["reason"].as_str().unwrap_or_default()
+                );
+            }
+        }
+        ClientCommand::Hosts { .. } => {
+            let body = client.call(reqwest::Method::GET, "/hosts", None).await?;
+            for host in body["hosts"].as_array().into_iter().flatten() {
+                let why = host["reason"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| {
+                        host["presented"]
+                            .as_str()
+                            .map(|key| format!("presents {key}"))
+                    })
+                    .unwrap_or_default();
+                println!(
+                    "{:<20} {:<12} {:<40} agents {:<4} {}",
+                    host["name"].as_str().unwrap_or_default(),
+                    host["state"].as_str().unwrap_or_default(),
+                    host["address"].as_str().unwrap_or_default(),
+                    host["running_agents"],
+                    why
                 );
             }
         }

@@ -85,10 +85,7 @@ impl ServeArgs {
                 Some(host) if !host.is_empty() => parse_docker_host(host)?,
                 _ => PathBuf::from(DEFAULT_DOCKER_SOCKET),
             };
-            return Ok(HostProfile {
-                name: "local".into(),
-                kind: HostKind::Local { socket },
-            });
+            return Ok(HostProfile::new("local", HostKind::Local { socket }));
         };
         let parsed = url::Url::parse(url).with_context(|| format!("--docker-host {url}"))?;
         let host = parsed
@@ -106,9 +103,9 @@ impl ServeArgs {
             "an ssh:// Docker host needs --host-key-fingerprint: the SHA256 fingerprint of its host key, \
              as you confirmed it (ssh-keyscan HOST | ssh-keygen -lf -)",
         )?;
-        Ok(HostProfile {
-            name: host.to_owned(),
-            kind: HostKind::Ssh {
+        Ok(HostProfile::new(
+            host.to_owned(),
+            HostKind::Ssh {
                 host: host.to_owned(),
                 port: parsed.port().unwrap_or(22),
                 user: parsed.username().to_owned(),
@@ -118,7 +115,7 @@ impl ServeArgs {
                 docker_socket: self.remote_docker_socket.clone(),
                 host_key_fingerprint: fingerprint,
             },
-        })
+        ))
     }
 
     pub fn service_config(&self) -> anyhow::Result<ServiceConfig> {
