@@ -127,6 +127,21 @@ async fn idempotent_calls_are_retried_after_429_and_5xx_others_never() {
         }
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1, "a POST is sent once");
+
+    // Where a 429 means nothing was done, the POST is sent again after its
+    // Retry-After; the 503 that follows is still final for a POST.
+    calls.store(0, Ordering::SeqCst);
+    let mut resending = config("api", address);
+    resending.resend_rate_limited = true;
+    let service = Service::new(resending).unwrap();
+    let started = std::time::Instant::now();
+    let failed = service.post("/thing", None).await.unwrap_err();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        matches!(failed, ServiceError::ServerError { status: 503, .. }),
+        "{failed}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
