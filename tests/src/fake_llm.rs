@@ -16,6 +16,11 @@ use serde_json::Value;
 /// A request's refusal: the provider's error answer (boxed, as it is large).
 pub type Refusal = Box<Response>;
 
+/// The answer to a request: the fake's response, or its refusal.
+pub fn answered(result: Result<Response, Refusal>) -> Response {
+    result.unwrap_or_else(|refused| *refused)
+}
+
 /// State every LLM fake keeps.
 pub struct Control {
     /// The one API key the fake accepts.

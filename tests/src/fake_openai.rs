@@ -21,10 +21,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::fake_llm::Refusal;
 use crate::fake_llm::{
-    embedding, event, event_stream, header, json_object, masked, pieces, reply_to, tokens, Control,
-    Injected,
+    answered, embedding, event, event_stream, header, json_object, masked, pieces, reply_to,
+    tokens, Control, Injected, Refusal,
 };
 
 /// The longest answer the fake's models write, in tokens.
@@ -120,10 +119,20 @@ fn refusal((control, flavour): &Shared, headers: &HeaderMap) -> Option<Refusal> 
     }
 }
 
-/// The request body as the API parses it, or its refusal.
-fn parsed(flavour: Flavour, body: &Bytes) -> Result<Value, Refusal> {
-    json_object(body).map_err(|_| invalid(flavour,
-        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"))
+/// The body and model of a request the API takes on, or its refusal.
+fn admitted(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Value, String), Refusal> {
+    if let Some(refused) = refusal(shared, headers) {
+        return Err(refused);
+    }
+    let flavour = shared.1;
+    let body = json_object(body).map_err(|_| invalid(flavour,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"))?;
+    let model = known_model(flavour, &body)?;
+    Ok((body, model))
 }
 
 fn known_model(flavour: Flavour, body: &Value) -> Result<String, Refusal> {
@@ -175,37 +184,26 @@ fn contents(flavour: Flavour, body: &Value) -> Result<Vec<(String, String)>, Ref
     Ok(turns)
 }
 
-async fn chat(
-    State((control, flavour)): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let shared = (control.clone(), flavour);
-    if let Some(refused) = refusal(&shared, &headers) {
-        return *refused;
+async fn chat(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    answered(completion(&shared, &headers, &body))
+}
+
+fn completion(shared: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response, Refusal> {
+    let (body, model) = admitted(shared, headers, body)?;
+    let flavour = shared.1;
+    let turns = contents(flavour, &body)?;
+    let stream = body["stream"] == true;
+    if body.get("stream_options").is_some() && !stream {
+        return Err(invalid(
+            flavour,
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        ));
     }
-    let answer = (|| {
-        let body = parsed(flavour, &body)?;
-        let model = known_model(flavour, &body)?;
-        let turns = contents(flavour, &body)?;
-        let stream = body["stream"] == true;
-        if body.get("stream_options").is_some() && !stream {
-            return Err(invalid(
-                flavour,
-                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-            ));
-        }
-        let max_tokens = body["max_tokens"].as_u64();
-        if let Some(asked) = max_tokens.filter(|n| *n > MAX_COMPLETION_TOKENS) {
-            return Err(invalid(flavour, &format!("max_tokens is too large: {asked}. This model supports at most {MAX_COMPLETION_TOKENS} completion tokens, whereas you provided {asked}.")));
-        }
-        control.record(&body);
-        Ok((body, model, turns, max_tokens, stream))
-    })();
-    let (body, model, turns, max_tokens, stream) = match answer {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
+    let max_tokens = body["max_tokens"].as_u64();
+    if let Some(asked) = max_tokens.filter(|n| *n > MAX_COMPLETION_TOKENS) {
+        return Err(invalid(flavour, &format!("max_tokens is too large: {asked}. This model supports at most {MAX_COMPLETION_TOKENS} completion tokens, whereas you provided {asked}.")));
+    }
+    shared.0.record(&body);
     let prompt = turns
         .iter()
         .rev()
@@ -223,11 +221,11 @@ async fn chat(
                        "total_tokens": prompt_tokens + tokens(&text)});
     let id = "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT";
     if !stream {
-        return Json(json!({"id": id, "object": "chat.completion", "created": 1_765_000_000, "model": model,
+        return Ok(Json(json!({"id": id, "object": "chat.completion", "created": 1_765_000_000, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": null},
                          "logprobs": null, "finish_reason": finish_reason}],
             "usage": usage, "system_fingerprint": "fp_fake"}))
-        .into_response();
+        .into_response());
     }
     let with_usage = body["stream_options"]["include_usage"] == true;
     let chunk = |delta: Value, finish: Value| {
@@ -255,52 +253,41 @@ async fn chat(
         events.push(event(None, &last.to_string()));
     }
     events.push(event(None, "[DONE]"));
-    event_stream(events)
+    Ok(event_stream(events))
 }
 
-async fn embeddings(
-    State((control, flavour)): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let shared = (control.clone(), flavour);
-    if let Some(refused) = refusal(&shared, &headers) {
-        return *refused;
+async fn embeddings(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    answered(embedded(&shared, &headers, &body))
+}
+
+fn embedded(shared: &Shared, headers: &HeaderMap, body: &Bytes) -> Result<Response, Refusal> {
+    let (body, model) = admitted(shared, headers, body)?;
+    let flavour = shared.1;
+    if !model.contains("embed") {
+        return Err(invalid(
+            flavour,
+            &format!("The model `{model}` does not support embeddings."),
+        ));
     }
-    let answer = (|| {
-        let body = parsed(flavour, &body)?;
-        let model = known_model(flavour, &body)?;
-        if !model.contains("embed") {
-            return Err(invalid(
-                flavour,
-                &format!("The model `{model}` does not support embeddings."),
-            ));
-        }
-        let texts: Option<Vec<String>> = match &body["input"] {
-            Value::String(text) if !text.is_empty() => Some(vec![text.clone()]),
-            Value::Array(items) if !items.is_empty() => items
-                .iter()
-                .map(|item| item.as_str().filter(|t| !t.is_empty()).map(str::to_owned))
-                .collect(),
-            _ => None,
-        };
-        let texts = texts.ok_or_else(|| invalid(flavour, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."))?;
-        control.record(&body);
-        Ok((model, texts))
-    })();
-    let (model, texts) = match answer {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
+    let texts: Option<Vec<String>> = match &body["input"] {
+        Value::String(text) if !text.is_empty() => Some(vec![text.clone()]),
+        Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|item| item.as_str().filter(|t| !t.is_empty()).map(str::to_owned))
+            .collect(),
+        _ => None,
     };
+    let texts = texts.ok_or_else(|| invalid(flavour, "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."))?;
+    shared.0.record(&body);
     let data: Vec<Value> = texts
         .iter()
         .enumerate()
         .map(|(index, text)| json!({"object": "embedding", "index": index, "embedding": embedding(text)}))
         .collect();
     let prompt_tokens: u64 = texts.iter().map(|text| tokens(text)).sum();
-    Json(json!({"object": "list", "data": data, "model": model,
-                "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}}))
-    .into_response()
+    Ok(Json(json!({"object": "list", "data": data, "model": model,
+                   "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}}))
+    .into_response())
 }
 
 async fn models(State((control, flavour)): State<Shared>, headers: HeaderMap) -> Response {
