@@ -33,11 +33,7 @@ fn service(context: &TaskContext, envelope: Envelope) -> Result<Arc<Service>, St
 }
 
 fn bad_answer(what: &str) -> String {
-    format!("anthropic: the answer is not what its API documents: {what}")
-}
-
-fn tokens(usage: &Value, field: &str) -> u64 {
-    usage[field].as_u64().unwrap_or(0)
+    llm::bad_answer("anthropic", what)
 }
 
 /// A whole message: the text of its text blocks.
@@ -53,8 +49,8 @@ fn message(answer: &Value) -> Result<Answer, String> {
             .filter_map(|block| block["text"].as_str())
             .collect(),
         finish_reason: answer["stop_reason"].clone(),
-        input_tokens: tokens(&answer["usage"], "input_tokens"),
-        output_tokens: tokens(&answer["usage"], "output_tokens"),
+        input_tokens: llm::tokens(&answer["usage"], "input_tokens"),
+        output_tokens: llm::tokens(&answer["usage"], "output_tokens"),
     })
 }
 
@@ -75,8 +71,8 @@ fn streamed(events: &[Value]) -> Result<Answer, String> {
         .find(|event| event["type"] == "message_delta");
     // message_delta's output_tokens are cumulative.
     let output_tokens = last_delta.map_or_else(
-        || tokens(&start["message"]["usage"], "output_tokens"),
-        |delta| tokens(&delta["usage"], "output_tokens"),
+        || llm::tokens(&start["message"]["usage"], "output_tokens"),
+        |delta| llm::tokens(&delta["usage"], "output_tokens"),
     );
     Ok(Answer {
         model: start["message"]["model"]
@@ -86,7 +82,7 @@ fn streamed(events: &[Value]) -> Result<Answer, String> {
         text,
         finish_reason: last_delta
             .map_or(Value::Null, |delta| delta["delta"]["stop_reason"].clone()),
-        input_tokens: tokens(&start["message"]["usage"], "input_tokens"),
+        input_tokens: llm::tokens(&start["message"]["usage"], "input_tokens"),
         output_tokens,
     })
 }

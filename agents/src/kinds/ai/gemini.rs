@@ -28,11 +28,7 @@ fn service(context: &TaskContext, envelope: Envelope) -> Result<Arc<Service>, St
 }
 
 fn bad_answer(what: &str) -> String {
-    format!("gemini: the answer is not what its API documents: {what}")
-}
-
-fn tokens(metadata: &Value, field: &str) -> u64 {
-    metadata[field].as_u64().unwrap_or(0)
+    llm::bad_answer("gemini", what)
 }
 
 /// The text of a response's first candidate (a chunk's share of it, when streamed).
@@ -61,10 +57,10 @@ fn answer(model: &str, responses: &[Value]) -> Result<Answer, String> {
         model: last["modelVersion"].as_str().unwrap_or(model).to_owned(),
         text: responses.iter().map(candidate_text).collect(),
         finish_reason: last["candidates"][0]["finishReason"].clone(),
-        input_tokens: tokens(metadata, "promptTokenCount"),
+        input_tokens: llm::tokens(metadata, "promptTokenCount"),
         // A thinking model's thoughts are output it is billed for.
-        output_tokens: tokens(metadata, "candidatesTokenCount")
-            + tokens(metadata, "thoughtsTokenCount"),
+        output_tokens: llm::tokens(metadata, "candidatesTokenCount")
+            + llm::tokens(metadata, "thoughtsTokenCount"),
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::integration::ServiceConfig;
+use crate::integration::{ServiceConfig, ServiceError};
 use crate::kinds::connect::{optional_text, setting};
 use crate::kinds::spec::{task, Run, TaskTypeSpec};
 use crate::runtime::handlers::TaskContext;
@@ -26,6 +26,21 @@ pub fn config(service: &str, base_url: &str) -> ServiceConfig {
     config.attempts = ATTEMPTS;
     config.resend_rate_limited = true;
     config
+}
+
+/// A provider's answer that is not what its API documents, worded as the
+/// integration layer words any such answer.
+pub fn bad_answer(service: &str, what: &str) -> String {
+    ServiceError::BadAnswer {
+        service: service.to_owned(),
+        reason: what.to_owned(),
+    }
+    .to_string()
+}
+
+/// A token count in a provider's usage object (0 when absent).
+pub fn tokens(usage: &Value, field: &str) -> u64 {
+    usage[field].as_u64().unwrap_or(0)
 }
 
 /// One turn of the conversation a chat task asks about.

@@ -45,14 +45,7 @@ fn service<P: Provider>(context: &TaskContext, envelope: Envelope) -> Result<Arc
 }
 
 fn bad_answer<P: Provider>(what: &str) -> String {
-    format!(
-        "{}: the answer is not what its API documents: {what}",
-        P::SERVICE
-    )
-}
-
-fn tokens(usage: &Value, field: &str) -> u64 {
-    usage[field].as_u64().unwrap_or(0)
+    llm::bad_answer(P::SERVICE, what)
 }
 
 /// A whole chat completion.
@@ -67,8 +60,8 @@ fn completion<P: Provider>(answer: &Value) -> Result<Answer, String> {
             .unwrap_or_default()
             .to_owned(),
         finish_reason: choice["finish_reason"].clone(),
-        input_tokens: tokens(&answer["usage"], "prompt_tokens"),
-        output_tokens: tokens(&answer["usage"], "completion_tokens"),
+        input_tokens: llm::tokens(&answer["usage"], "prompt_tokens"),
+        output_tokens: llm::tokens(&answer["usage"], "completion_tokens"),
     })
 }
 
@@ -102,8 +95,8 @@ fn streamed<P: Provider>(chunks: &[Value]) -> Result<Answer, String> {
         model: first["model"].as_str().unwrap_or_default().to_owned(),
         text,
         finish_reason,
-        input_tokens: tokens(&usage, "prompt_tokens"),
-        output_tokens: tokens(&usage, "completion_tokens"),
+        input_tokens: llm::tokens(&usage, "prompt_tokens"),
+        output_tokens: llm::tokens(&usage, "completion_tokens"),
     })
 }
 
@@ -165,7 +158,7 @@ fn embed<P: Provider>(context: TaskContext) -> HandlerFuture {
             .into_iter()
             .map(|item| item["embedding"].clone())
             .collect();
-        let input_tokens = tokens(&answer["usage"], "prompt_tokens");
+        let input_tokens = llm::tokens(&answer["usage"], "prompt_tokens");
         llm::count(&context, input_tokens, 0);
         let model = answer["model"].as_str().unwrap_or(model);
         Ok(llm::embeddings(
