@@ -38,6 +38,10 @@ pub struct ServiceConfig {
     pub unix_socket: Option<PathBuf>,
     /// Headers every call sends (GitHub's `Accept` and API version).
     pub headers: Vec<(&'static str, &'static str)>,
+    /// A call of any method the service refused with 429 is sent again after
+    /// its Retry-After, within `attempts`: for APIs whose 429 means nothing
+    /// was done (the LLM APIs). Other failures of a POST are still final.
+    pub resend_rate_limited: bool,
 }
 
 impl ServiceConfig {
@@ -52,6 +56,7 @@ impl ServiceConfig {
             attempts: 3,
             unix_socket: None,
             headers: Vec::new(),
+            resend_rate_limited: false,
         }
     }
 }
@@ -125,6 +130,25 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
         .ok()?
         .as_secs();
     Some(Duration::from_secs(reset.saturating_sub(now).max(1)))
+}
+
+/// A field of the first `error.details[]` entry of a Google API's error body that has it.
+fn google_detail(body: &str, field: &str) -> Option<String> {
+    let json: Value = serde_json::from_str(body).ok()?;
+    json.pointer("/error/details")?
+        .as_array()?
+        .iter()
+        .find_map(|detail| detail.get(field)?.as_str().map(str::to_owned))
+}
+
+/// The wait a Google API puts in its error body instead of a header
+/// (a `google.rpc.RetryInfo` detail's `retryDelay: "7s"`).
+fn retry_delay(body: &str) -> Option<Duration> {
+    let seconds: f64 = google_detail(body, "retryDelay")?
+        .strip_suffix('s')?
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs_f64(seconds.clamp(1.0, 3600.0)))
 }
 
 /// A 403 that only says the rate limit is used up (GitHub's primary limit).
@@ -236,10 +260,13 @@ impl Service {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, ServiceError> {
-        let attempts = if idempotent(&method) {
-            self.config.attempts.max(1)
-        } else {
-            1
+        let retryable = |error: &ServiceError| {
+            if idempotent(&method) {
+                error.is_transient()
+            } else {
+                self.config.resend_rate_limited
+                    && matches!(error, ServiceError::RateLimited { status: 429, .. })
+            }
         };
         let mut attempt = 1;
         let mut renewed = false;
@@ -252,7 +279,7 @@ impl Service {
                 {
                     renewed = true;
                 }
-                Err(error) if error.is_transient() && attempt < attempts => {
+                Err(error) if retryable(&error) && attempt < self.config.attempts => {
                     let wait = match &error {
                         ServiceError::RateLimited {
                             retry_after: Some(after),
@@ -337,6 +364,8 @@ impl Service {
         let text = response.text().await.map_err(|e| self.transport(e))?;
         if text.trim().is_empty() {
             Ok(Value::Null)
+        } else if self.config.envelope == Envelope::EventStream {
+            Ok(Value::Array(super::event_stream::data_events(&text)))
         } else if self.config.envelope == Envelope::JsonLines {
             Ok(Value::Array(
                 text.lines()
@@ -376,6 +405,7 @@ impl Service {
         let wait = retry_after(&response);
         let used_up = limit_used_up(&response);
         let body = response.text().await.unwrap_or_default();
+        let wait = wait.or_else(|| retry_delay(&body));
         let reason = status.canonical_reason().unwrap_or("error");
         let message = match service_message(&body) {
             text if text.is_empty() => reason.to_owned(),
@@ -385,6 +415,12 @@ impl Service {
         let message = self.redact(&message);
         match status {
             StatusCode::UNAUTHORIZED => ServiceError::Unauthorized { service, message },
+            // Google APIs answer a wrong key with a 400 that says so in its details.
+            StatusCode::BAD_REQUEST
+                if google_detail(&body, "reason").as_deref() == Some("API_KEY_INVALID") =>
+            {
+                ServiceError::Unauthorized { service, message }
+            }
             StatusCode::TOO_MANY_REQUESTS => ServiceError::RateLimited {
                 service,
                 status: 429,

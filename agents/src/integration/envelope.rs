@@ -18,6 +18,9 @@ pub enum Envelope {
     /// One JSON object per line, read whole (Docker's progress answers to a
     /// pull or build, which fail inside a 200 with an `error` line).
     JsonLines,
+    /// Server-sent events, read whole into the JSON of each event's data (a
+    /// streamed LLM answer); an event carrying an `error` is the failure.
+    EventStream,
 }
 
 impl Envelope {
@@ -43,6 +46,14 @@ impl Envelope {
                     .find_map(|line| line.get("error"))
                     .map(|error| error.as_str().unwrap_or_default().to_owned());
             }
+            Envelope::EventStream => {
+                return answer
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|event| event.get("error").is_some())
+                    .map(|event| super::error::service_message(&event.to_string()))
+            }
         };
         failed.then(|| super::error::service_message(&answer.to_string()))
     }
@@ -57,7 +68,7 @@ impl Envelope {
             Envelope::Bare => answer,
             Envelope::Data | Envelope::MetaRc | Envelope::StatusData => answer["data"].take(),
             Envelope::SuccessResult => answer["result"].take(),
-            Envelope::JsonLines => match answer {
+            Envelope::JsonLines | Envelope::EventStream => match answer {
                 Value::Array(_) => answer,
                 line => Value::Array(vec![line]),
             },

@@ -127,6 +127,21 @@ async fn idempotent_calls_are_retried_after_429_and_5xx_others_never() {
         }
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1, "a POST is sent once");
+
+    // Where a 429 means nothing was done, the POST is sent again after its
+    // Retry-After; the 503 that follows is still final for a POST.
+    calls.store(0, Ordering::SeqCst);
+    let mut resending = config("api", address);
+    resending.resend_rate_limited = true;
+    let service = Service::new(resending).unwrap();
+    let started = std::time::Instant::now();
+    let failed = service.post("/thing", None).await.unwrap_err();
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        matches!(failed, ServiceError::ServerError { status: 503, .. }),
+        "{failed}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
@@ -591,5 +606,67 @@ async fn a_bearer_login_is_renewed_when_the_token_expires() {
     assert_eq!(
         refused.to_string(),
         "crowdsec: rejected the credentials (401): incorrect Username or Password; check the credential"
+    );
+}
+
+#[tokio::test]
+async fn google_errors_carry_the_wait_and_the_refused_key_in_their_details() {
+    // As the Gemini API: a 429 whose wait is a RetryInfo detail (no
+    // header), a wrong key as a 400 whose ErrorInfo says API_KEY_INVALID.
+    async fn generate(State(calls): State<Calls>, headers: HeaderMap) -> impl IntoResponse {
+        if header(&headers, "x-goog-api-key") != "AIza-good" {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                "message": "API key not valid. Please pass a valid API key.",
+                "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]}})),
+            );
+        }
+        if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(
+                    json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "You exceeded your current quota.",
+                "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}]}}),
+                ),
+            );
+        }
+        (StatusCode::OK, Json(json!({"candidates": []})))
+    }
+    let calls = Calls::default();
+    let address = serve(
+        Router::new()
+            .route("/models/m:generateContent", post(generate))
+            .with_state(calls.clone()),
+    )
+    .await;
+    let service = |key: &str| {
+        let mut config = config("gemini", address);
+        config.auth = Auth::Header {
+            name: "x-goog-api-key",
+            value: Secret::new(key),
+        };
+        config
+    };
+    let mut once = service("AIza-good");
+    once.attempts = 1;
+    let limited = Service::new(once)
+        .unwrap()
+        .post("/models/m:generateContent", None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(limited, ServiceError::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(1)),
+        "{limited}"
+    );
+    let wrong = Service::new(service("AIza-wrong"))
+        .unwrap()
+        .post("/models/m:generateContent", None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        wrong.to_string(),
+        "gemini: rejected the credentials (401): API key not valid. Please pass a valid API key.; check the credential"
     );
 }

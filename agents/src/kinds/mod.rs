@@ -4,6 +4,7 @@
 //! window's forms and the generated `docs/agents.md`.
 
 mod admission;
+mod ai;
 mod common;
 mod connect;
 mod core;
@@ -46,6 +47,10 @@ fn declare() -> Vec<KindSpec> {
         data::search::spec(),
         data::route_monitor::spec(),
         data::website::spec(),
+        ai::openai::spec(),
+        ai::openai::grok_spec(),
+        ai::anthropic::spec(),
+        ai::gemini::spec(),
     ];
     kinds
         .into_iter()

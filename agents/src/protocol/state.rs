@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,10 @@ pub struct AgentState {
     pub memory_mb: f64,
     #[serde(default)]
     pub uptime_seconds: u64,
+    /// What the agent consumed from the services it calls, by counter
+    /// (`input_tokens`, `output_tokens`); absent while nothing was counted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub usage: BTreeMap<String, u64>,
 }
 
 impl AgentState {
@@ -55,6 +61,7 @@ impl AgentState {
             cpu_percent: 0.0,
             memory_mb: 0.0,
             uptime_seconds: 0,
+            usage: BTreeMap::new(),
         }
     }
 }

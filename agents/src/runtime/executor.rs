@@ -148,6 +148,7 @@ pub(super) async fn run_handler(
         settings: shared.config.settings.clone(),
         memory,
         credentials: shared.credentials(),
+        usage: shared.usage.clone(),
     };
     // Its own task, so a panicking handler fails the task, not the agent, and
     // a timed-out one is really stopped.

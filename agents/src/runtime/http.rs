@@ -1,5 +1,6 @@
 //! `/health`, `/metrics` and `/status` on AGENT_PORT.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -41,8 +42,20 @@ async fn health(State(shared): State<Arc<Shared>>) -> (StatusCode, Json<HealthRe
     (code, Json(body))
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> Json<AgentMetrics> {
-    Json(shared.metrics())
+/// The seed's metrics columns, plus the agent's usage counters when it has any.
+#[derive(serde::Serialize)]
+struct MetricsAnswer {
+    #[serde(flatten)]
+    metrics: AgentMetrics,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    usage: BTreeMap<String, u64>,
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Json<MetricsAnswer> {
+    Json(MetricsAnswer {
+        metrics: shared.metrics(),
+        usage: shared.usage.totals(),
+    })
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> Json<AgentState> {

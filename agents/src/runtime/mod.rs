@@ -13,6 +13,7 @@ mod inbox;
 pub mod memory;
 mod request_reply;
 mod state;
+pub mod usage;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

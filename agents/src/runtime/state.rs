@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::cancel::Cancellations;
 use super::config::RuntimeConfig;
 use super::credentials::Credentials;
+use super::usage::Usage;
 use crate::protocol::{AgentMetrics, AgentState, AgentStatus, AgentTask, Heartbeat};
 use crate::streams::Delivery;
 
@@ -38,6 +39,8 @@ pub struct Shared {
     /// Asks for a heartbeat now: the status changed and the orchestrator
     /// should not wait a whole interval to learn it.
     pub beat_now: tokio::sync::Notify,
+    /// What handlers consumed from their services (tokens in and out).
+    pub usage: Usage,
 }
 
 /// How a task ended, for the counters.
@@ -74,6 +77,7 @@ impl Shared {
             in_flight: Mutex::new(HashMap::new()),
             cancellations: Cancellations::default(),
             beat_now: tokio::sync::Notify::new(),
+            usage: Usage::default(),
         }
     }
 
@@ -197,6 +201,7 @@ impl Shared {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         state.uptime_seconds = self.uptime_seconds();
+        state.usage = self.usage.totals();
         state
     }
 

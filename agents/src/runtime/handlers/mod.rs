@@ -10,11 +10,12 @@ use serde_json::{Map, Value};
 
 use super::credentials::Credentials;
 use super::memory::Memory;
+use super::usage::Usage;
 use crate::kinds::{self, schema, KindSpec};
 use crate::protocol::{AgentState, AgentTask};
 
 /// What a handler sees: the task, the agent it runs in, its settings, its
-/// memory and its credentials.
+/// memory, its credentials and the usage counters it adds to.
 pub struct TaskContext {
     pub task: AgentTask,
     pub agent: AgentState,
@@ -23,6 +24,7 @@ pub struct TaskContext {
     pub settings: Map<String, Value>,
     pub memory: Memory,
     pub credentials: Credentials,
+    pub usage: Usage,
 }
 
 /// A handler's answer: the task's result, or why it failed.
