@@ -56,6 +56,18 @@ impl ServiceConfig {
     }
 }
 
+/// What a call sends.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    Empty,
+    Json(&'a Value),
+    /// Bytes as they are (a file to store), with their media type.
+    Raw {
+        content_type: &'a str,
+        data: &'a [u8],
+    },
+}
+
 pub struct Service {
     http: reqwest::Client,
     config: ServiceConfig,
@@ -236,7 +248,45 @@ impl Service {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, ServiceError> {
-        let attempts = if idempotent(&method) {
+        let body = body.map_or(Body::Empty, Body::Json);
+        self.retried(&method, || async {
+            let response = self.send(&method, path, query, body).await?;
+            self.parse(response).await
+        })
+        .await
+    }
+
+    /// One call with a raw body (a file upload) or a raw answer (audio):
+    /// the answer's bytes and its content type.
+    pub async fn call_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body<'_>,
+    ) -> Result<(Vec<u8>, String), ServiceError> {
+        self.retried(&method, || async {
+            let response = self.send(&method, path, query, body).await?;
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
+            Ok((bytes.to_vec(), content_type))
+        })
+        .await
+    }
+
+    /// Runs `once` again while it fails transiently if `method` is
+    /// idempotent; a cookie session that ended is renewed once.
+    async fn retried<T, F, Fut>(&self, method: &Method, mut once: F) -> Result<T, ServiceError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ServiceError>>,
+    {
+        let attempts = if idempotent(method) {
             self.config.attempts.max(1)
         } else {
             1
@@ -244,7 +294,7 @@ impl Service {
         let mut attempt = 1;
         let mut renewed = false;
         loop {
-            match self.once(&method, path, query, body).await {
+            match once().await {
                 Ok(value) => return Ok(value),
                 // Only a session that worked is renewed: a refused login is final.
                 Err(ServiceError::Unauthorized { .. })
@@ -306,15 +356,15 @@ impl Service {
         Ok(session.clone())
     }
 
-    /// One request: the answer parsed (plain text where no envelope is
-    /// expected), or the error its status means.
-    async fn once(
+    /// One request sent: its answer when the status says success, else
+    /// the error the status means.
+    async fn send(
         &self,
         method: &Method,
         path: &str,
         query: &[(&str, String)],
-        body: Option<&Value>,
-    ) -> Result<Value, ServiceError> {
+        body: Body<'_>,
+    ) -> Result<reqwest::Response, ServiceError> {
         let session = self.session().await?;
         let mut request = self
             .http
@@ -327,13 +377,27 @@ impl Service {
         if let Some(session) = &session {
             request = session.apply(request);
         }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+        request = match body {
+            Body::Empty => request,
+            Body::Json(json) => request.json(json),
+            Body::Raw { content_type, data } => request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(data.to_vec()),
+        };
         let response = request.send().await.map_err(|e| self.transport(e))?;
         if !response.status().is_success() {
             return Err(self.status_error(response).await);
         }
+        Ok(response)
+    }
+
+    /// A successful answer parsed (plain text where no envelope is expected).
+    async fn parse(&self, response: reqwest::Response) -> Result<Value, ServiceError> {
+        let declared_json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
         let text = response.text().await.map_err(|e| self.transport(e))?;
         if text.trim().is_empty() {
             Ok(Value::Null)
@@ -345,9 +409,11 @@ impl Service {
                     .collect(),
             ))
         } else if self.config.envelope == Envelope::Bare
+            && !declared_json
             && serde_json::from_str::<Value>(&text).is_err()
         {
-            // A webhook's `ok`: plain text where no envelope is expected.
+            // A webhook's `ok`: plain text where no envelope is expected
+            // (a body said to be JSON that is not is a broken answer).
             Ok(Value::String(self.redact(text.trim())))
         } else {
             serde_json::from_str(&text).map_err(|error| ServiceError::BadAnswer {

@@ -10,6 +10,7 @@ mod core;
 mod data;
 mod docs;
 mod infrastructure;
+mod integration;
 mod postgres;
 pub mod schema;
 mod security;
@@ -46,6 +47,8 @@ fn declare() -> Vec<KindSpec> {
         data::search::spec(),
         data::route_monitor::spec(),
         data::website::spec(),
+        integration::n8n::spec(),
+        integration::notion::spec(),
     ];
     kinds
         .into_iter()

@@ -1,0 +1,5 @@
+//! Integration kinds: the workflow, automation, voice, database and
+//! documentation services the fleet hands work to.
+
+pub(super) mod n8n;
+pub(super) mod notion;
