@@ -110,6 +110,7 @@ pub mod fake_api;
 pub mod fake_biodiversity;
 pub mod fake_cloudflare;
 pub mod fake_github;
+pub mod fake_hooks;
 pub mod fake_n8n;
 pub mod fake_notion;
 pub mod fake_proxmox;

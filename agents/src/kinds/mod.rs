@@ -49,6 +49,8 @@ fn declare() -> Vec<KindSpec> {
         data::website::spec(),
         integration::n8n::spec(),
         integration::notion::spec(),
+        integration::zapier::spec(),
+        integration::ifttt::spec(),
     ];
     kinds
         .into_iter()
