@@ -114,6 +114,7 @@ pub mod fake_hooks;
 pub mod fake_n8n;
 pub mod fake_notion;
 pub mod fake_proxmox;
+pub mod fake_supabase;
 pub mod fake_truenas;
 pub mod fake_unifi;
 pub mod images;

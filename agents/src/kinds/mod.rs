@@ -51,6 +51,7 @@ fn declare() -> Vec<KindSpec> {
         integration::notion::spec(),
         integration::zapier::spec(),
         integration::ifttt::spec(),
+        integration::supabase::spec(),
     ];
     kinds
         .into_iter()

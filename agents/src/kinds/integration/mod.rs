@@ -4,4 +4,5 @@
 pub(super) mod ifttt;
 pub(super) mod n8n;
 pub(super) mod notion;
+pub(super) mod supabase;
 pub(super) mod zapier;

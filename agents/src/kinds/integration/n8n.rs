@@ -180,10 +180,12 @@ fn trigger_workflow(context: TaskContext) -> HandlerFuture {
         let name = workflow["name"].as_str().unwrap_or(id).to_owned();
         let (method, path) = match webhook_triggers(&workflow).into_iter().next() {
             Some(trigger) => trigger,
-            None => return Err(format!(
+            None => {
+                return Err(format!(
                 "workflow {name} ({id}) has no Webhook trigger: n8n's API cannot run a workflow, \
                      so give it a Webhook trigger node to run it from the fleet"
-            )),
+            ))
+            }
         };
         if workflow["active"] != true {
             return Err(format!(

@@ -5,7 +5,7 @@
 //! agent produces. Zapier answers `{"status": "success", "id", "attempt",
 //! "request_id"}`; an array of objects triggers the Zap once per object.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::integration::{Auth, Secret, Service, ServiceConfig};
 use crate::kinds::connect::credential;
