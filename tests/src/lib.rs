@@ -109,6 +109,7 @@ pub mod docker_cli;
 pub mod fake_api;
 pub mod fake_biodiversity;
 pub mod fake_cloudflare;
+pub mod fake_elevenlabs;
 pub mod fake_github;
 pub mod fake_hooks;
 pub mod fake_n8n;

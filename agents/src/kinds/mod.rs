@@ -52,6 +52,7 @@ fn declare() -> Vec<KindSpec> {
         integration::zapier::spec(),
         integration::ifttt::spec(),
         integration::supabase::spec(),
+        integration::elevenlabs::spec(),
     ];
     kinds
         .into_iter()
