@@ -102,7 +102,7 @@ async fn list_workflows(
         .filter(|w| {
             query
                 .get("active")
-                .is_none_or(|a| w["active"].to_string() == *a)
+                .is_none_or(|a| w["active"] == (a == "true"))
         })
         .filter(|w| query.get("name").is_none_or(|n| w["name"] == n.as_str()))
         .filter(|w| {

@@ -165,21 +165,25 @@ fn list(items: Vec<Value>, body: &Value, kind: &str) -> Response {
 }
 
 /// The caller's API version, or why the call is refused.
-fn version(fake: &Fake, headers: &HeaderMap) -> Result<String, Response> {
+/// (Boxed: a refusal is the rare, large case.)
+fn version(fake: &Fake, headers: &HeaderMap) -> Result<String, Box<Response>> {
     if bearer(headers) != Some(fake.token.as_str()) {
-        return Err(failure(StatusCode::UNAUTHORIZED, "API token is invalid."));
+        return Err(Box::new(failure(
+            StatusCode::UNAUTHORIZED,
+            "API token is invalid.",
+        )));
     }
     match header(headers, "notion-version") {
-        None => Err(error(
+        None => Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             json!({"object": "error", "status": 400, "code": "missing_version",
             "message": "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`."}),
-        )),
+        ))),
         Some(v) if v == "2022-06-28" || v == NEW_API => Ok(v.to_owned()),
-        Some(v) => Err(failure(
+        Some(v) => Err(Box::new(failure(
             StatusCode::BAD_REQUEST,
             &format!("Notion-Version header failed validation: unsupported version {v}."),
-        )),
+        ))),
     }
 }
 
@@ -208,7 +212,7 @@ async fn search(
 ) -> Response {
     let version = match version(&fake, &headers) {
         Ok(v) => v,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let database_kind = if version == NEW_API {
         "data_source"
@@ -257,7 +261,7 @@ async fn get_database(
 ) -> Response {
     let version = match version(&fake, &headers) {
         Ok(v) => v,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if id.replace('-', "") != DATABASE.replace('-', "") {
         return not_found("database", &id);
@@ -332,7 +336,7 @@ async fn query_database(
 ) -> Response {
     let version = match version(&fake, &headers) {
         Ok(v) => v,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if version == NEW_API {
         return failure(StatusCode::BAD_REQUEST, "Database query is not supported in this API version: query its data source at /v1/data_sources/{id}/query.");
@@ -351,7 +355,7 @@ async fn query_data_source(
 ) -> Response {
     let version = match version(&fake, &headers) {
         Ok(v) => v,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if version != NEW_API {
         return failure(StatusCode::BAD_REQUEST, "Invalid request URL.");
@@ -385,7 +389,7 @@ async fn create_page(
 ) -> Response {
     let version = match version(&fake, &headers) {
         Ok(v) => v,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let parent = &body["parent"];
     let in_table =
@@ -439,7 +443,7 @@ async fn update_page(
 ) -> Response {
     let version = match version(&fake, &headers) {
         Ok(v) => v,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let changes = match body.get("properties").map(properties_of).transpose() {
         Ok(changes) => changes.unwrap_or_default(),

@@ -74,19 +74,20 @@ enum Role {
 
 impl Fake {
     /// Who calls: the gateway's key check, then the bearer's role.
-    fn role(&self, headers: &HeaderMap) -> Result<Role, Response> {
+    /// (Boxed: a refusal is the rare, large case.)
+    fn role(&self, headers: &HeaderMap) -> Result<Role, Box<Response>> {
         match header(headers, "apikey") {
             None => {
-                return Err(error(
+                return Err(Box::new(error(
                     StatusCode::UNAUTHORIZED,
                     json!({"message": "No API key found in request", "hint": "No `apikey` request header or url param was found."}),
-                ))
+                )))
             }
             Some(key) if key != self.service_key && key != self.anon_key => {
-                return Err(error(
+                return Err(Box::new(error(
                     StatusCode::UNAUTHORIZED,
                     json!({"message": "Invalid API key", "hint": "Double check your Supabase `anon` or `service_role` API key."}),
-                ))
+                )))
             }
             Some(_) => {}
         }
@@ -105,12 +106,12 @@ impl Fake {
             {
                 Ok(Role::User)
             }
-            Some(_) => Err(postgrest(
+            Some(_) => Err(Box::new(postgrest(
                 StatusCode::UNAUTHORIZED,
                 "PGRST301",
                 "JWSError JWSInvalidSignature",
                 Value::Null,
-            )),
+            ))),
         }
     }
 }
@@ -122,7 +123,7 @@ async fn token(
     Json(body): Json<Value>,
 ) -> Response {
     if let Err(refused) = fake.role(&headers) {
-        return refused;
+        return *refused;
     }
     if query.get("grant_type").map(String::as_str) != Some("password") {
         return error(
@@ -146,14 +147,14 @@ async fn token(
 }
 
 /// Whether `row` passes PostgREST's `op.value` on `column`.
-fn passes(row: &Value, column: &str, condition: &str) -> Result<bool, Response> {
+fn passes(row: &Value, column: &str, condition: &str) -> Result<bool, Box<Response>> {
     let unparsable = || {
-        postgrest(
+        Box::new(postgrest(
             StatusCode::BAD_REQUEST,
             "PGRST100",
             &format!("\"failed to parse filter ({condition})\" (line 1, column 1)"),
             json!(format!("unexpected \"{condition}\" expecting operator")),
-        )
+        ))
     };
     let (operator, value) = condition.split_once('.').ok_or_else(unparsable)?;
     let cell = &row[column];
@@ -192,7 +193,7 @@ async fn select(
 ) -> Response {
     let role = match fake.role(&headers) {
         Ok(role) => role,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if table != "devices" {
         return unknown_table(&table);
@@ -241,7 +242,7 @@ async fn select(
                     match passes(&row, column, value) {
                         Ok(true) => kept.push(row),
                         Ok(false) => {}
-                        Err(refused) => return refused,
+                        Err(refused) => return *refused,
                     }
                 }
                 rows = kept;
@@ -278,7 +279,7 @@ async fn insert(
 ) -> Response {
     let role = match fake.role(&headers) {
         Ok(role) => role,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     if table != "devices" {
         return unknown_table(&table);
@@ -373,7 +374,7 @@ async fn upload(
                 "new row violates row-level security policy",
             )
         }
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     }
     if bucket != BUCKET {
         return storage_error("404", "Bucket not found", "Bucket not found");
