@@ -4,8 +4,9 @@
 //! Notion-Version 2025-09-03 a database resolved to its data source,
 //! searched over two pages, queried with a filter and a sort, a row
 //! created, updated and trashed; under 2022-06-28 the database queried
-//! directly; Notion's own refusals, a 429 and a 500, bad payloads, a wrong
-//! secret and an API that is down.
+//! directly; Notion's own refusals, a 429 waited out on a search and
+//! reported on a write, a 500, bad payloads, a wrong secret and an API
+//! that is down.
 
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
@@ -170,8 +171,19 @@ async fn notion_agent_searches_queries_and_writes_pages_under_both_api_versions(
     )
     .await;
     assert_eq!(missing, format!("notion: not found (404): Could not find database with ID: {elsewhere}. Make sure the relevant pages and databases are shared with your integration."));
+    // A search is a read, though POSTed: retried after the wait a 429 asks for.
+    notion.mishap(Mishap::RateLimited { retry_after: 1 });
+    let waited = completed(&api, &docs, "search", json!({"query": "runbook"})).await;
+    assert_eq!(waited["results"][0]["id"], RUNBOOK, "{waited}");
+    // A write is not retried: the rate limit is the answer.
     notion.mishap(Mishap::RateLimited { retry_after: 2 });
-    let limited = failed(&api, &docs, "search", json!({})).await;
+    let limited = failed(
+        &api,
+        &docs,
+        "update_page",
+        json!({"page_id": RUNBOOK, "in_trash": false}),
+    )
+    .await;
     assert_eq!(
         limited,
         "notion: rate limited (429), retry after 2s: Rate limit exceeded"
@@ -194,7 +206,7 @@ async fn notion_agent_searches_queries_and_writes_pages_under_both_api_versions(
         garbled.starts_with("notion: the answer is not what its API documents"),
         "{garbled}"
     );
-    assert_eq!(notion.mishaps(), 3);
+    assert_eq!(notion.mishaps(), 4);
 
     // Bad payloads, refused before any call.
     let nothing = failed(&api, &docs, "update_page", json!({"page_id": RUNBOOK})).await;

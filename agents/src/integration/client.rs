@@ -213,7 +213,20 @@ impl Service {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, ServiceError> {
-        let answer = self.answer(method, path, query, body).await?;
+        let retry = idempotent(&method);
+        let answer = self.answer(method, path, query, body, retry).await?;
+        self.config
+            .envelope
+            .open(answer)
+            .map_err(|message| self.failed(&message))
+    }
+
+    /// A POST that only reads (Notion's search and queries carry their
+    /// question in a body): retried like a GET when it fails transiently.
+    pub async fn post_read(&self, path: &str, body: &Value) -> Result<Value, ServiceError> {
+        let answer = self
+            .answer(Method::POST, path, &[], Some(body), true)
+            .await?;
         self.config
             .envelope
             .open(answer)
@@ -227,7 +240,7 @@ impl Service {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Value, ServiceError> {
-        let answer = self.answer(Method::GET, path, query, None).await?;
+        let answer = self.answer(Method::GET, path, query, None, true).await?;
         match self.config.envelope.failure(&answer) {
             Some(message) => Err(self.failed(&message)),
             None => Ok(answer),
@@ -247,9 +260,10 @@ impl Service {
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
+        retry: bool,
     ) -> Result<Value, ServiceError> {
         let body = body.map_or(Body::Empty, Body::Json);
-        self.retried(&method, || async {
+        self.retried(retry, || async {
             let response = self.send(&method, path, query, body).await?;
             self.parse(response).await
         })
@@ -265,7 +279,7 @@ impl Service {
         query: &[(&str, String)],
         body: Body<'_>,
     ) -> Result<(Vec<u8>, String), ServiceError> {
-        self.retried(&method, || async {
+        self.retried(idempotent(&method), || async {
             let response = self.send(&method, path, query, body).await?;
             let content_type = response
                 .headers()
@@ -279,14 +293,14 @@ impl Service {
         .await
     }
 
-    /// Runs `once` again while it fails transiently if `method` is
-    /// idempotent; a cookie session that ended is renewed once.
-    async fn retried<T, F, Fut>(&self, method: &Method, mut once: F) -> Result<T, ServiceError>
+    /// Runs `once` again while it fails transiently if it may be
+    /// repeated (`retry`); a cookie session that ended is renewed once.
+    async fn retried<T, F, Fut>(&self, retry: bool, mut once: F) -> Result<T, ServiceError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, ServiceError>>,
     {
-        let attempts = if idempotent(method) {
+        let attempts = if retry {
             self.config.attempts.max(1)
         } else {
             1

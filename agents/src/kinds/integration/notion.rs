@@ -4,6 +4,8 @@
 //! the POSTed body). From version 2025-09-03 a database holds data
 //! sources, which are what is queried and what new rows are created in; a
 //! database id given under that version is resolved to its data source.
+//! Searches and queries only read, though POSTed: they are retried after a
+//! 429 (honouring Retry-After) as reads are; writes are not.
 
 use reqwest::Method;
 use serde_json::{json, Map, Value};
@@ -57,7 +59,7 @@ impl Notion {
         let mut body = body;
         loop {
             body["page_size"] = json!(PAGE_SIZE.min(limit - results.len() as u64));
-            let page = self.service.post(path, Some(&body)).await?;
+            let page = self.service.post_read(path, &body).await?;
             results.extend(page["results"].as_array().into_iter().flatten().cloned());
             let more = page["has_more"] == true;
             match page["next_cursor"].as_str() {
