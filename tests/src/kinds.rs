@@ -45,8 +45,15 @@ async fn why_not_healthy(port: u16, agent_id: &str) -> String {
         Ok(answer) => answer.text().await.unwrap_or_default(),
         Err(error) => format!("no answer: {error}"),
     };
-    let logs = std::process::Command::new("docker")
-        .args(["logs", "--tail", "40", &container_name(agent_id)])
+    let logs = container_logs(agent_id, Some(40));
+    format!("/health: {health}\ncontainer log (last 40 lines):\n{logs}")
+}
+
+/// What the agent's container printed (its last `tail` lines, or all).
+pub fn container_logs(agent_id: &str, tail: Option<usize>) -> String {
+    let tail = tail.map_or("all".to_owned(), |lines| lines.to_string());
+    std::process::Command::new("docker")
+        .args(["logs", "--tail", &tail, &container_name(agent_id)])
         .output()
         .map(|out| {
             format!(
@@ -55,8 +62,7 @@ async fn why_not_healthy(port: u16, agent_id: &str) -> String {
                 String::from_utf8_lossy(&out.stderr)
             )
         })
-        .unwrap_or_else(|error| format!("docker logs: {error}"));
-    format!("/health: {health}\ncontainer log (last 40 lines):\n{logs}")
+        .unwrap_or_else(|error| format!("docker logs: {error}"))
 }
 
 /// Spawns a `test-agent` as `agent_id`: a worker whose tasks a kind's test

@@ -33,6 +33,14 @@ pub enum Auth {
         name: &'static str,
         value: Secret,
     },
+    /// A key in a named header and a bearer token beside it (Supabase:
+    /// `apikey` names the project, the bearer says who calls — the same
+    /// key, or a user's access token).
+    KeyAndBearer {
+        name: &'static str,
+        key: Secret,
+        bearer: Secret,
+    },
     /// Proxmox VE API token: `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET`.
     ProxmoxToken {
         token_id: String,
@@ -78,6 +86,7 @@ impl Auth {
             | Auth::Query { value: secret, .. }
             | Auth::InPath(secret)
             | Auth::ProxmoxToken { secret, .. } => vec![secret.expose()],
+            Auth::KeyAndBearer { key, bearer, .. } => vec![key.expose(), bearer.expose()],
             Auth::CookieLogin { secrets, .. } | Auth::BearerLogin { secrets, .. } => {
                 secrets.iter().map(Secret::expose).collect()
             }
@@ -109,6 +118,9 @@ impl Auth {
         match self {
             Auth::Bearer(secret) => request.bearer_auth(secret.expose()),
             Auth::Header { name, value } => request.header(*name, value.expose()),
+            Auth::KeyAndBearer { name, key, bearer } => request
+                .header(*name, key.expose())
+                .bearer_auth(bearer.expose()),
             Auth::ProxmoxToken { token_id, secret } => request.header(
                 reqwest::header::AUTHORIZATION,
                 format!("PVEAPIToken={token_id}={}", secret.expose()),

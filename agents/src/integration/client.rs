@@ -61,6 +61,18 @@ impl ServiceConfig {
     }
 }
 
+/// What a call sends.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    Empty,
+    Json(&'a Value),
+    /// Bytes as they are (a file to store), with their media type.
+    Raw {
+        content_type: &'a str,
+        data: &'a [u8],
+    },
+}
+
 pub struct Service {
     http: reqwest::Client,
     config: ServiceConfig,
@@ -225,7 +237,20 @@ impl Service {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, ServiceError> {
-        let answer = self.answer(method, path, query, body).await?;
+        let retry = idempotent(&method);
+        let answer = self.answer(method, path, query, body, retry).await?;
+        self.config
+            .envelope
+            .open(answer)
+            .map_err(|message| self.failed(&message))
+    }
+
+    /// A POST that only reads (Notion's search and queries carry their
+    /// question in a body): retried like a GET when it fails transiently.
+    pub async fn post_read(&self, path: &str, body: &Value) -> Result<Value, ServiceError> {
+        let answer = self
+            .answer(Method::POST, path, &[], Some(body), true)
+            .await?;
         self.config
             .envelope
             .open(answer)
@@ -239,7 +264,7 @@ impl Service {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<Value, ServiceError> {
-        let answer = self.answer(Method::GET, path, query, None).await?;
+        let answer = self.answer(Method::GET, path, query, None, true).await?;
         match self.config.envelope.failure(&answer) {
             Some(message) => Err(self.failed(&message)),
             None => Ok(answer),
@@ -259,9 +284,51 @@ impl Service {
         path: &str,
         query: &[(&str, String)],
         body: Option<&Value>,
+        retry: bool,
     ) -> Result<Value, ServiceError> {
+        let body = body.map_or(Body::Empty, Body::Json);
+        self.retried(retry, || async {
+            let response = self.send(&method, path, query, body).await?;
+            self.parse(response).await
+        })
+        .await
+    }
+
+    /// One call with a raw body (a file upload) or a raw answer (audio):
+    /// the answer's bytes and its content type.
+    pub async fn call_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Body<'_>,
+    ) -> Result<(Vec<u8>, String), ServiceError> {
+        self.retried(idempotent(&method), || async {
+            let response = self.send(&method, path, query, body).await?;
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
+            Ok((bytes.to_vec(), content_type))
+        })
+        .await
+    }
+
+    /// Runs `once` again while it fails transiently if it may be
+    /// repeated (`retry`); a cookie session that ended is renewed once.
+    async fn retried<T, F, Fut>(&self, retry: bool, mut once: F) -> Result<T, ServiceError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ServiceError>>,
+    {
+        // A request that may be repeated is, while it fails transiently; one
+        // that may not is sent again only after a 429, where the service says
+        // it refused it unprocessed (`resend_rate_limited`).
         let retryable = |error: &ServiceError| {
-            if idempotent(&method) {
+            if retry {
                 error.is_transient()
             } else {
                 self.config.resend_rate_limited
@@ -271,7 +338,7 @@ impl Service {
         let mut attempt = 1;
         let mut renewed = false;
         loop {
-            match self.once(&method, path, query, body).await {
+            match once().await {
                 Ok(value) => return Ok(value),
                 // Only a session that worked is renewed: a refused login is final.
                 Err(ServiceError::Unauthorized { .. })
@@ -279,7 +346,7 @@ impl Service {
                 {
                     renewed = true;
                 }
-                Err(error) if retryable(&error) && attempt < self.config.attempts => {
+                Err(error) if retryable(&error) && attempt < self.config.attempts.max(1) => {
                     let wait = match &error {
                         ServiceError::RateLimited {
                             retry_after: Some(after),
@@ -333,15 +400,15 @@ impl Service {
         Ok(session.clone())
     }
 
-    /// One request: the answer parsed (plain text where no envelope is
-    /// expected), or the error its status means.
-    async fn once(
+    /// One request sent: its answer when the status says success, else
+    /// the error the status means.
+    async fn send(
         &self,
         method: &Method,
         path: &str,
         query: &[(&str, String)],
-        body: Option<&Value>,
-    ) -> Result<Value, ServiceError> {
+        body: Body<'_>,
+    ) -> Result<reqwest::Response, ServiceError> {
         let session = self.session().await?;
         let mut request = self
             .http
@@ -354,13 +421,27 @@ impl Service {
         if let Some(session) = &session {
             request = session.apply(request);
         }
-        if let Some(body) = body {
-            request = request.json(body);
-        }
+        request = match body {
+            Body::Empty => request,
+            Body::Json(json) => request.json(json),
+            Body::Raw { content_type, data } => request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(data.to_vec()),
+        };
         let response = request.send().await.map_err(|e| self.transport(e))?;
         if !response.status().is_success() {
             return Err(self.status_error(response).await);
         }
+        Ok(response)
+    }
+
+    /// A successful answer parsed (plain text where no envelope is expected).
+    async fn parse(&self, response: reqwest::Response) -> Result<Value, ServiceError> {
+        let declared_json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
         let text = response.text().await.map_err(|e| self.transport(e))?;
         if text.trim().is_empty() {
             Ok(Value::Null)
@@ -374,9 +455,11 @@ impl Service {
                     .collect(),
             ))
         } else if self.config.envelope == Envelope::Bare
+            && !declared_json
             && serde_json::from_str::<Value>(&text).is_err()
         {
-            // A webhook's `ok`: plain text where no envelope is expected.
+            // A webhook's `ok`: plain text where no envelope is expected
+            // (a body said to be JSON that is not is a broken answer).
             Ok(Value::String(self.redact(text.trim())))
         } else {
             serde_json::from_str(&text).map_err(|error| ServiceError::BadAnswer {

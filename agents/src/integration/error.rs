@@ -67,7 +67,9 @@ impl ServiceError {
 
 /// Where APIs put their error text: Cloudflare `errors[].message`, GitHub
 /// and most `message`, Prometheus `error`, UniFi `meta.msg`, Proxmox
-/// `errors` (a field → problem object) and `message`, the orchestrator `detail`.
+/// `errors` (a field → problem object) and `message`, the orchestrator
+/// `detail`, ElevenLabs `detail.message` (or FastAPI's `detail[].msg`),
+/// Supabase Auth `msg` (older: `error_description`).
 pub fn service_message(body: &str) -> String {
     let Ok(json) = serde_json::from_str::<Value>(body) else {
         return shorten(body.trim());
@@ -81,6 +83,10 @@ pub fn service_message(body: &str) -> String {
         .or_else(|| text("/message"))
         // Before `error`, which some APIs (ours) fill with the status' name.
         .or_else(|| text("/detail"))
+        .or_else(|| text("/detail/message"))
+        .or_else(|| fastapi_detail(&json))
+        .or_else(|| text("/msg"))
+        .or_else(|| text("/error_description"))
         .or_else(|| text("/error/message"))
         .or_else(|| text("/error"))
         .or_else(|| text("/meta/msg"));
@@ -100,6 +106,27 @@ pub fn service_message(body: &str) -> String {
         // JSON without a message (Proxmox's `{"data": null}`): the status says it.
         (None, None) => String::new(),
     }
+}
+
+/// FastAPI's validation failures: `{"detail": [{"loc": [..], "msg"}]}`.
+fn fastapi_detail(json: &Value) -> Option<String> {
+    let problems: Vec<String> = json
+        .get("detail")?
+        .as_array()?
+        .iter()
+        .filter_map(|problem| {
+            let message = problem.get("msg")?.as_str()?;
+            let at: Vec<String> = problem
+                .get("loc")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|part| part.as_str().map_or(part.to_string(), str::to_owned))
+                .collect();
+            Some(format!("{}: {message}", at.join(".")))
+        })
+        .collect();
+    (!problems.is_empty()).then(|| problems.join("; "))
 }
 
 fn shorten(text: &str) -> String {
@@ -143,6 +170,22 @@ mod tests {
             (
                 r#"{"error":"Unauthorized","detail":"missing or wrong API key"}"#,
                 "missing or wrong API key",
+            ),
+            (
+                r#"{"detail":{"status":"invalid_api_key","message":"Invalid API key"}}"#,
+                "Invalid API key",
+            ),
+            (
+                r#"{"detail":[{"loc":["body","text"],"msg":"field required","type":"value_error.missing"}]}"#,
+                "body.text: field required",
+            ),
+            (
+                r#"{"code":400,"error_code":"invalid_credentials","msg":"Invalid login credentials"}"#,
+                "Invalid login credentials",
+            ),
+            (
+                r#"{"error":"invalid_grant","error_description":"Invalid login credentials"}"#,
+                "Invalid login credentials",
             ),
         ];
         for (body, expected) in cases {

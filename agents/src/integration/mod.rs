@@ -19,7 +19,7 @@ mod tls;
 pub use auth::{Auth, Secret};
 pub use certificate::{peer_certificate, CertificateError, PeerCertificate};
 pub(crate) use client::transport_reason;
-pub use client::{Service, ServiceConfig};
+pub use client::{Body, Service, ServiceConfig};
 pub use envelope::Envelope;
 pub use error::{service_message, ServiceError};
 pub use event_stream::data_events;

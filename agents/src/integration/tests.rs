@@ -670,3 +670,85 @@ async fn google_errors_carry_the_wait_and_the_refused_key_in_their_details() {
         "gemini: rejected the credentials (401): API key not valid. Please pass a valid API key.; check the credential"
     );
 }
+
+#[tokio::test]
+async fn raw_bodies_and_answers_with_a_project_key_beside_the_bearer_as_supabase_and_elevenlabs_take_them(
+) {
+    async fn store(headers: HeaderMap, body: axum::body::Bytes) -> axum::response::Response {
+        if header(&headers, "apikey") != "project-key" {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"message": "Invalid API key project-key-wrong"})),
+            )
+                .into_response();
+        }
+        let who = header(&headers, "authorization").to_owned();
+        let kind = header(&headers, "content-type").to_owned();
+        let mut answer = format!("{who}|{kind}|").into_bytes();
+        answer.extend_from_slice(&body);
+        (StatusCode::OK, [("content-type", "audio/mpeg")], answer).into_response()
+    }
+    let address = serve(Router::new().route("/object", post(store))).await;
+    let project = |key: &str| {
+        let mut supabase = config("supabase", address);
+        supabase.auth = Auth::KeyAndBearer {
+            name: "apikey",
+            key: Secret::new(key),
+            bearer: Secret::new("user-token"),
+        };
+        Service::new(supabase).unwrap()
+    };
+    let data = [0xFFu8, 0xFB, 0x00, 0x01];
+    let body = Body::Raw {
+        content_type: "image/png",
+        data: &data,
+    };
+    let (answer, content_type) = project("project-key")
+        .call_bytes(Method::POST, "/object", &[], body)
+        .await
+        .unwrap();
+    assert_eq!(content_type, "audio/mpeg");
+    let mut expected = b"Bearer user-token|image/png|".to_vec();
+    expected.extend_from_slice(&data);
+    assert_eq!(answer, expected);
+    // The key is redacted wherever the service quotes it.
+    let refused = project("project-key-wrong")
+        .call_bytes(Method::POST, "/object", &[], body)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "supabase: rejected the credentials (401): Invalid API key [redacted]; check the credential"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_said_to_be_json_that_is_not_is_broken_while_plain_text_is_kept() {
+    async fn broken() -> impl IntoResponse {
+        (
+            [("content-type", "application/json")],
+            "<html>proxy error</html>",
+        )
+    }
+    async fn plain() -> impl IntoResponse {
+        (
+            [("content-type", "text/html; charset=utf-8")],
+            "Congratulations! You've fired the door event",
+        )
+    }
+    let address = serve(
+        Router::new()
+            .route("/broken", get(broken))
+            .route("/plain", get(plain)),
+    )
+    .await;
+    let service = Service::new(config("hooks", address)).unwrap();
+    assert!(matches!(
+        service.get("/broken", &[]).await,
+        Err(ServiceError::BadAnswer { .. })
+    ));
+    assert_eq!(
+        service.get("/plain", &[]).await,
+        Ok(json!("Congratulations! You've fired the door event"))
+    );
+}

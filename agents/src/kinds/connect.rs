@@ -47,3 +47,22 @@ pub fn text_params<'a>(payload: &Value, names: &[&'a str]) -> Vec<(&'a str, Stri
 pub fn optional_text<'a>(payload: &'a Value, field: &str) -> Option<&'a str> {
     payload.get(field).and_then(Value::as_str)
 }
+
+/// The payload's string `field` as it goes into a URL path: letters,
+/// digits, `_`, `-` and `.` (and `/` between such parts where `nested`),
+/// so no value can climb out of the path it is put in or add a query.
+pub fn path_part<'a>(payload: &'a Value, field: &str, nested: bool) -> Result<&'a str, String> {
+    let value = text(payload, field);
+    let fine = |c: char| c.is_ascii_alphanumeric() || "_-.".contains(c) || (nested && c == '/');
+    let parts_fine = value
+        .split('/')
+        .all(|part| !part.is_empty() && !part.starts_with('.'));
+    if !value.is_empty() && value.chars().all(fine) && parts_fine {
+        Ok(value)
+    } else {
+        Err(format!(
+            "invalid payload: payload.{field}: {value:?} must be letters, digits, '_', '-' or '.'{}",
+            if nested { " in '/'-separated parts" } else { "" }
+        ))
+    }
+}

@@ -11,6 +11,7 @@ mod core;
 mod data;
 mod docs;
 mod infrastructure;
+mod integration;
 mod postgres;
 pub mod schema;
 mod security;
@@ -51,6 +52,12 @@ fn declare() -> Vec<KindSpec> {
         ai::openai::grok_spec(),
         ai::anthropic::spec(),
         ai::gemini::spec(),
+        integration::n8n::spec(),
+        integration::notion::spec(),
+        integration::zapier::spec(),
+        integration::ifttt::spec(),
+        integration::supabase::spec(),
+        integration::elevenlabs::spec(),
     ];
     kinds
         .into_iter()
