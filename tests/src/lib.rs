@@ -122,6 +122,7 @@ pub mod fake_proxmox;
 pub mod fake_supabase;
 pub mod fake_truenas;
 pub mod fake_unifi;
+pub mod fleet_api;
 pub mod images;
 pub mod kinds;
 pub mod ledger;

@@ -11,84 +11,23 @@ use std::time::{Duration, Instant};
 
 use myca_agents::protocol::names::container_name;
 use myca_e2e::agent::unique_agent_id;
-use myca_e2e::api::{test_service_config, ApiServer};
+use myca_e2e::api::ApiServer;
 use myca_e2e::containers::ContainerGuard;
+use myca_e2e::fleet_api::{
+    finished_task, managed_fleet_config, spawn, wait_for_host, wait_until_live, JOINING, PATIENCE,
+};
 use myca_e2e::locks::vm_link_shared;
-use myca_e2e::redis_server::which_redis;
 use myca_e2e::vms::Vm;
-use myca_orchestrator::config::DatabaseTarget;
-use myca_orchestrator::pool::{broker_container, AgentNetwork};
-use myca_orchestrator::service::BrokerChoice;
+use myca_orchestrator::pool::broker_container;
 use reqwest::Method;
-use serde_json::{json, Value};
-
-/// Joining a VM builds the agent and broker images on its engine first.
-const JOINING: Duration = Duration::from_secs(240);
-const PATIENCE: Duration = Duration::from_secs(90);
-
-async fn wait_for_host(api: &ApiServer, name: &str, state: &str, within: Duration) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let (_, listed) = api.call(Method::GET, "/hosts", None).await;
-        let host = listed["hosts"]
-            .as_array()
-            .and_then(|hosts| hosts.iter().find(|h| h["name"] == name).cloned());
-        if let Some(host) = host.filter(|h| h["state"] == state) {
-            return host;
-        }
-        assert!(Instant::now() < deadline, "{name} never {state}: {listed}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-async fn spawn(api: &ApiServer, body: Value) -> Value {
-    let (code, spawned) = api.call(Method::POST, "/agents/spawn", Some(body)).await;
-    assert_eq!(code, 200, "{spawned}");
-    spawned
-}
-
-async fn wait_until_live(api: &ApiServer, ids: &[&str]) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let (_, listed) = api.call(Method::GET, "/agents", None).await;
-        let live = ids.iter().all(|id| {
-            listed["agents"].as_array().unwrap().iter().any(|a| {
-                a["agent_id"] == **id
-                    && matches!(a["status"].as_str(), Some("idle" | "active" | "busy"))
-            })
-        });
-        if live {
-            return;
-        }
-        assert!(Instant::now() < deadline, "not all live: {listed}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-async fn finished_task(api: &ApiServer, task_id: &str) -> Value {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let (_, task) = api
-            .call(Method::GET, &format!("/tasks/{task_id}"), None)
-            .await;
-        if task["status"] == "completed" {
-            return task;
-        }
-        assert!(Instant::now() < deadline, "not completed: {task}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_fleet_runs_on_the_local_engine_and_two_vms() {
     let _link = vm_link_shared();
     let (vm1, vm2) = (Vm::nth(1), Vm::nth(2));
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_service_config(DatabaseTarget::sqlite_in(dir.path())).await;
-    config.broker = BrokerChoice::Managed {
-        redis_server: which_redis(),
-    };
-    config.agent_network = AgentNetwork::Bridge("mas-network".into());
+    let config = managed_fleet_config(dir.path()).await;
     let instance = config.instance.clone();
     let api = ApiServer::start(config).await;
     let local_docker = api.service.first_pool().unwrap().docker().clone();

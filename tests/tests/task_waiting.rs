@@ -11,6 +11,7 @@ use myca_e2e::agent::{fresh_redis_db, unique_agent_id, AgentProcess};
 use myca_e2e::ledger::LedgerOnRedis;
 use myca_e2e::on_both_backends;
 use myca_e2e::stores::{Backend, TestStore};
+use myca_orchestrator::hostset::SHARED_BROKER;
 use myca_orchestrator::ledger::{LedgerError, TaskLedger};
 use myca_orchestrator::store::StoreError;
 use myca_orchestrator::{LedgerEntry, Route, Store};
@@ -243,7 +244,12 @@ async fn a_cancelled_task_ignores_a_late_result() {
     let mut late = submitted.task.clone();
     late.status = TaskStatus::Completed;
     late.result = Some(json!({"late": true}));
-    let after = ledger.ledger.record_result(late).await.unwrap().unwrap();
+    let after = ledger
+        .ledger
+        .record_result(late, SHARED_BROKER)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.task.status, TaskStatus::Cancelled);
     assert_eq!(after.task.result, None);
     let stored = test_store

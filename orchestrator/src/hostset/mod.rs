@@ -31,6 +31,10 @@ pub use placement::{Demand, HostLoad, PlacementError};
 pub use state::{EngineFacts, HostState, HostView};
 pub use supervisor::NOTICED_WITHIN;
 
+/// How long listing one host's agents may take before its last listing
+/// stands in for it.
+const LISTING_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What every host's background work feeds: one store, one ledger.
 #[derive(Clone)]
 pub struct FleetParts {
@@ -371,9 +375,15 @@ impl HostSet {
         let hosts = self.connected();
         let listings = hosts.iter().map(|(host, state)| async move {
             match state.is_up() {
-                true => host.agents().await.map_err(|error| {
-                    tracing::warn!(host = %host.name(), %error, "cannot list agents; using the last listing");
-                }),
+                // A link cut a moment ago is not noticed yet: do not wait on it.
+                true => match tokio::time::timeout(LISTING_WITHIN, host.agents()).await {
+                    Ok(Ok(agents)) => Ok(agents),
+                    Ok(Err(error)) => {
+                        tracing::warn!(host = %host.name(), %error, "cannot list agents; using the last listing");
+                        Err(())
+                    }
+                    Err(_) => Err(()),
+                },
                 false => Err(()),
             }
             .map(|agents| (agents, true))

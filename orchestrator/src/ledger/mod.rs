@@ -295,9 +295,12 @@ impl TaskLedger {
     /// (`None` for a task the ledger never had). A result the task's state
     /// cannot take — a settled or cancelled task's late result — is logged
     /// and ignored, never written.
+    /// `from` is the broker the result came in on: where the task ran, even
+    /// when it was taken before its move there was recorded.
     pub async fn record_result(
         &self,
         reported: AgentTask,
+        from: &str,
     ) -> Result<Option<LedgerEntry>, LedgerError> {
         let mut attempt = 0;
         loop {
@@ -310,7 +313,7 @@ impl TaskLedger {
                 tracing::info!(task_id = %reported.id, status = %entry.task.status, reported = %reported.status, "late result of a settled task ignored");
                 return Ok(Some(entry));
             }
-            match self.apply_result(entry.clone(), &reported).await {
+            match self.apply_result(entry.clone(), &reported, from).await {
                 Ok(settled) => {
                     self.bus
                         .record(Event::TaskFinished { task: reported })
@@ -332,9 +335,11 @@ impl TaskLedger {
         &self,
         entry: LedgerEntry,
         reported: &AgentTask,
+        from: &str,
     ) -> Result<LedgerEntry, LedgerError> {
         let now = Utc::now();
         let mut change = Change::of(entry);
+        change.entry.broker = Some(from.to_owned());
         if matches!(change.status(), TaskStatus::Pending | TaskStatus::Queued) {
             // Taken and finished between two looks of the ledger.
             change.to(TaskStatus::Running)?;
