@@ -19,7 +19,7 @@ pub enum ConfigError {
         "unsupported database URL {0:?}: expected sqlite:PATH, postgres://… or postgresql://…"
     )]
     UnsupportedDatabaseUrl(String),
-    #[error("no data directory: set {DATABASE_URL_ENV} or XDG_DATA_HOME/HOME")]
+    #[error("no data directory: set {DATA_DIR_ENV}, {DATABASE_URL_ENV} or XDG_DATA_HOME/HOME")]
     NoDataDir,
     #[error("unsupported DOCKER_HOST {0:?}: expected unix:///path/to/docker.sock")]
     UnsupportedDockerHost(String),
@@ -91,12 +91,20 @@ impl OrchestratorConfig {
     }
 }
 
-/// `$XDG_DATA_HOME/myca` (or the platform's equivalent).
+/// Where the desktop app and `myca serve` keep their data (one place, so
+/// both run the same fleet): `MYCA_DATA_DIR`, else `$XDG_DATA_HOME/myca`
+/// (or the platform's equivalent).
 pub fn default_data_dir() -> Result<PathBuf, ConfigError> {
+    if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|dir| !dir.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
     dirs::data_dir()
         .map(|dir| dir.join("myca"))
         .ok_or(ConfigError::NoDataDir)
 }
+
+/// Overrides the data directory of the app and of `myca serve`.
+pub const DATA_DIR_ENV: &str = "MYCA_DATA_DIR";
 
 pub fn parse_docker_host(host: &str) -> Result<PathBuf, ConfigError> {
     host.strip_prefix("unix://")

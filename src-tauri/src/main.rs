@@ -27,7 +27,8 @@ fn main() -> ExitCode {
     }
     let outcome = tauri::Builder::default()
         .setup(|app| {
-            let data_dir = app.path().app_data_dir()?;
+            // The same place `myca serve` uses: one fleet, whichever runs it.
+            let data_dir = myca_orchestrator::config::default_data_dir()?;
             let config = OrchestratorConfig::from_env(Some(&data_dir))?;
             tracing::info!(data_dir = %data_dir.display(), "embedded orchestrator starting");
             app.manage(Arc::new(Orchestrator::new(config)));
@@ -35,7 +36,11 @@ fn main() -> ExitCode {
             let desktop = Desktop::new();
             match desktop_service_config(&data_dir) {
                 Ok(service) => {
-                    tauri::async_runtime::spawn(Arc::clone(&desktop).start(service));
+                    let desktop = Arc::clone(&desktop);
+                    tauri::async_runtime::spawn(async move {
+                        Arc::clone(&desktop).start(service).await;
+                        serve_api_if_enabled(&desktop).await;
+                    });
                 }
                 Err(error) => desktop.config_failed(error.to_string()),
             }
@@ -79,5 +84,21 @@ fn main() -> ExitCode {
             eprintln!("myca-desktop: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The app's HTTP API, when the operator asks for it with
+/// `MYCA_DESKTOP_API=127.0.0.1:PORT`.
+async fn serve_api_if_enabled(desktop: &Arc<Desktop>) {
+    let Ok(wanted) = std::env::var(myca_orchestrator::desktop::DESKTOP_API_ENV) else {
+        return;
+    };
+    match wanted.parse() {
+        Ok(address) => {
+            if let Err(error) = desktop.serve_api(address).await {
+                tracing::warn!(%error, "the app's HTTP API is off");
+            }
+        }
+        Err(_) => tracing::warn!(%wanted, "MYCA_DESKTOP_API is not an address like 127.0.0.1:8001"),
     }
 }

@@ -12,6 +12,7 @@ use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::test_service_config;
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::docker_socket;
+use myca_orchestrator::api::resolve_api_key;
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::desktop::{
     BulkAction, Desktop, ErrorKind, FleetEvent, Phase, SpawnProgress, SpawnRequest, SpawnStage,
@@ -20,6 +21,7 @@ use myca_orchestrator::desktop::{
 use myca_orchestrator::events::{ContainerChange, Event};
 use myca_orchestrator::gaps::{Filled, Requirements};
 use myca_orchestrator::pool::LogLine;
+use myca_orchestrator::secrets::SecretStore;
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -171,6 +173,44 @@ async fn the_window_commands_run_the_operator_story_on_a_real_fleet() {
     .await;
     let listed = desktop.list_agents().await.unwrap();
     assert!(listed.iter().any(|a| a.agent.agent_id == agent_id));
+    let hosts = desktop.list_hosts().unwrap();
+    assert_eq!(hosts.len(), 1);
+    assert!(
+        hosts[0].state.is_up() && hosts[0].name == "local",
+        "{hosts:?}"
+    );
+
+    // Enabled, the app serves the same fleet over HTTP on loopback, with
+    // the key the OS keyring holds (the one `myca` uses).
+    let refused = desktop
+        .serve_api("0.0.0.0:0".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::Invalid, "{}", refused.message);
+    let address = desktop
+        .serve_api("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let key = resolve_api_key(None, &SecretStore::default())
+        .await
+        .unwrap();
+    let served: serde_json::Value = myca_e2e::http_client()
+        .get(format!("http://{address}/agents"))
+        .header("X-API-Key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let over_http: Vec<&str> = served["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agent_id"].as_str().unwrap())
+        .collect();
+    let in_window: Vec<&str> = listed.iter().map(|a| a.agent.agent_id.as_str()).collect();
+    assert_eq!(over_http, in_window, "{served}");
 
     // Live logs show the task as it runs; the task's result comes back.
     let (lines_tx, mut lines) = mpsc::unbounded_channel::<Vec<LogLine>>();

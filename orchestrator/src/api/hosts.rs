@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{Body, Path, Query};
+use super::extract::{Body, Object, Path, Query};
 use super::{ApiError, ApiState};
 use crate::hosts::{connect, test_connection, HostKind, HostProfile};
 use crate::ssh::discover_host_fingerprint;
@@ -139,7 +139,7 @@ pub struct Confirmation {
 pub async fn confirm(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-    Body(confirmation): Body<Confirmation>,
+    Object(confirmation): Object<Confirmation>,
 ) -> Result<Json<Value>, ApiError> {
     let profile = state
         .service
@@ -155,18 +155,29 @@ pub async fn confirm(
     Ok(Json(join(&state, profile).await?))
 }
 
+/// Each field optional, but never null: the document says what it is.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostChange {
+    #[serde(default, deserialize_with = "not_null")]
     enabled: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
     labels: Option<BTreeMap<String, String>>,
+}
+
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Enables, disables or relabels a host; it reconnects with the change.
 pub async fn change(
     State(state): State<ApiState>,
     Path(name): Path<String>,
-    Body(change): Body<HostChange>,
+    Object(change): Object<HostChange>,
 ) -> Result<Json<Value>, ApiError> {
     first_host_is_fixed(&state, &name)?;
     let mut profile = state

@@ -3,6 +3,7 @@
 //! same [`FleetService`] `myca serve` runs, started in the background so the
 //! window opens at once and shows the start as it happens.
 
+mod api;
 mod batches;
 mod bindings;
 mod catalog;
@@ -18,6 +19,7 @@ mod subscriptions;
 
 use std::sync::{Arc, OnceLock};
 
+pub use api::DESKTOP_API_ENV;
 pub use batches::{forward_in_batches, BatchSink, MAX_BATCH};
 pub use catalog::CatalogEntry;
 pub use config::{desktop_service_config, DesktopConfigError};

@@ -66,7 +66,7 @@ pub const ROUTES: &[Route] = &[
     route!("post" "/hosts", "Add a host while the service runs (an SSH host without a pinned key: first contact, confirm its key)", query: &[], body: Some("HostProfile"), answer: "HostAdded", errors: &[409, 503]),
     route!("patch" "/hosts/{name}", "Enable, disable or relabel a host", query: &[], body: Some("HostChange"), answer: "HostAdded", errors: &[404, 409, 503]),
     route!("post" "/hosts/{name}/confirm", "Pin the key a first-contact SSH host presented", query: &[], body: Some("HostConfirmation"), answer: "HostAdded", errors: &[404, 409, 503]),
-    route!("delete" "/hosts/{name}", "Remove a host; ?agents=stop stops and removes its agents first, leave (default) leaves them running", query: &[("agents", "AgentsOnRemoval")], body: None, answer: "HostDeleted", errors: &[404, 409, 503]),
+    route!("delete" "/hosts/{name}", "Remove a host; ?agents=stop stops and removes its agents first, leave (default) leaves them running", query: &[("agents", "AgentsOnRemoval")], body: None, answer: "HostDeleted", errors: &[404, 409, 422, 503]),
     route!("post" "/hosts/{name}/test", "Test connection: engine, OS, CPUs, memory, latency — or why it failed", query: &[], body: None, answer: "HostTest", errors: &[404, 503]),
     route!("get" "/gaps", "Missing required agents", query: &[], body: None, answer: "GapList", errors: &[503]),
     route!("get" "/gaps/requirements", "The required agents", query: &[], body: None, answer: "Requirements", errors: &[503]),
