@@ -14,6 +14,7 @@ use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_api::Mishap;
+use myca_e2e::fake_github::{FakeGithub, LARGE_PULL, OWNER, REPO, SMALL_PULL};
 use myca_e2e::fake_stripe::{FakeStripe, NEWEST, SPACING};
 use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, PATIENCE};
 use myca_orchestrator::config::DatabaseTarget;
@@ -461,4 +462,183 @@ async fn the_ceo_asks_the_cfo_for_a_budget_check_as_the_seed_shows() {
         json!({"category": "operations", "budget": 50000.0, "spent": 0.0,
                                              "remaining": 50000.0, "utilisation": 0.0})
     );
+}
+
+#[tokio::test]
+async fn cto_agent_decides_technology_security_and_pull_requests_by_its_rules() {
+    let (_dir, api) = started().await;
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
+    let token = format!("ghp_{}", uuid::Uuid::new_v4().simple());
+    let github = FakeGithub::start(&token).await;
+    let keyring = Credentials::default();
+    let entry = |what: &str| format!("e2e/{what}-{}", uuid::Uuid::new_v4().simple());
+    let (good, wrong) = (entry("github-token"), entry("github-wrong"));
+    keyring.set(&good, &token).await.unwrap();
+    keyring.set(&wrong, "ghp_not-the-token").await.unwrap();
+    let body = |url: &str, source: &str| {
+        json!({"agent_type": "cto", "category": "corporate", "memory_limit": 64,
+               "settings": {"github_api_url": url, "forbidden_technologies": ["flash"]},
+               "credentials": [{"name": "GITHUB_TOKEN", "from": source}]})
+    };
+    let cto = unique_agent_id("cto");
+    let spawned = spawn_healthy(&api, &mut guard, &cto, body(&github.url(), &good)).await;
+    assert_eq!(spawned["agent_type"], "cto-agent", "{spawned}");
+
+    let adopt = |payload: Value| completed(&api, &cto, "technology_approval", payload);
+    let rust = adopt(json!({"technology": "rust", "license": "MIT"})).await;
+    assert_eq!(
+        verdict(&rust),
+        json!([true, "approved", "approved_technology"]),
+        "{rust}"
+    );
+    let cases = [
+        (
+            json!({"technology": "mongodb", "license": "SSPL-1.0"}),
+            "license_allowed",
+            "the SSPL-1.0 licence is not allowed",
+        ),
+        (
+            json!({"technology": "flash"}),
+            "forbidden_technology",
+            "flash is on the forbidden list",
+        ),
+        (
+            json!({"technology": "elixir", "license": "Apache-2.0"}),
+            "approved_list",
+            "elixir is not yet on the approved technology list",
+        ),
+    ];
+    for (payload, rule, reason) in cases {
+        let refused = adopt(payload).await;
+        assert_eq!(
+            verdict(&refused),
+            json!([false, "refused", rule]),
+            "{refused}"
+        );
+        assert_eq!(refused["reason"], reason);
+    }
+
+    let assess = |findings: Value| {
+        completed(
+            &api,
+            &cto,
+            "security_assessment",
+            json!({"findings": findings}),
+        )
+    };
+    let risky =
+        assess(json!([{"id": "CVE-1", "severity": "low"}, {"id": "CVE-2", "severity": "high"}]))
+            .await;
+    assert_eq!(
+        verdict(&risky),
+        json!([false, "refused", "severity_limit"]),
+        "{risky}"
+    );
+    assert_eq!(
+        fields(&risky, &["reason", "worst"]),
+        json!(["1 above medium: CVE-2", "high"])
+    );
+    assert_eq!(
+        risky["by_severity"],
+        json!({"low": 1, "medium": 0, "high": 1, "critical": 0})
+    );
+    let mild = assess(json!([{"id": "CVE-3", "severity": "medium"}])).await;
+    assert_eq!(mild["rule"], "acceptable_risk", "{mild}");
+    let urgent = failed(
+        &api,
+        &cto,
+        "security_assessment",
+        json!({"findings": [{"id": "x", "severity": "urgent"}]}),
+    )
+    .await;
+    assert!(
+        urgent.starts_with("invalid payload: payload.findings"),
+        "{urgent}"
+    );
+
+    // Pull requests' files read from GitHub, every page.
+    let review = |number: u64| {
+        completed(
+            &api,
+            &cto,
+            "architecture_review",
+            json!({"owner": OWNER, "repo": REPO, "pull_number": number}),
+        )
+    };
+    let small = review(SMALL_PULL).await;
+    assert_eq!(
+        verdict(&small),
+        json!([true, "approved", "reviewable_change"]),
+        "{small}"
+    );
+    assert_eq!(fields(&small, &["files", "lines_changed"]), json!([3, 42]));
+    let large = review(LARGE_PULL).await;
+    assert_eq!(
+        verdict(&large),
+        json!([false, "refused", "protected_paths"]),
+        "{large}"
+    );
+    assert_eq!(
+        fields(&large, &["reason", "files", "lines_changed"]),
+        json!([
+            "changes protected paths: .github/workflows/deploy.yml",
+            130,
+            907
+        ])
+    );
+    let missing = failed(
+        &api,
+        &cto,
+        "architecture_review",
+        json!({"owner": OWNER, "repo": REPO, "pull_number": 99}),
+    )
+    .await;
+    assert_eq!(missing, "github: not found (404): Not Found");
+    let nothing = failed(
+        &api,
+        &cto,
+        "architecture_review",
+        json!({"owner": OWNER, "repo": REPO}),
+    )
+    .await;
+    assert_eq!(
+        nothing,
+        "invalid payload: give owner, repo and pull_number, or files"
+    );
+    let given = completed(
+        &api,
+        &cto,
+        "architecture_review",
+        json!({"files": [{"filename": "migrations/0007.sql", "additions": 4}]}),
+    )
+    .await;
+    assert_eq!(given["rule"], "protected_paths", "{given}");
+
+    let wrong_token = unique_agent_id("cto-wrong");
+    spawn_healthy(&api, &mut guard, &wrong_token, body(&github.url(), &wrong)).await;
+    let refused = failed(
+        &api,
+        &wrong_token,
+        "architecture_review",
+        json!({"owner": OWNER, "repo": REPO, "pull_number": 8}),
+    )
+    .await;
+    assert_eq!(
+        refused,
+        "github: rejected the credentials (401): Bad credentials; check the credential"
+    );
+    let down = unique_agent_id("cto-down");
+    spawn_healthy(&api, &mut guard, &down, body("http://127.0.0.1:1", &good)).await;
+    let unreachable = failed(
+        &api,
+        &down,
+        "architecture_review",
+        json!({"owner": OWNER, "repo": REPO, "pull_number": 8}),
+    )
+    .await;
+    assert!(
+        unreachable.starts_with("github: unreachable: "),
+        "{unreachable}"
+    );
+    assert!(!unreachable.contains(&token));
 }

@@ -61,6 +61,7 @@ fn declare() -> Vec<KindSpec> {
         integration::elevenlabs::spec(),
         corporate::ceo::spec(),
         corporate::cfo::spec(),
+        corporate::cto::spec(),
     ];
     kinds
         .into_iter()

@@ -5,5 +5,6 @@
 
 pub mod ceo;
 pub mod cfo;
+pub mod cto;
 mod rules;
 mod stripe;
