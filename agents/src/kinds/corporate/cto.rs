@@ -121,11 +121,10 @@ fn security_assessment(context: TaskContext) -> HandlerFuture {
 
 /// Every file a pull request changes, as GitHub lists them.
 async fn pull_files(context: &TaskContext, payload: &Value) -> Result<Vec<Value>, String> {
-    let path = format!(
-        "{}/pulls/{}/files",
-        repo_path(payload)?,
-        payload["pull_number"]
-    );
+    let number = payload["pull_number"]
+        .as_u64()
+        .ok_or("invalid payload: give owner, repo and pull_number, or files")?;
+    let path = format!("{}/pulls/{number}/files", repo_path(payload)?);
     let github = service(context)?;
     let mut files = Vec::new();
     for page in 1..=FILE_PAGES {
