@@ -642,3 +642,92 @@ async fn cto_agent_decides_technology_security_and_pull_requests_by_its_rules() 
     );
     assert!(!unreachable.contains(&token));
 }
+
+#[tokio::test]
+async fn legal_agent_checks_contracts_and_actions_against_its_policies() {
+    let (_dir, api) = started().await;
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
+    let legal = unique_agent_id("legal");
+    let spawned = spawn_healthy(
+        &api,
+        &mut guard,
+        &legal,
+        json!({"agent_type": "legal", "category": "corporate", "memory_limit": 64,
+               "settings": {"required_clauses": ["governing law", "confidentiality"]}}),
+    )
+    .await;
+    assert_eq!(spawned["agent_type"], "legal-agent", "{spawned}");
+
+    let review = |text: &str, jurisdiction: &str| {
+        completed(
+            &api,
+            &legal,
+            "contract_review",
+            json!({"title": "Supply", "text": text, "jurisdiction": jurisdiction}),
+        )
+    };
+    let sound = review(
+        "1. Confidentiality: both keep secrets. 2. Governing law: Delaware.",
+        "US",
+    )
+    .await;
+    assert_eq!(
+        verdict(&sound),
+        json!([true, "approved", "compliant_contract"]),
+        "{sound}"
+    );
+    assert_eq!(
+        sound["subject"],
+        json!({"title": "Supply", "jurisdiction": "US"})
+    );
+    let thin = review("Governing law: Delaware.", "US").await;
+    assert_eq!(
+        verdict(&thin),
+        json!([false, "refused", "required_clauses"]),
+        "{thin}"
+    );
+    assert_eq!(
+        fields(&thin, &["reason", "missing_clauses"]),
+        json!([
+            "missing required clauses: confidentiality",
+            ["confidentiality"]
+        ])
+    );
+    let risky = review(
+        "Confidentiality. Governing law. The supplier accepts Unlimited Liability.",
+        "EU",
+    )
+    .await;
+    assert_eq!(
+        risky["reason"], "contains forbidden terms: unlimited liability",
+        "{risky}"
+    );
+    let abroad = review("Confidentiality. Governing law: Ruritania.", "Ruritania").await;
+    assert_eq!(abroad["rule"], "jurisdiction", "{abroad}");
+    assert_eq!(
+        abroad["reason"],
+        "Ruritania is not among the allowed jurisdictions (US, EU, UK)"
+    );
+
+    let comply = |payload: Value| completed(&api, &legal, "compliance_check", payload);
+    let unconsented = comply(
+        json!({"action": "export_customers", "data_category": "personal", "jurisdiction": "EU"}),
+    )
+    .await;
+    assert_eq!(
+        verdict(&unconsented),
+        json!([false, "refused", "consent_for_regulated_data"]),
+        "{unconsented}"
+    );
+    let consented = comply(json!({"action": "export_customers", "data_category": "personal", "consent": true, "jurisdiction": "EU"})).await;
+    assert_eq!(
+        verdict(&consented),
+        json!([true, "approved", "compliant"]),
+        "{consented}"
+    );
+    let bad = failed(&api, &legal, "contract_review", json!({"title": "no text"})).await;
+    assert!(
+        bad.starts_with("invalid payload: ") && bad.contains("text"),
+        "{bad}"
+    );
+}

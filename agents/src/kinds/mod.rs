@@ -62,6 +62,7 @@ fn declare() -> Vec<KindSpec> {
         corporate::ceo::spec(),
         corporate::cfo::spec(),
         corporate::cto::spec(),
+        corporate::legal::spec(),
     ];
     kinds
         .into_iter()

@@ -6,5 +6,6 @@
 pub mod ceo;
 pub mod cfo;
 pub mod cto;
+pub mod legal;
 mod rules;
 mod stripe;
