@@ -12,7 +12,7 @@ use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
 /// The strings of a setting's list.
-fn strings<'a>(setting: Option<&'a Value>) -> Vec<&'a str> {
+fn strings(setting: Option<&Value>) -> Vec<&str> {
     setting
         .and_then(Value::as_array)
         .into_iter()
