@@ -6,7 +6,10 @@
 //! answering 204 (404 for an unknown workflow, 422 for an unknown ref or
 //! inputs the workflow does not declare), the run appearing only at a later
 //! listing, and each look at a run moving it queued → in_progress →
-//! completed with the workflow's conclusion.
+//! completed with the workflow's conclusion. Pull requests' files
+//! (`GET …/pulls/{n}/files`, `per_page` up to 100 and `page`): pull
+//! [`LARGE_PULL`] changes 130 files, one of them a workflow; pull
+//! [`SMALL_PULL`] three source files; any other is a 404.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -23,6 +26,10 @@ pub const OWNER: &str = "mycosoft";
 pub const REPO: &str = "site";
 /// A token GitHub knows but whose hourly limit is used up.
 pub const LIMITED_TOKEN: &str = "ghp_limitedlimitedlimitedlimited0001";
+/// A pull request changing 129 source files and `.github/workflows/deploy.yml`.
+pub const LARGE_PULL: u64 = 7;
+/// A pull request changing three source files.
+pub const SMALL_PULL: u64 = 8;
 const DOCS: &str = "https://docs.github.com/rest";
 
 /// A workflow: id, file, declared inputs, the conclusion its runs reach.
@@ -285,6 +292,47 @@ async fn run(
     answer(Json(current).into_response())
 }
 
+fn changed(name: String, additions: u64, deletions: u64) -> Value {
+    json!({"sha": "bbcd538c8e72b8c175046e27cc8f907076331401", "filename": name, "status": "modified",
+           "additions": additions, "deletions": deletions, "changes": additions + deletions})
+}
+
+async fn pull_files(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(refusal) = refused(&fake, &headers) {
+        return refusal;
+    }
+    let files: Vec<Value> = match number {
+        LARGE_PULL if known_repo(&owner, &repo) => (0..129)
+            .map(|i| changed(format!("src/module_{i}.rs"), 5, 2))
+            .chain([changed(".github/workflows/deploy.yml".into(), 3, 1)])
+            .collect(),
+        SMALL_PULL if known_repo(&owner, &repo) => ["src/lib.rs", "src/api.rs", "README.md"]
+            .into_iter()
+            .map(|name| changed(name.to_owned(), 10, 4))
+            .collect(),
+        _ => return answer(error(StatusCode::NOT_FOUND, "Not Found")),
+    };
+    let number = |name: &str, default: usize| {
+        query
+            .get(name)
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(default)
+    };
+    let per_page = number("per_page", 30).clamp(1, 100);
+    let page = number("page", 1).max(1);
+    let shown: Vec<Value> = files
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    answer(Json(shown).into_response())
+}
+
 impl FakeGithub {
     /// Serves the API on a loopback port; `token` is the one valid token.
     pub async fn start(token: &str) -> Self {
@@ -303,6 +351,10 @@ impl FakeGithub {
                 get(workflow_runs),
             )
             .route("/repos/{owner}/{repo}/actions/runs", get(repo_runs))
+            .route(
+                "/repos/{owner}/{repo}/pulls/{number}/files",
+                get(pull_files),
+            )
             .route("/repos/{owner}/{repo}/actions/runs/{id}", get(run))
             .fallback(|| async { answer(error(StatusCode::NOT_FOUND, "Not Found")) })
             .with_state(fake);

@@ -119,6 +119,7 @@ pub mod fake_n8n;
 pub mod fake_notion;
 pub mod fake_openai;
 pub mod fake_proxmox;
+pub mod fake_stripe;
 pub mod fake_supabase;
 pub mod fake_truenas;
 pub mod fake_unifi;

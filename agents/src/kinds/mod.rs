@@ -8,6 +8,7 @@ mod ai;
 mod common;
 mod connect;
 mod core;
+mod corporate;
 mod data;
 mod docs;
 mod infrastructure;
@@ -58,6 +59,10 @@ fn declare() -> Vec<KindSpec> {
         integration::ifttt::spec(),
         integration::supabase::spec(),
         integration::elevenlabs::spec(),
+        corporate::ceo::spec(),
+        corporate::cfo::spec(),
+        corporate::cto::spec(),
+        corporate::legal::spec(),
     ];
     kinds
         .into_iter()

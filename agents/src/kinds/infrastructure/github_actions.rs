@@ -15,20 +15,22 @@ use crate::runtime::handlers::{HandlerFuture, TaskContext};
 pub const TOKEN: &str = "GITHUB_TOKEN";
 const API_VERSION: &str = "2022-11-28";
 
-fn service(context: &TaskContext) -> Result<Service, String> {
+/// GitHub's REST API as the agent's `github_api_url` setting and
+/// `GITHUB_TOKEN` credential reach it (the deployment and CTO agents).
+pub(crate) fn service(context: &TaskContext) -> Result<Service, String> {
     let mut config = ServiceConfig::new("github", setting(context, "github_api_url")?);
     config.auth = Auth::Bearer(credential(context, TOKEN)?);
     // GitHub refuses requests without a User-Agent.
     config.headers = vec![
         ("accept", "application/vnd.github+json"),
         ("x-github-api-version", API_VERSION),
-        ("user-agent", "myca-deployment-agent"),
+        ("user-agent", "myca-agent"),
     ];
     Service::new(config).map_err(|e| e.to_string())
 }
 
-/// `repos/{owner}/{repo}/actions`, its parts checked to stay in the path.
-fn actions_path(payload: &Value) -> Result<String, String> {
+/// `/repos/{owner}/{repo}`, its parts checked to stay in the path.
+pub(crate) fn repo_path(payload: &Value) -> Result<String, String> {
     let mut parts = Vec::new();
     for field in ["owner", "repo"] {
         let value = text(payload, field);
@@ -37,7 +39,11 @@ fn actions_path(payload: &Value) -> Result<String, String> {
         }
         parts.push(value);
     }
-    Ok(format!("/repos/{}/{}/actions", parts[0], parts[1]))
+    Ok(format!("/repos/{}/{}", parts[0], parts[1]))
+}
+
+fn actions_path(payload: &Value) -> Result<String, String> {
+    Ok(format!("{}/actions", repo_path(payload)?))
 }
 
 fn workflow_of(payload: &Value) -> Result<Option<&str>, String> {

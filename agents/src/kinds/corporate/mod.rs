@@ -1,0 +1,11 @@
+//! Corporate kinds: decisions that gate actions, taken by rules the
+//! operator sets in each agent's settings and explained in every result
+//! (which rule decided, and why), with the company's figures read from the
+//! real systems that hold them.
+
+pub mod ceo;
+pub mod cfo;
+pub mod cto;
+pub mod legal;
+mod rules;
+mod stripe;

@@ -1,0 +1,126 @@
+//! What every corporate decision shares: the rules it checked in order, the
+//! first that refused (or the policy that approved), and the result shape
+//! that says so — so a refusal always names its rule and its reason.
+
+use serde_json::{json, Value};
+
+/// Impact levels, least first: a policy allows up to one of them.
+pub const IMPACTS: [&str; 4] = ["low", "medium", "high", "critical"];
+
+/// How far up [`IMPACTS`] `impact` is (an unknown level counts as the highest).
+pub fn impact_rank(impact: &str) -> usize {
+    IMPACTS
+        .iter()
+        .position(|level| *level == impact)
+        .unwrap_or(IMPACTS.len())
+}
+
+/// One rule's verdict: its name, whether it passed, and why.
+pub struct Check {
+    pub rule: &'static str,
+    pub passed: bool,
+    pub reason: String,
+}
+
+impl Check {
+    pub fn new(rule: &'static str, passed: bool, reason: String) -> Self {
+        Self {
+            rule,
+            passed,
+            reason,
+        }
+    }
+}
+
+/// The decision of `checks` taken in order: the first failed rule refuses;
+/// when all pass, `approving_rule` approves with `approving_reason`.
+/// `subject` is what was decided on, copied into the result.
+pub fn decide(
+    checks: Vec<Check>,
+    approving_rule: &'static str,
+    approving_reason: String,
+    subject: Value,
+) -> Value {
+    let (approved, rule, reason) = match checks.iter().find(|check| !check.passed) {
+        Some(refusing) => (false, refusing.rule, refusing.reason.clone()),
+        None => (true, approving_rule, approving_reason),
+    };
+    let checked: Vec<Value> = checks
+        .iter()
+        .map(|c| json!({"rule": c.rule, "passed": c.passed, "reason": c.reason}))
+        .collect();
+    json!({"approved": approved, "decision": if approved { "approved" } else { "refused" },
+           "rule": rule, "reason": reason, "checked": checked, "subject": subject})
+}
+
+/// The result schema of a decision.
+pub fn decision_result() -> Value {
+    json!({"type": "object", "required": ["approved", "decision", "rule", "reason", "checked", "subject"],
+           "properties": {"approved": {"type": "boolean"}, "decision": {"enum": ["approved", "refused"]},
+                          "rule": {"type": "string", "description": "The rule that decided"},
+                          "reason": {"type": "string"},
+                          "checked": {"type": "array", "items": {"type": "object"}},
+                          "subject": {"type": "object"}}})
+}
+
+/// A closed payload schema that also takes the `task_type` an
+/// agent-to-agent request carries in its payload.
+pub fn payload(mut properties: Value, required: &[&str]) -> Value {
+    properties["task_type"] = json!({"type": "string"});
+    let kind = if required.is_empty() {
+        json!(["object", "null"])
+    } else {
+        json!("object")
+    };
+    json!({"type": kind, "additionalProperties": false, "required": required, "properties": properties})
+}
+
+/// Whether `list` (a setting's array of strings) holds `value`, ignoring case.
+pub fn listed(list: Option<&Value>, value: &str) -> bool {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .any(|item| item.eq_ignore_ascii_case(value))
+}
+
+/// A number setting (the schema gives it a default).
+pub fn number(settings: &serde_json::Map<String, Value>, name: &str) -> f64 {
+    settings.get(name).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_failed_rule_refuses_and_all_passing_approve() {
+        let refused = decide(
+            vec![
+                Check::new("a", true, "fine".into()),
+                Check::new("b", false, "too much".into()),
+                Check::new("c", false, "later".into()),
+            ],
+            "ok",
+            "all fine".into(),
+            json!({}),
+        );
+        assert_eq!(refused["approved"], false);
+        assert_eq!(
+            (refused["rule"].clone(), refused["reason"].clone()),
+            (json!("b"), json!("too much"))
+        );
+        let approved = decide(
+            vec![Check::new("a", true, "fine".into())],
+            "ok",
+            "all fine".into(),
+            json!({}),
+        );
+        assert_eq!(
+            (approved["approved"].clone(), approved["rule"].clone()),
+            (json!(true), json!("ok"))
+        );
+        assert_eq!(impact_rank("medium"), 1);
+        assert_eq!(impact_rank("unheard-of"), 4);
+    }
+}
