@@ -9,6 +9,7 @@ mod common;
 mod connect;
 mod core;
 mod data;
+mod device;
 mod docs;
 mod infrastructure;
 mod integration;
@@ -58,6 +59,9 @@ fn declare() -> Vec<KindSpec> {
         integration::ifttt::spec(),
         integration::supabase::spec(),
         integration::elevenlabs::spec(),
+        device::coordinator::spec(),
+        device::bme::bme688(),
+        device::bme::bme690(),
     ];
     kinds
         .into_iter()
