@@ -62,6 +62,7 @@ fn declare() -> Vec<KindSpec> {
         device::coordinator::spec(),
         device::bme::bme688(),
         device::bme::bme690(),
+        device::firmware::spec(),
     ];
     kinds
         .into_iter()

@@ -2,5 +2,6 @@
 
 pub(super) mod bme;
 pub(super) mod coordinator;
+pub(super) mod firmware;
 mod fleet;
 mod mqtt;

@@ -15,7 +15,7 @@ use crate::runtime::handlers::{HandlerFuture, TaskContext};
 pub const TOKEN: &str = "GITHUB_TOKEN";
 const API_VERSION: &str = "2022-11-28";
 
-fn service(context: &TaskContext) -> Result<Service, String> {
+pub(crate) fn service(context: &TaskContext) -> Result<Service, String> {
     let mut config = ServiceConfig::new("github", setting(context, "github_api_url")?);
     config.auth = Auth::Bearer(credential(context, TOKEN)?);
     // GitHub refuses requests without a User-Agent.
@@ -29,6 +29,11 @@ fn service(context: &TaskContext) -> Result<Service, String> {
 
 /// `repos/{owner}/{repo}/actions`, its parts checked to stay in the path.
 fn actions_path(payload: &Value) -> Result<String, String> {
+    Ok(format!("{}/actions", repository_path(payload)?))
+}
+
+/// `repos/{owner}/{repo}`, its parts checked to stay in the path.
+pub(crate) fn repository_path(payload: &Value) -> Result<String, String> {
     let mut parts = Vec::new();
     for field in ["owner", "repo"] {
         let value = text(payload, field);
@@ -37,7 +42,7 @@ fn actions_path(payload: &Value) -> Result<String, String> {
         }
         parts.push(value);
     }
-    Ok(format!("/repos/{}/{}/actions", parts[0], parts[1]))
+    Ok(format!("/repos/{}/{}", parts[0], parts[1]))
 }
 
 fn workflow_of(payload: &Value) -> Result<Option<&str>, String> {

@@ -4,7 +4,7 @@ pub(super) mod cloudflare;
 pub(super) mod deployment;
 pub(super) mod docker;
 mod docker_engine;
-mod github_actions;
+pub(super) mod github_actions;
 pub(super) mod monitoring;
 pub(super) mod network;
 pub(super) mod proxmox;
