@@ -60,6 +60,7 @@ fn declare() -> Vec<KindSpec> {
         integration::supabase::spec(),
         integration::elevenlabs::spec(),
         device::coordinator::spec(),
+        device::one::spec(),
         device::bme::bme688(),
         device::bme::bme690(),
         device::firmware::spec(),

@@ -5,3 +5,4 @@ pub(super) mod coordinator;
 pub(super) mod firmware;
 mod fleet;
 mod mqtt;
+pub(super) mod one;
