@@ -28,6 +28,9 @@ pub struct ApiServer {
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// Ports one test's agents may use on the host network.
+const AGENT_PORTS: u16 = 20;
+
 /// A service configuration on the test engine and Redis, agents on the
 /// host network (the test Redis listens on loopback), in a fleet instance of
 /// its own.
@@ -43,7 +46,9 @@ pub async fn test_service_config(database: DatabaseTarget) -> ServiceConfig {
         ),
         agent_network: AgentNetwork::Host,
         agent_binary: agent_binary(),
-        first_agent_port: free_port(),
+        // Below the ephemeral range: an outgoing connection (SSH forwards,
+        // Redis clients…) can take an ephemeral port before the agent binds it.
+        first_agent_port: crate::pool::quiet_port_block(AGENT_PORTS).unwrap_or_else(free_port),
         stop_grace: Duration::from_secs(10),
         stats_interval: Duration::from_secs(2),
         health_interval: Duration::from_secs(1),

@@ -24,6 +24,9 @@ use serde_json::{json, Value};
 
 pub const OWNER: &str = "mycosoft";
 pub const REPO: &str = "site";
+/// The repository whose latest release is [`FIRMWARE_TAG`].
+pub const FIRMWARE_REPO: &str = "mycobrain-firmware";
+pub const FIRMWARE_TAG: &str = "v1.5.0";
 /// A token GitHub knows but whose hourly limit is used up.
 pub const LIMITED_TOKEN: &str = "ghp_limitedlimitedlimitedlimited0001";
 /// A pull request changing 129 source files and `.github/workflows/deploy.yml`.
@@ -333,6 +336,30 @@ async fn pull_files(
     answer(Json(shown).into_response())
 }
 
+/// `GET /repos/{owner}/{repo}/releases/latest`: the newest published,
+/// non-prerelease release; 404 when the repository has none.
+async fn latest_release(
+    State(fake): State<Fake>,
+    Path((owner, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refusal) = refused(&fake, &headers) {
+        return refusal;
+    }
+    if owner != OWNER || repo != FIRMWARE_REPO {
+        return answer(error(StatusCode::NOT_FOUND, "Not Found"));
+    }
+    let download =
+        format!("https://github.com/{OWNER}/{FIRMWARE_REPO}/releases/download/{FIRMWARE_TAG}");
+    answer(Json(json!({
+        "id": 171717, "tag_name": FIRMWARE_TAG, "name": "MycoBrain 1.5.0", "draft": false, "prerelease": false,
+        "published_at": "2026-11-30T09:00:00Z", "body": "BME690 support, faster OTA",
+        "html_url": format!("https://github.com/{OWNER}/{FIRMWARE_REPO}/releases/tag/{FIRMWARE_TAG}"),
+        "assets": [{"id": 9001, "name": "mycobrain-1.5.0.bin", "size": 1048576, "content_type": "application/octet-stream",
+                    "browser_download_url": format!("{download}/mycobrain-1.5.0.bin")}],
+    })).into_response())
+}
+
 impl FakeGithub {
     /// Serves the API on a loopback port; `token` is the one valid token.
     pub async fn start(token: &str) -> Self {
@@ -356,6 +383,7 @@ impl FakeGithub {
                 get(pull_files),
             )
             .route("/repos/{owner}/{repo}/actions/runs/{id}", get(run))
+            .route("/repos/{owner}/{repo}/releases/latest", get(latest_release))
             .fallback(|| async { answer(error(StatusCode::NOT_FOUND, "Not Found")) })
             .with_state(fake);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

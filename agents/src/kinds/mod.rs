@@ -10,6 +10,7 @@ mod connect;
 mod core;
 mod corporate;
 mod data;
+mod device;
 mod docs;
 mod infrastructure;
 mod integration;
@@ -63,6 +64,11 @@ fn declare() -> Vec<KindSpec> {
         corporate::cfo::spec(),
         corporate::cto::spec(),
         corporate::legal::spec(),
+        device::coordinator::spec(),
+        device::one::spec(),
+        device::bme::bme688(),
+        device::bme::bme690(),
+        device::firmware::spec(),
     ];
     kinds
         .into_iter()

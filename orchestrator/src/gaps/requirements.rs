@@ -153,11 +153,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_required_core_corporate_infrastructure_security_data_and_integration_agent_is_a_real_kind(
+    fn every_required_core_corporate_infrastructure_security_data_integration_and_device_agent_is_a_real_kind(
     ) {
         use AgentCategory::*;
         let defaults = Requirements::default();
-        for category in [Core, Corporate, Infrastructure, Security, Data, Integration] {
+        for category in [
+            Core,
+            Corporate,
+            Infrastructure,
+            Security,
+            Data,
+            Integration,
+            Device,
+        ] {
             for required in &defaults.categories[&category] {
                 let config = crate::gaps::config_from_template(
                     &required.agent_id,

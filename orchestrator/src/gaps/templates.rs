@@ -230,7 +230,7 @@ mod tests {
             validate_new(&bad, &[]),
             Err(TemplateError::AgentId(_))
         ));
-        let unknown = config_from_template("ceo-agent", "ceo", AgentCategory::Corporate);
+        let unknown = config_from_template("oracle-agent", "oracle", AgentCategory::Corporate);
         assert!(matches!(
             validate_new(&unknown, &[]),
             Err(TemplateError::UnknownType(_))
