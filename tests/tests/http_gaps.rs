@@ -22,15 +22,17 @@ async fn gaps_are_listed_and_filled_directly_or_through_an_approval() {
     assert_eq!(code, 200);
     assert_eq!(gaps["total"], 20, "{gaps}");
     assert_eq!(gaps["gaps"][0]["severity"], "critical");
-    // Its kinds are not in this runtime yet: the factory says so.
-    let (code, refused) = api
+    // Every seed agent is a real kind now: a corporate one waits for approval.
+    let (code, requested) = api
         .call(Method::POST, "/gaps/ceo-agent/fill", Some(json!({})))
         .await;
-    assert_eq!(code, 422, "{refused}");
-    assert!(
-        refused["detail"].as_str().unwrap().contains("test-agent"),
-        "{refused}"
+    assert_eq!(code, 200, "{requested}");
+    assert_eq!(requested["approval"]["kind"], "spawn_agent", "{requested}");
+    assert_eq!(
+        requested["approval"]["request"]["config"]["agent_type"], "ceo-agent",
+        "{requested}"
     );
+    assert!(requested["approval"]["decided_at"].is_null(), "{requested}");
     let (code, _) = api
         .call(Method::POST, "/gaps/no-such-gap/fill", Some(json!({})))
         .await;

@@ -64,12 +64,12 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
     let id = unique_agent_id("nokind");
     let (status, detail) = spawn(
         &server,
-        json!({"agent_id": id, "agent_type": "ceo-agent", "category": "corporate",
-               "display_name": "CEO", "cpu_limit": 1.0, "memory_limit": 64}),
+        json!({"agent_id": id, "agent_type": "oracle-agent", "category": "corporate",
+               "display_name": "Oracle", "cpu_limit": 1.0, "memory_limit": 64}),
     )
     .await;
     assert_eq!(status, 422, "{detail}");
-    assert!(detail.contains("ceo-agent"), "{detail}");
+    assert!(detail.contains("oracle-agent"), "{detail}");
     for kind in known_kinds() {
         assert!(detail.contains(kind), "{detail} lists {kind}");
     }
@@ -77,13 +77,13 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
 
     let cli = myca(
         &server,
-        &["spawn", &id, "--type", "ceo-agent", "--memory-limit", "64"],
+        &["spawn", &id, "--type", "oracle-agent", "--memory-limit", "64"],
     )
     .await;
     let stderr = String::from_utf8_lossy(&cli.stderr);
     assert!(!cli.status.success(), "{cli:?}");
     assert!(
-        stderr.contains("422") && stderr.contains("unknown agent type \"ceo-agent\""),
+        stderr.contains("422") && stderr.contains("unknown agent type \"oracle-agent\""),
         "{stderr}"
     );
     assert!(stderr.contains("test-agent"), "{stderr}");
