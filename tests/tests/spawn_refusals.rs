@@ -77,7 +77,14 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
 
     let cli = myca(
         &server,
-        &["spawn", &id, "--type", "oracle-agent", "--memory-limit", "64"],
+        &[
+            "spawn",
+            &id,
+            "--type",
+            "oracle-agent",
+            "--memory-limit",
+            "64",
+        ],
     )
     .await;
     let stderr = String::from_utf8_lossy(&cli.stderr);
