@@ -111,3 +111,35 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub fn error(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
+
+/// A fake API served on loopback with the mishaps it can be told to
+/// answer with: what every fake holds and derefs to.
+pub struct Served {
+    pub address: SocketAddr,
+    mishaps: Arc<Mishaps>,
+}
+
+impl Served {
+    /// Serves `router`; a mishap's error body takes the API's `shape`.
+    pub async fn start(router: Router, shape: ErrorShape) -> Self {
+        let mishaps = Mishaps::new(shape);
+        Self {
+            address: serve(router, &mishaps).await,
+            mishaps,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The next request (after any already queued) goes wrong as `mishap` says.
+    pub fn mishap(&self, mishap: Mishap) {
+        self.mishaps.next(mishap);
+    }
+
+    /// How many requests went wrong on purpose.
+    pub fn mishaps(&self) -> usize {
+        self.mishaps.happened()
+    }
+}

@@ -10,7 +10,6 @@
 //! The audio is a deterministic stand-in (an MP3 frame header and the
 //! voice and text), so a test can check every byte that came back.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -21,7 +20,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::fake_api::{error, header, Mishap, Mishaps};
+use crate::fake_api::{error, header, Served};
 
 pub const RACHEL: &str = "21m00Tcm4TlvDq8ikWAM";
 pub const ADAM: &str = "pNInz6obpgDQGcFmaJgB";
@@ -38,9 +37,8 @@ struct Fake {
 }
 
 pub struct FakeElevenLabs {
-    pub address: SocketAddr,
+    served: Served,
     fake: Arc<Fake>,
-    mishaps: Arc<Mishaps>,
 }
 
 fn status_of(status: StatusCode) -> &'static str {
@@ -188,34 +186,27 @@ impl FakeElevenLabs {
             character_limit,
             used: AtomicU64::new(used),
         });
-        let mishaps = Mishaps::new(shape);
         let router = Router::new()
             .route("/v1/voices", get(list_voices))
             .route("/v1/text-to-speech/{voice_id}", post(speak))
             .route("/v1/user/subscription", get(subscription))
             .with_state(fake.clone());
-        let address = crate::fake_api::serve(router, &mishaps).await;
         Self {
-            address,
+            served: Served::start(router, shape).await,
             fake,
-            mishaps,
         }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    pub fn mishap(&self, mishap: Mishap) {
-        self.mishaps.next(mishap);
-    }
-
-    pub fn mishaps(&self) -> usize {
-        self.mishaps.happened()
     }
 
     /// Characters spent so far.
     pub fn used(&self) -> u64 {
         self.fake.used.load(Ordering::SeqCst)
+    }
+}
+
+impl std::ops::Deref for FakeElevenLabs {
+    type Target = Served;
+
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }

@@ -10,7 +10,6 @@
 //! fails the execution with its message.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +21,7 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::fake_api::{error, header, Mishap, Mishaps};
+use crate::fake_api::{error, header, Served};
 
 pub const GREETER: &str = "1001";
 pub const FAILING: &str = "1002";
@@ -37,9 +36,8 @@ struct Fake {
 }
 
 pub struct FakeN8n {
-    pub address: SocketAddr,
+    served: Served,
     fake: Arc<Fake>,
-    mishaps: Arc<Mishaps>,
 }
 
 fn message(status: StatusCode, text: &str) -> Response {
@@ -423,7 +421,6 @@ impl FakeN8n {
             ]),
             next_execution: AtomicU64::new(2),
         });
-        let mishaps = Mishaps::new(shape);
         let router = Router::new()
             .route("/api/v1/workflows", get(list_workflows))
             .route("/api/v1/workflows/{id}", get(get_workflow))
@@ -432,25 +429,10 @@ impl FakeN8n {
             .route("/api/v1/executions/{id}", get(get_execution))
             .route("/webhook/{*path}", any(webhook))
             .with_state(fake.clone());
-        let address = crate::fake_api::serve(router, &mishaps).await;
         Self {
-            address,
+            served: Served::start(router, shape).await,
             fake,
-            mishaps,
         }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    /// The next request goes wrong as `mishap` says.
-    pub fn mishap(&self, mishap: Mishap) {
-        self.mishaps.next(mishap);
-    }
-
-    pub fn mishaps(&self) -> usize {
-        self.mishaps.happened()
     }
 
     pub fn workflow(&self, id: &str) -> Value {
@@ -472,5 +454,13 @@ impl FakeN8n {
             .iter()
             .filter(|e| e["workflowId"] == workflow_id)
             .count()
+    }
+}
+
+impl std::ops::Deref for FakeN8n {
+    type Target = Served;
+
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }

@@ -10,7 +10,6 @@
 //! properties (title, select, number) filtered and sorted as its query
 //! language says.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, State};
@@ -20,7 +19,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
 
-use crate::fake_api::{bearer, error, header, Mishap, Mishaps};
+use crate::fake_api::{bearer, error, header, Served};
 
 pub const DATABASE: &str = "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9";
 pub const DATA_SOURCE: &str = "248104cd-477e-80af-bc30-000bd28de8f9";
@@ -33,9 +32,8 @@ struct Fake {
 }
 
 pub struct FakeNotion {
-    pub address: SocketAddr,
+    served: Served,
     fake: Arc<Fake>,
-    mishaps: Arc<Mishaps>,
 }
 
 fn code_of(status: StatusCode) -> &'static str {
@@ -493,7 +491,6 @@ impl FakeNotion {
             token: token.to_owned(),
             pages: Mutex::new(pages),
         });
-        let mishaps = Mishaps::new(shape);
         let router = Router::new()
             .route("/v1/search", post(search))
             .route("/v1/databases/{id}", get(get_database))
@@ -502,24 +499,10 @@ impl FakeNotion {
             .route("/v1/pages", post(create_page))
             .route("/v1/pages/{id}", patch(update_page))
             .with_state(fake.clone());
-        let address = crate::fake_api::serve(router, &mishaps).await;
         Self {
-            address,
+            served: Served::start(router, shape).await,
             fake,
-            mishaps,
         }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    pub fn mishap(&self, mishap: Mishap) {
-        self.mishaps.next(mishap);
-    }
-
-    pub fn mishaps(&self) -> usize {
-        self.mishaps.happened()
     }
 
     /// The page `id` as stored.
@@ -532,5 +515,13 @@ impl FakeNotion {
             .find(|p| p["id"] == id)
             .unwrap()
             .clone()
+    }
+}
+
+impl std::ops::Deref for FakeNotion {
+    type Target = Served;
+
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }

@@ -8,7 +8,6 @@
 //! "message"}}` (429 `rate_limit`, 5xx `api_error`).
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -18,7 +17,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::fake_api::{bearer, error, Mishap, Mishaps};
+use crate::fake_api::{bearer, error, Served};
 
 /// When the newest transaction happened (Unix time).
 pub const NEWEST: i64 = 1_764_000_000;
@@ -32,8 +31,7 @@ struct Fake {
 }
 
 pub struct FakeStripe {
-    pub address: SocketAddr,
-    mishaps: Arc<Mishaps>,
+    served: Served,
 }
 
 fn shape(status: StatusCode, message: &str) -> Value {
@@ -195,7 +193,6 @@ impl FakeStripe {
                 invoice("in_4Void", "void", 800, 0),
             ],
         });
-        let mishaps = Mishaps::new(shape);
         let router = Router::new()
             .route("/v1/balance", get(balance))
             .route("/v1/balance_transactions", get(balance_transactions))
@@ -209,19 +206,16 @@ impl FakeStripe {
                 )
             })
             .with_state(fake);
-        let address = crate::fake_api::serve(router, &mishaps).await;
-        Self { address, mishaps }
+        Self {
+            served: Served::start(router, shape).await,
+        }
     }
+}
 
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
+impl std::ops::Deref for FakeStripe {
+    type Target = Served;
 
-    pub fn mishap(&self, mishap: Mishap) {
-        self.mishaps.next(mishap);
-    }
-
-    pub fn mishaps(&self) -> usize {
-        self.mishaps.happened()
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }

@@ -15,7 +15,6 @@
 //! rows it owns, and the anon role none.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -26,7 +25,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::fake_api::{bearer, error, header, Mishap, Mishaps};
+use crate::fake_api::{bearer, error, header, Served};
 
 pub const USER_EMAIL: &str = "fleet-bot@example.com";
 pub const USER_ID: &str = "8f9d4c2e-1b7a-4e3d-9a6f-2c5b8e1d0a47";
@@ -50,9 +49,8 @@ struct Fake {
 }
 
 pub struct FakeSupabase {
-    pub address: SocketAddr,
+    served: Served,
     fake: Arc<Fake>,
-    mishaps: Arc<Mishaps>,
 }
 
 fn postgrest(status: StatusCode, code: &str, message: &str, details: Value) -> Response {
@@ -418,33 +416,26 @@ impl FakeSupabase {
                 tokens: Vec::new(),
             }),
         });
-        let mishaps = Mishaps::new(shape);
         let router = Router::new()
             .route("/auth/v1/token", post(token))
             .route("/rest/v1/{table}", get(select).post(insert))
             .route("/storage/v1/object/{bucket}/{*path}", post(upload))
             .with_state(fake.clone());
-        let address = crate::fake_api::serve(router, &mishaps).await;
         Self {
-            address,
+            served: Served::start(router, shape).await,
             fake,
-            mishaps,
         }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}", self.address)
-    }
-
-    pub fn mishap(&self, mishap: Mishap) {
-        self.mishaps.next(mishap);
-    }
-
-    pub fn mishaps(&self) -> usize {
-        self.mishaps.happened()
     }
 
     pub fn project(&self) -> std::sync::MutexGuard<'_, Project> {
         self.fake.project.lock().unwrap()
+    }
+}
+
+impl std::ops::Deref for FakeSupabase {
+    type Target = Served;
+
+    fn deref(&self) -> &Served {
+        &self.served
     }
 }
