@@ -1,7 +1,8 @@
 //! Spawns that could not run are refused with 422 before any container
 //! exists: a kind the runtime does not run (listing the kinds it does) and
 //! an `environment` that would override a managed variable (naming it) —
-//! over HTTP and through the `myca spawn` command.
+//! over HTTP and through the `myca spawn` command. Spawning an id that
+//! already runs returns it only when the body is valid and names its kind.
 
 use std::process::Output;
 
@@ -11,6 +12,7 @@ use myca_agents::protocol::names::container_name;
 use myca_agents::runtime::handlers::known_kinds;
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer, API_KEY};
+use myca_e2e::containers::ContainerGuard;
 use myca_e2e::stores::{Backend, TestStore};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -127,6 +129,53 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
         "{stderr}"
     );
     assert_no_container(&docker, &id).await;
+
+    server.stop().await;
+    test_store.finish().await;
+}
+
+/// The seed's spawn is idempotent per id; that must not let a body the
+/// service would refuse through (schemathesis found it did), nor answer a
+/// request for another kind with an agent of the wrong one.
+#[tokio::test]
+async fn respawning_a_running_id_validates_the_body_and_its_kind() {
+    let test_store = TestStore::empty(Backend::Sqlite).await;
+    let server = ApiServer::start(test_service_config(test_store.target.clone()).await).await;
+    let mut guard = ContainerGuard::new(server.service.first_pool().unwrap().docker());
+    let id = unique_agent_id("respawn");
+    guard.watch(container_name(&id));
+    let body = json!({"agent_id": id, "agent_type": "test-agent", "category": "core",
+                      "memory_limit": 64});
+    let (status, detail) = spawn(&server, body.clone()).await;
+    assert_eq!(status, 200, "{detail}");
+
+    let (status, detail) = spawn(
+        &server,
+        json!({"agent_id": id, "agent_type": "cto-agent", "category": "corporate",
+               "settings": {"approved_technologies": [7, 8]}}),
+    )
+    .await;
+    assert_eq!(status, 422, "{detail}");
+    assert!(detail.contains("approved_technologies"), "{detail}");
+
+    let (status, detail) = spawn(
+        &server,
+        json!({"agent_id": id, "agent_type": "cto-agent", "category": "corporate"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{detail}");
+    assert!(
+        detail.contains(&id) && detail.contains("test-agent"),
+        "{detail}"
+    );
+
+    let (status, detail) = spawn(&server, body).await;
+    assert_eq!(
+        status, 200,
+        "the same body again returns the agent: {detail}"
+    );
+    let agents = server.service.agents().await.unwrap();
+    assert_eq!(agents.iter().filter(|a| a.agent_id == id).count(), 1);
 
     server.stop().await;
     test_store.finish().await;

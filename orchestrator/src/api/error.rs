@@ -118,7 +118,9 @@ impl From<PoolError> for ApiError {
             | PoolError::SocketUnavailable(_) => ApiError::Unprocessable(error.to_string()),
             PoolError::Credential(_) => ApiError::Unavailable(error.to_string()),
             PoolError::UnknownAgent(_) => ApiError::NotFound(error.to_string()),
-            PoolError::NameTaken { .. } => ApiError::Conflict(error.to_string()),
+            PoolError::NameTaken { .. } | PoolError::IdInUse { .. } => {
+                ApiError::Conflict(error.to_string())
+            }
             // The host lacks what the request names: the client can ship it.
             PoolError::ImageMissing { .. } => ApiError::Conflict(error.to_string()),
             PoolError::BrokerUnreachable(_) => ApiError::Unavailable(error.to_string()),

@@ -57,6 +57,11 @@ pub enum PoolError {
          instance {instance:?} on this engine; choose another agent id"
     )]
     NameTaken { agent_id: String, instance: String },
+    #[error("agent id {agent_id:?} is taken by a running {agent_type}; choose another agent id")]
+    IdInUse {
+        agent_id: String,
+        agent_type: String,
+    },
     #[error("Docker engine: {0}")]
     Engine(#[from] DockerError),
     #[error("the managed broker is not reachable: {0}")]

@@ -2,6 +2,7 @@
 //! agent's last heartbeat, and the actions on one agent, done on its host.
 
 use chrono::{DateTime, Duration, Utc};
+use myca_agents::kinds::admit;
 use myca_agents::protocol::{AgentConfig, AgentStatus, Privilege};
 use serde::Serialize;
 
@@ -134,7 +135,16 @@ impl FleetService {
     /// Privileges it was granted are recorded in its history, so the
     /// operator finds who holds which in SQL as well as on the container.
     pub async fn spawn(&self, config: &AgentConfig) -> Result<AgentView, HostSetError> {
+        config.validate().map_err(PoolError::from)?;
+        let (admitted, _) = admit(config).map_err(PoolError::from)?;
         if let Some((host, agent)) = self.hosts.locate(&config.agent_id).await? {
+            if agent.agent_type != admitted.agent_type {
+                return Err(PoolError::IdInUse {
+                    agent_id: agent.agent_id,
+                    agent_type: agent.agent_type,
+                }
+                .into());
+            }
             return Ok(self.agent_view(PlacedAgent {
                 host: host.name().to_owned(),
                 reachable: true,
