@@ -29,6 +29,13 @@ pub fn settings_by_kind(kinds: &[KindSpec]) -> Value {
                     "settings": kind.settings_schema,
                 }
             });
+            // Settings the kind cannot default make `settings` itself required.
+            let requires_settings = kind.settings_schema["required"]
+                .as_array()
+                .is_some_and(|fields| !fields.is_empty());
+            if requires_settings {
+                branch["required"] = json!(["agent_type", "settings"]);
+            }
             // Only what a kind declares can be granted.
             let declared: Vec<&str> = kind.privileges.iter().map(|p| p.as_str()).collect();
             branch["properties"]["grants"] = if declared.is_empty() {
