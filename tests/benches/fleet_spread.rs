@@ -143,13 +143,17 @@ async fn raw_listing(hosts: &[Host]) -> anyhow::Result<()> {
 
 async fn remove_all(hosts: &[Host], placed: &BTreeMap<String, Vec<String>>) {
     let removals = hosts.iter().flat_map(|host| {
-        placed.get(&host.name).into_iter().flatten().map(move |id| async move {
-            let options = RemoveContainerOptionsBuilder::new().force(true).build();
-            let _ = host
-                .docker
-                .remove_container(&container_name(id), Some(options))
-                .await;
-        })
+        placed
+            .get(&host.name)
+            .into_iter()
+            .flatten()
+            .map(move |id| async move {
+                let options = RemoveContainerOptionsBuilder::new().force(true).build();
+                let _ = host
+                    .docker
+                    .remove_container(&container_name(id), Some(options))
+                    .await;
+            })
     });
     join_all(removals).await;
 }
@@ -362,7 +366,7 @@ async fn hosts_of(api: &ApiServer) -> anyhow::Result<Vec<Host>> {
     for (number, name) in [(1, "vm-one"), (2, "vm-two")] {
         let vm = Vm::nth(number);
         let joined: Value = join_vm(api, &vm, name).await;
-        println!("joined {name}: {} CPUs", joined["cpus"]);
+        println!("joined {name}: {} CPUs", joined["engine"]["cpus"]);
         hosts.push(Host {
             name: name.into(),
             docker: vm.docker().await,

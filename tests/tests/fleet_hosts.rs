@@ -100,7 +100,7 @@ async fn one_fleet_runs_on_the_local_engine_and_two_vms() {
         );
     }
 
-    // Placement: three agents without a host land one per host; one with
+    // Placement: three agents without a host, spawned at once, land one per host; one with
     // a host goes there; one asking for a label goes where it is.
     let ids: Vec<String> = (1..=3)
         .map(|n| unique_agent_id(&format!("spread{n}")))
@@ -112,14 +112,17 @@ async fn one_fleet_runs_on_the_local_engine_and_two_vms() {
             guard.watch(container_name(id));
         }
     }
-    let mut placed = BTreeMap::new();
-    for id in &ids {
-        let spawned = spawn(
+    // At once, as a burst of requests comes: each placement sees where the
+    // others went before any container runs.
+    let spawns = ids.iter().map(|id| {
+        spawn(
             &api,
             json!({"agent_id": id, "agent_type": "test-agent",
             "category": "core", "cpu_limit": 0.5, "memory_limit": 64}),
         )
-        .await;
+    });
+    let mut placed = BTreeMap::new();
+    for (id, spawned) in ids.iter().zip(futures_util::future::join_all(spawns).await) {
         placed.insert(id.clone(), spawned["host"].as_str().unwrap().to_owned());
     }
     let hosts: BTreeSet<&str> = placed.values().map(String::as_str).collect();

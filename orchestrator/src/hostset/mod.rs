@@ -6,6 +6,7 @@
 mod broker_runtime;
 mod host_runtime;
 pub mod placement;
+mod reservations;
 mod state;
 mod supervisor;
 
@@ -28,6 +29,8 @@ use crate::store::Store;
 pub use broker_runtime::BrokerRuntime;
 pub use host_runtime::{BrokerChoice, HostRuntime, HostSettings, SHARED_BROKER};
 pub use placement::{Demand, HostLoad, PlacementError};
+pub use reservations::Placed;
+use reservations::Reservations;
 pub use state::{EngineFacts, HostState, HostView};
 pub use supervisor::NOTICED_WITHIN;
 
@@ -95,6 +98,7 @@ pub struct HostSet {
     /// SSH hosts seen for the first time, with the key they presented,
     /// until the operator confirms it.
     pending: Arc<std::sync::Mutex<BTreeMap<String, HostProfile>>>,
+    reservations: Arc<Reservations>,
 }
 
 /// An agent and the host it runs on.
@@ -404,7 +408,14 @@ impl HostSet {
     }
 
     /// Every up host's load, for placement.
+    /// Every host that is up with what runs on it and what is being placed there.
     pub async fn loads(&self) -> Result<Vec<HostLoad>, PoolError> {
+        let mut loads = self.inventory_loads().await?;
+        self.reservations.add_to(&mut loads);
+        Ok(loads)
+    }
+
+    async fn inventory_loads(&self) -> Result<Vec<HostLoad>, PoolError> {
         let hosts = self.up();
         let inventories =
             futures_util::future::join_all(hosts.iter().map(|host| host.agents())).await;
@@ -429,18 +440,23 @@ impl HostSet {
     }
 
     /// The host `config` goes to: `host` when given (it must be up), else
-    /// the placement policy's choice.
+    /// the placement policy's choice; reserved for it while the answer lives.
     pub async fn place(
         &self,
         config: &AgentConfig,
         host: Option<&str>,
-    ) -> Result<Arc<HostRuntime>, HostSetError> {
+    ) -> Result<Placed, HostSetError> {
+        let demand = Demand::of(config);
         if let Some(name) = host {
-            return self.host(name);
+            let runtime = self.host(name)?;
+            return Ok(Placed::new(
+                runtime,
+                self.reservations.reserve(name, &demand),
+            ));
         }
-        let loads = self.loads().await?;
-        let chosen = placement::choose(&loads, &Demand::of(config))?.name.clone();
-        self.host(&chosen)
+        let loads = self.inventory_loads().await?;
+        let (chosen, reservation) = self.reservations.choose_and_reserve(loads, &demand)?;
+        Ok(Placed::new(self.host(&chosen)?, reservation))
     }
 
     /// The most CPUs an agent may be given: the biggest host that is up
