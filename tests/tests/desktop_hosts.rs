@@ -4,7 +4,8 @@
 //! contact and confirmed against what `ssh-keygen` prints, a connection
 //! test's report, the VM joining the fleet and shown up with its gauges; a
 //! host whose pinned key does not match shown refused with both
-//! fingerprints; the VM removed through the dialog. Screenshots go to
+//! fingerprints; the VM disabled, enabled again, and removed through the
+//! dialog. Screenshots go to
 //! tests/screenshots/.
 
 use fantoccini::Client;
@@ -133,6 +134,13 @@ async fn an_operator_adds_a_vm_and_sees_a_changed_key_refused() {
     let memory = text_of(&client, "host-gauge-myca-vm-memory").await;
     assert!(memory.starts_with("0 MB / "), "{memory}");
     save_screenshot(&client, "desktop-hosts-up.png").await;
+
+    // Disabled, it is kept but not used; enabled, it joins again.
+    click(&client, "host-toggle-myca-vm").await;
+    wait_for_text(&client, &testid("host-state-myca-vm"), "disabled").await;
+    wait_for_text(&client, "[data-testid='toasts']", "myca-vm disabled").await;
+    click(&client, "host-toggle-myca-vm").await;
+    wait_for_text_within(&client, &testid("host-state-myca-vm"), "up", JOINING).await;
 
     // Removed through the dialog, leaving whatever runs there.
     click(&client, "host-remove-myca-vm").await;
