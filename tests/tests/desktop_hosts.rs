@@ -5,7 +5,8 @@
 //! test's report, the VM joining the fleet and shown up with its gauges; a
 //! host whose pinned key does not match shown refused with both
 //! fingerprints; the VM disabled, enabled again, and removed through the
-//! dialog. Screenshots go to
+//! dialog; the changed key re-confirmed explicitly, after which that host
+//! joins. Screenshots go to
 //! tests/screenshots/.
 
 use fantoccini::Client;
@@ -150,5 +151,19 @@ async fn an_operator_adds_a_vm_and_sees_a_changed_key_refused() {
     wait_for_text(&client, "[data-testid='toasts']", "Removed myca-vm").await;
     let store = Store::open_and_migrate(&env.database).await.unwrap();
     assert!(store.host("myca-vm").await.unwrap().is_none());
+
+    // The moved host's new key, re-confirmed explicitly: pinned, it joins.
+    click(&client, "host-repin-start-vm-moved").await;
+    wait_for_text(&client, &testid("host-repin-vm-moved"), &vm1.fingerprint()).await;
+    let pin = find(&client, &testid("host-repin-confirm-vm-moved")).await;
+    assert_eq!(pin.attr("disabled").await.unwrap().as_deref(), Some("true"));
+    click(&client, "host-repin-checked-vm-moved").await;
+    click(&client, "host-repin-confirm-vm-moved").await;
+    wait_for_text_within(&client, &testid("host-state-vm-moved"), "up", JOINING).await;
+    let saved = store.host("vm-moved").await.unwrap().unwrap();
+    assert!(
+        matches!(&saved.kind, HostKind::Ssh { host_key_fingerprint, .. } if *host_key_fingerprint == vm1.fingerprint()),
+        "{saved:?}"
+    );
     client.close().await.unwrap();
 }

@@ -255,3 +255,73 @@ impl Desktop {
             .map_err(hosts_failed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRINT: &str = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+
+    fn draft() -> HostDraft {
+        HostDraft {
+            name: " vm-one ".into(),
+            address: "10.0.0.5".into(),
+            port: 22,
+            user: "root".into(),
+            auth: SshAuth::Agent { socket: None },
+            docker_socket: Some(String::new()),
+            host_key_fingerprint: Some(PRINT.into()),
+            labels: BTreeMap::from([("zone".into(), "eu".into())]),
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn a_draft_is_a_profile_pinned_to_its_confirmed_key() {
+        let profile = draft().profile().unwrap();
+        assert_eq!(profile.name, "vm-one");
+        assert_eq!(profile.address(), "ssh://root@10.0.0.5:22");
+        let HostKind::Ssh {
+            docker_socket,
+            host_key_fingerprint,
+            ..
+        } = &profile.kind
+        else {
+            panic!("an SSH profile");
+        };
+        assert_eq!(docker_socket, DEFAULT_DOCKER_SOCKET);
+        assert_eq!(host_key_fingerprint, PRINT);
+        let back = HostDraft::from_profile(&profile).unwrap();
+        assert_eq!(back.labels, draft().labels);
+        assert_eq!(back.host_key_fingerprint.as_deref(), Some(PRINT));
+    }
+
+    #[test]
+    fn faults_name_the_form_fields() {
+        let field = |draft: HostDraft| draft.profile().unwrap_err().fields[0].field.clone();
+        let unconfirmed = HostDraft {
+            host_key_fingerprint: None,
+            ..draft()
+        };
+        assert_eq!(field(unconfirmed), "host_key_fingerprint");
+        let spaced = HostDraft {
+            address: "bad host".into(),
+            ..draft()
+        };
+        assert_eq!(field(spaced), "address");
+        let relative = HostDraft {
+            auth: SshAuth::KeyFile {
+                path: "id_ed25519".into(),
+            },
+            ..draft()
+        };
+        assert_eq!(field(relative), "auth");
+        let local = HostProfile::new(
+            "here",
+            HostKind::Local {
+                socket: DEFAULT_DOCKER_SOCKET.into(),
+            },
+        );
+        assert_eq!(HostDraft::from_profile(&local), None);
+    }
+}
