@@ -298,6 +298,8 @@ mod tests {
             state,
             engine: None,
             running_agents: 0,
+            reserved_cpus: 0.0,
+            reserved_memory_mb: 0,
             broker: Some(name.into()),
         }
     }

@@ -3,6 +3,7 @@
 
 mod commands;
 mod display;
+mod host_commands;
 mod webkit_memory;
 
 use std::process::ExitCode;
@@ -76,6 +77,15 @@ fn main() -> ExitCode {
             commands::list_approvals,
             commands::decide_approval,
             commands::audit,
+            host_commands::host_entries,
+            host_commands::ssh_config_entries,
+            host_commands::generate_host_key,
+            host_commands::read_host_key,
+            host_commands::test_host,
+            host_commands::save_host,
+            host_commands::set_host_enabled,
+            host_commands::repin_host_key,
+            host_commands::remove_host,
         ])
         .run(tauri::generate_context!());
     match outcome {

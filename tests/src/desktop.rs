@@ -217,6 +217,11 @@ impl AppEnv {
             .expect("a service joins the app's fleet")
     }
 
+    /// One more variable the app sees (`HOME` for its `~/.ssh/config`).
+    pub fn set_var(&mut self, name: &'static str, value: impl Into<String>) {
+        self.vars.push((name, value.into()));
+    }
+
     /// Gives `command` this environment.
     pub fn apply(&self, command: &mut Command) {
         command.envs(self.vars.iter().map(|(k, v)| (*k, v.as_str())));

@@ -4,7 +4,6 @@
 //! removing one while the service runs. Profiles are kept in SQL.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use axum::extract::State;
 use axum::Json;
@@ -13,11 +12,28 @@ use serde_json::{json, Value};
 
 use super::extract::{Body, Object, Path, Query};
 use super::{ApiError, ApiState};
-use crate::hosts::{connect, test_connection, HostKind, HostProfile};
-use crate::ssh::discover_host_fingerprint;
+use crate::hosts::{placeholder_fingerprint, test_profile, HostProfile};
+use crate::service::{AgentsOnRemoval, HostsError, JoinedHost};
 
-/// How long reading a first-contact host key may take.
-const KEY_WITHIN: Duration = Duration::from_secs(10);
+impl From<HostsError> for ApiError {
+    fn from(error: HostsError) -> Self {
+        match error {
+            HostsError::Invalid(_) | HostsError::NotSsh => {
+                ApiError::Unprocessable(error.to_string())
+            }
+            HostsError::FirstHost(_) | HostsError::NotPresented { .. } => {
+                ApiError::Conflict(error.to_string())
+            }
+            HostsError::Unknown(_) | HostsError::NotPending(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            HostsError::KeyUnreadable { .. } => ApiError::Unavailable(error.to_string()),
+            HostsError::Store(error) => error.into(),
+            HostsError::HostSet(error) => error.into(),
+            HostsError::Pool(error) => error.into(),
+        }
+    }
+}
 
 /// Each host's saved profile with its state now.
 pub async fn list(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
@@ -52,15 +68,6 @@ fn tags_are_names(body: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn first_host_is_fixed(state: &ApiState, name: &str) -> Result<(), ApiError> {
-    if name == state.service.first_host {
-        return Err(ApiError::Conflict(format!(
-            "{name:?} is the host the service was started on; change it with the service's options"
-        )));
-    }
-    Ok(())
-}
-
 /// Adds (or replaces) a host. An SSH profile without
 /// `host_key_fingerprint` is first contact: the key the server presents is
 /// read and answered for the client to confirm
@@ -73,61 +80,28 @@ pub async fn save(
     let first_contact = body["kind"] == "ssh" && body.get("host_key_fingerprint").is_none();
     if first_contact {
         // A placeholder the real key replaces, so the rest is checked now.
-        body["host_key_fingerprint"] = json!(format!("SHA256:{}", "A".repeat(43)));
+        body["host_key_fingerprint"] = json!(placeholder_fingerprint());
     }
-    let mut profile: HostProfile =
+    let profile: HostProfile =
         serde_json::from_value(body).map_err(|error| ApiError::Unprocessable(error.to_string()))?;
-    profile
-        .validate()
-        .map_err(|error| ApiError::Unprocessable(error.to_string()))?;
-    first_host_is_fixed(&state, &profile.name)?;
     if first_contact {
-        let presented = presented_key(&profile).await?;
-        if let HostKind::Ssh {
-            host_key_fingerprint,
-            ..
-        } = &mut profile.kind
-        {
-            host_key_fingerprint.clone_from(&presented);
-        }
         let name = profile.name.clone();
-        state.service.hosts.await_confirmation(profile);
+        let presented = state.service.first_contact(profile).await?;
         return Ok(Json(json!({
             "name": name,
             "status": "pending_confirmation",
             "presented_fingerprint": presented,
         })));
     }
-    Ok(Json(join(&state, profile).await?))
+    joined(state.service.join_host(profile).await?)
 }
 
-/// The SHA256 fingerprint of the key the SSH server presents.
-async fn presented_key(profile: &HostProfile) -> Result<String, ApiError> {
-    let HostKind::Ssh { host, port, .. } = &profile.kind else {
-        return Err(ApiError::Unprocessable("only an SSH host has a key".into()));
-    };
-    match tokio::time::timeout(KEY_WITHIN, discover_host_fingerprint(host, *port)).await {
-        Ok(Ok(fingerprint)) => Ok(fingerprint),
-        Ok(Err(error)) => Err(ApiError::Unavailable(format!(
-            "cannot read the host key of {host}:{port}: {error}"
-        ))),
-        Err(_) => Err(ApiError::Unavailable(format!(
-            "{host}:{port} presented no host key within {} s",
-            KEY_WITHIN.as_secs()
-        ))),
-    }
-}
-
-/// Saves the profile and starts connecting (unless it is disabled).
-async fn join(state: &ApiState, profile: HostProfile) -> Result<Value, ApiError> {
-    let service = &state.service;
-    service.store.put_host(&profile).await?;
-    service.hosts.add(profile.clone(), service.parts());
-    Ok(json!({
-        "name": profile.name,
-        "status": if profile.enabled { "connecting" } else { "disabled" },
+fn joined(host: JoinedHost) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({
+        "name": host.name,
+        "status": host.status,
         "presented_fingerprint": null,
-    }))
+    })))
 }
 
 #[derive(Deserialize)]
@@ -141,18 +115,12 @@ pub async fn confirm(
     Path(name): Path<String>,
     Object(confirmation): Object<Confirmation>,
 ) -> Result<Json<Value>, ApiError> {
-    let profile = state
-        .service
-        .hosts
-        .confirmed(&name, &confirmation.fingerprint)
-        .map_err(|pending| match pending {
-            None => ApiError::NotFound(format!("no host {name:?} waits for confirmation")),
-            Some(presented) => ApiError::Conflict(format!(
-                "{name:?} presented {presented}, not {}; nothing was pinned",
-                confirmation.fingerprint
-            )),
-        })?;
-    Ok(Json(join(&state, profile).await?))
+    joined(
+        state
+            .service
+            .confirm_host(&name, &confirmation.fingerprint)
+            .await?,
+    )
 }
 
 /// Each field optional, but never null: the document says what it is.
@@ -179,29 +147,12 @@ pub async fn change(
     Path(name): Path<String>,
     Object(change): Object<HostChange>,
 ) -> Result<Json<Value>, ApiError> {
-    first_host_is_fixed(&state, &name)?;
-    let mut profile = state
-        .service
-        .store
-        .host(&name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no host {name:?}")))?;
-    if let Some(enabled) = change.enabled {
-        profile.enabled = enabled;
-    }
-    if let Some(labels) = change.labels {
-        profile.labels = labels;
-    }
-    Ok(Json(join(&state, profile).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentsOnRemoval {
-    /// They keep running on the machine; the fleet forgets them.
-    Leave,
-    /// Stopped and removed first (the host must be up).
-    Stop,
+    joined(
+        state
+            .service
+            .change_host(&name, change.enabled, change.labels)
+            .await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -214,30 +165,14 @@ pub async fn remove(
     Path(name): Path<String>,
     Query(query): Query<RemovalQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    first_host_is_fixed(&state, &name)?;
-    let service = &state.service;
-    let known =
-        service.store.host(&name).await?.is_some() || service.hosts.profile(&name).is_some();
-    if !known {
-        return Err(ApiError::NotFound(format!("no host {name:?}")));
-    }
-    let mut stopped = Vec::new();
-    if matches!(query.agents, Some(AgentsOnRemoval::Stop)) {
-        let host = service.hosts.host(&name)?;
-        for agent in host.agents().await? {
-            host.pool.stop(&agent.agent_id, false).await?;
-            host.pool.remove(&agent.agent_id).await?;
-            stopped.push(agent.agent_id);
-        }
-    }
-    service.store.delete_host(&name).await?;
-    service.hosts.remove(&name);
+    let agents = query.agents.unwrap_or(AgentsOnRemoval::Leave);
+    let stopped = state.service.remove_host(&name, agents).await?;
     Ok(Json(
         json!({ "name": name, "status": "deleted", "agents_stopped": stopped }),
     ))
 }
 
-/// "Test connection": engine version, API version, OS, CPUs, memory,
+/// "Test connection": engine version, API version, OS, CPUs, memory, disk,
 /// containers and round-trip latency — or why the host cannot be reached.
 /// A connection test always answers with a report: what the engine said,
 /// or why it could not be reached (that is the test's finding, not a
@@ -246,22 +181,9 @@ pub async fn test(
     State(state): State<ApiState>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let profile = match state.service.store.host(&name).await? {
-        Some(profile) => profile,
-        None => state
-            .service
-            .hosts
-            .profile(&name)
-            .ok_or_else(|| ApiError::NotFound(format!("no host {name:?}")))?,
-    };
-    let outcome = match connect(&profile).await {
-        Ok(host) => test_connection(&host.docker)
-            .await
-            .map_err(|error| format!("Docker engine: {error}")),
-        Err(error) => Err(error.to_string()),
-    };
-    Ok(Json(match outcome {
+    let profile = state.service.host_profile(&name).await?;
+    Ok(Json(match test_profile(&profile).await {
         Ok(report) => json!({ "name": name, "reachable": true, "report": report }),
-        Err(error) => json!({ "name": name, "reachable": false, "error": error }),
+        Err(error) => json!({ "name": name, "reachable": false, "error": error.to_string() }),
     }))
 }

@@ -1,6 +1,7 @@
 //! Docker hosts: the local engine, or a remote one reached over SSH.
 
 mod report;
+mod ssh_config;
 mod ssh_docker;
 mod validate;
 
@@ -9,11 +10,12 @@ use std::path::PathBuf;
 use bollard::Docker;
 use serde::{Deserialize, Serialize};
 
-pub use report::{test_connection, HostReport};
+pub use report::{test_connection, test_profile, DiskSpace, HostReport};
+pub use ssh_config::{parse_ssh_config, read_ssh_config, SshConfigEntry, SshConfigError};
 pub use ssh_docker::{connect_over_ssh, SshLink};
 pub use validate::{
-    InvalidProfile, FINGERPRINT_PATTERN, HOST_ADDRESS_PATTERN, HOST_NAME_PATTERN, PATH_PATTERN,
-    SECRET_NAME_PATTERN, SSH_USER_PATTERN,
+    placeholder_fingerprint, InvalidProfile, FINGERPRINT_PATTERN, HOST_ADDRESS_PATTERN,
+    HOST_NAME_PATTERN, PATH_PATTERN, SECRET_NAME_PATTERN, SSH_USER_PATTERN,
 };
 
 use crate::config::DEFAULT_DOCKER_SOCKET;
@@ -154,9 +156,8 @@ impl Host {
                 })
             }
             (HostKind::Ssh { docker_socket, .. }, Some(link)) => {
-                let quoted = docker_socket.replace('\'', "'\\''");
                 let output = link
-                    .exec(&format!("stat -c %g '{quoted}'"))
+                    .exec(&format!("stat -c %g {}", single_quoted(docker_socket)))
                     .await
                     .map_err(|error| error.to_string())?;
                 let text = String::from_utf8_lossy(&output.stdout);
@@ -174,6 +175,42 @@ impl Host {
             (HostKind::Ssh { .. }, None) => Err("no SSH link to the host".to_owned()),
         }
     }
+}
+
+impl Host {
+    /// `df -Pk path` as run on the engine's machine.
+    async fn df(&self, path: &str) -> Result<String, String> {
+        let (status, stdout, stderr) = match &self.link {
+            None => {
+                let output = tokio::process::Command::new("df")
+                    .arg("-Pk")
+                    .arg(path)
+                    .output()
+                    .await
+                    .map_err(|error| format!("cannot run df: {error}"))?;
+                (output.status.success(), output.stdout, output.stderr)
+            }
+            Some(link) => {
+                let output = link
+                    .exec(&format!("df -Pk {}", single_quoted(path)))
+                    .await
+                    .map_err(|error| error.to_string())?;
+                (output.exit_status == Some(0), output.stdout, output.stderr)
+            }
+        };
+        match status {
+            true => Ok(String::from_utf8_lossy(&stdout).into_owned()),
+            false => Err(format!(
+                "df {path}: {}",
+                String::from_utf8_lossy(&stderr).trim()
+            )),
+        }
+    }
+}
+
+/// `text` as one word of a POSIX shell command line.
+fn single_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 impl std::fmt::Debug for Host {

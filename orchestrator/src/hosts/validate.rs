@@ -19,6 +19,12 @@ pub const PATH_PATTERN: &str = "^/[^\\u0000]{0,4095}$";
 /// The name of a keyring secret holding a private key.
 pub const SECRET_NAME_PATTERN: &str = "^[A-Za-z0-9_.:-]{1,200}$";
 
+/// A fingerprint of the right shape, for checking a profile whose host key
+/// is not known yet (first contact).
+pub fn placeholder_fingerprint() -> String {
+    format!("SHA256:{}", "A".repeat(43))
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("invalid host profile: {field} {reason}")]
 pub struct InvalidProfile {

@@ -423,17 +423,15 @@ impl HostSet {
             .iter()
             .zip(inventories)
             .map(|(host, agents)| {
-                let agents = agents?;
-                let running: Vec<&PooledAgent> =
-                    agents.iter().filter(|a| a.state == "running").collect();
+                let (running_agents, reserved_cpus, reserved_memory_mb) = reserved(&agents?);
                 Ok(HostLoad {
                     name: host.name().to_owned(),
                     labels: host.profile.labels.clone(),
                     cpus: host.engine.cpus,
                     memory_mb: host.engine.memory_bytes / (1024 * 1024),
-                    running_agents: running.len(),
-                    reserved_cpus: running.iter().map(|a| a.cpu_limit).sum(),
-                    reserved_memory_mb: running.iter().map(|a| a.memory_limit_mb).sum(),
+                    running_agents,
+                    reserved_cpus,
+                    reserved_memory_mb,
                 })
             })
             .collect()
@@ -474,6 +472,8 @@ impl HostSet {
             .values()
             .map(|slot| {
                 let runtime = slot.runtime.as_ref();
+                let (running_agents, reserved_cpus, reserved_memory_mb) =
+                    reserved(&runtime.map(|r| r.last_inventory()).unwrap_or_default());
                 HostView {
                     name: slot.profile.name.clone(),
                     address: slot.profile.address(),
@@ -481,12 +481,9 @@ impl HostSet {
                     labels: slot.profile.labels.clone(),
                     state: slot.state.clone(),
                     engine: runtime.map(|r| r.engine.clone()),
-                    running_agents: runtime.map_or(0, |r| {
-                        r.last_inventory()
-                            .iter()
-                            .filter(|a| a.state == "running")
-                            .count()
-                    }),
+                    running_agents,
+                    reserved_cpus,
+                    reserved_memory_mb,
                     broker: runtime.map(|r| r.broker.key.clone()),
                 }
             })
@@ -502,6 +499,16 @@ impl Demand {
             labels: config.host_labels.clone(),
         }
     }
+}
+
+/// How many agents run, and the CPUs and memory (MB) they are limited to.
+fn reserved(agents: &[PooledAgent]) -> (usize, f64, u64) {
+    agents
+        .iter()
+        .filter(|a| a.state == "running")
+        .fold((0, 0.0, 0), |(count, cpus, memory), a| {
+            (count + 1, cpus + a.cpu_limit, memory + a.memory_limit_mb)
+        })
 }
 
 /// A state in the words of an error message.

@@ -58,6 +58,11 @@ pub struct HostView {
     pub state: HostState,
     pub engine: Option<EngineFacts>,
     pub running_agents: usize,
+    /// CPUs and memory its running agents are limited to: what placement
+    /// weighs against the engine's capacity.
+    pub reserved_cpus: f64,
+    #[ts(type = "number")]
+    pub reserved_memory_mb: u64,
     /// The broker its agents use: its own managed one, or `shared`.
     pub broker: Option<String>,
 }

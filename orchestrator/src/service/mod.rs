@@ -5,6 +5,7 @@
 
 mod agents;
 mod config;
+mod hosts;
 mod scale;
 mod stage;
 
@@ -31,6 +32,9 @@ use crate::store::{HistoryRetention, SnapshotRetention, Store, StoreError};
 pub use crate::hostset::BrokerChoice;
 pub use agents::AgentView;
 pub use config::ServiceConfig;
+pub use hosts::{
+    generated_key_secret, presented_host_key, AgentsOnRemoval, HostsError, JoinedHost,
+};
 pub use stage::StartStage;
 
 #[derive(Debug, thiserror::Error)]

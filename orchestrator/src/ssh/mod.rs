@@ -4,9 +4,11 @@
 //! on first contact; any other key is refused before authentication.
 
 mod host_key;
+mod keygen;
 mod session;
 
 pub use host_key::{fingerprint, fingerprint_of_openssh_public_key};
+pub use keygen::generate_into_keyring;
 pub use session::{discover_host_fingerprint, ExecOutput, SshAuth, SshSession, SshTarget};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,8 @@ pub enum SshError {
         address: String,
         key_path: String,
     },
+    #[error("cannot make a key pair: {0}")]
+    KeyGeneration(String),
     #[error("invalid public key: {0}")]
     PublicKey(String),
     #[error("SSH protocol error: {0}")]

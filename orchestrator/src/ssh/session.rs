@@ -20,7 +20,7 @@ pub struct SshTarget {
 
 /// How the client proves who it is. Key material is never logged, stored in
 /// plain text by us, or put in an error message.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum SshAuth {
     /// An unencrypted private key file.

@@ -10,6 +10,11 @@ export type HostView = { name: string,
  */
 address: string, enabled: boolean, labels: { [key in string]?: string }, engine: EngineFacts | null, running_agents: number, 
 /**
+ * CPUs and memory its running agents are limited to: what placement
+ * weighs against the engine's capacity.
+ */
+reserved_cpus: number, reserved_memory_mb: number, 
+/**
  * The broker its agents use: its own managed one, or `shared`.
  */
 broker: string | null, } & ({ "state": "connecting" } | { "state": "up" } | { "state": "unreachable", reason: string, } | { "state": "disabled" } | { "state": "key_changed", pinned: string, presented: string, } | { "state": "refused", reason: string, });

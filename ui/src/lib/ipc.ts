@@ -14,7 +14,14 @@ import type { CatalogEntry } from "../bindings/CatalogEntry";
 import type { FieldError } from "../bindings/FieldError";
 import type { Filled } from "../bindings/Filled";
 import type { FleetAgent } from "../bindings/FleetAgent";
+import type { AgentsOnRemoval } from "../bindings/AgentsOnRemoval";
+import type { GeneratedKey } from "../bindings/GeneratedKey";
+import type { HostDraft } from "../bindings/HostDraft";
+import type { HostEntry } from "../bindings/HostEntry";
+import type { HostReport } from "../bindings/HostReport";
 import type { HostView } from "../bindings/HostView";
+import type { JoinedHost } from "../bindings/JoinedHost";
+import type { SshConfigEntry } from "../bindings/SshConfigEntry";
 import type { FleetEvent } from "../bindings/FleetEvent";
 import type { Gap } from "../bindings/Gap";
 import type { LedgerEntry } from "../bindings/LedgerEntry";
@@ -72,6 +79,15 @@ export const getStatus = () => call<SystemStatus>("get_status");
 
 export const listAgents = () => call<FleetAgent[]>("list_agents");
 export const listHosts = () => call<HostView[]>("list_hosts");
+export const hostEntries = () => call<HostEntry[]>("host_entries");
+export const sshConfigEntries = () => call<SshConfigEntry[]>("ssh_config_entries");
+export const generateHostKey = (name: string) => call<GeneratedKey>("generate_host_key", { name });
+export const readHostKey = (draft: HostDraft) => call<string>("read_host_key", { draft });
+export const testHost = (draft: HostDraft) => call<HostReport>("test_host", { draft });
+export const saveHost = (draft: HostDraft) => call<JoinedHost>("save_host", { draft });
+export const setHostEnabled = (name: string, enabled: boolean) => call<JoinedHost>("set_host_enabled", { name, enabled });
+export const repinHostKey = (name: string, fingerprint: string) => call<JoinedHost>("repin_host_key", { name, fingerprint });
+export const removeHost = (name: string, agents: AgentsOnRemoval) => call<string[]>("remove_host", { name, agents });
 export const agentsAction = (agentIds: string[], action: BulkAction) =>
   call<ActionOutcome[]>("agents_action", { agentIds, action });
 export const scaleAgent = (agentId: string, replicas: number) =>

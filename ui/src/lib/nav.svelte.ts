@@ -1,8 +1,9 @@
 /** Which view the window shows; agent detail is opened from other views. */
-export type ViewName = "overview" | "catalog" | "tasks" | "topology" | "gaps" | "agent";
+export type ViewName = "overview" | "hosts" | "catalog" | "tasks" | "topology" | "gaps" | "agent";
 
 export const SIDEBAR: { view: Exclude<ViewName, "agent">; label: string }[] = [
   { view: "overview", label: "Overview" },
+  { view: "hosts", label: "Hosts" },
   { view: "catalog", label: "Catalog" },
   { view: "tasks", label: "Tasks" },
   { view: "topology", label: "Topology" },
