@@ -13,6 +13,7 @@ mod fleet;
 mod live;
 mod records;
 mod samples;
+pub mod setup;
 mod spawn;
 mod startup;
 mod subscriptions;
