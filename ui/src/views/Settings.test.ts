@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
+import type { AppSettings } from "../bindings/AppSettings";
 import type { SetupView } from "../bindings/SetupView";
 import { nav } from "../lib/nav.svelte";
 import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
@@ -29,7 +30,7 @@ describe("Settings view", () => {
       setup_state: setup,
       api_key: { masked: "••••••••9f2c", reveal_command: "secret-tool lookup service myca-control-plane username api-key" },
       about: { app_version: "0.1.0", orchestrator_version: "0.1.0", docker_version: "20.10.24", docker_problem: null, data_dir: setup.data_dir },
-      save_settings: ({ settings }) => ({ ...setup, record: { ...setup.record, settings } }),
+      save_settings: (args: Record<string, unknown>) => ({ ...setup, record: { ...setup.record, settings: args.settings as AppSettings } }),
     });
     view.open(Settings);
     await settle();

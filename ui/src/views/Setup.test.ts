@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 import type { SetupView } from "../bindings/SetupView";
+import type { StepOutcome } from "../bindings/StepOutcome";
 import { nav } from "../lib/nav.svelte";
 import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
 import { mountedPerTest } from "../test/mounted";
@@ -40,7 +41,8 @@ describe("Setup wizard", () => {
     const ipc = scriptIpc({
       setup_state: () => current,
       probe_docker: engine,
-      setup_step: ({ step, outcome }) => (current = state({ ...current.record, steps: { ...current.record.steps, [step as string]: outcome } })),
+      setup_step: (args: Record<string, unknown>) =>
+        (current = state({ ...current.record, steps: { ...current.record.steps, [args.step as string]: args.outcome as StepOutcome } })),
       save_broker: () => current,
       save_store: () => current,
       credential_kinds: [{ kind: "openai-agent", description: "OpenAI", credentials: ["OPENAI_API_KEY"] }],
