@@ -141,4 +141,5 @@ pub mod redis_server;
 pub mod rss;
 pub mod stores;
 pub mod vms;
+pub mod window;
 pub mod workload;

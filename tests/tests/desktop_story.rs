@@ -5,76 +5,17 @@
 //! restored under a new id → both in topology → a gap filled through an
 //! approval. Every view is saved to tests/screenshots/.
 
-use std::time::Duration;
-
-use fantoccini::elements::Element;
-use fantoccini::{Client, Locator};
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::AgentCategory;
 use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, save_screenshot, AppEnv};
 use myca_e2e::docker_socket;
+use myca_e2e::window::{
+    click, confirm_if_asked, find, open_view, testid, type_into, wait_for_text,
+};
 use myca_orchestrator::gaps::{RequiredAgent, Requirements, REQUIREMENTS_KEY};
 use myca_orchestrator::store::Store;
-
-/// The first start builds the agent image; a busy machine is slow.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-fn testid(id: &str) -> String {
-    format!("[data-testid='{id}']")
-}
-
-async fn find(client: &Client, css: &str) -> Element {
-    client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|error| panic!("{css} never appeared: {error}"))
-}
-
-async fn click(client: &Client, id: &str) {
-    find(client, &testid(id)).await.click().await.unwrap();
-}
-
-async fn type_into(client: &Client, id: &str, text: &str) {
-    let field = find(client, &testid(id)).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-/// Waits until `css` holds `text` (the page updates it asynchronously).
-async fn wait_for_text(client: &Client, css: &str, text: &str) -> String {
-    let deadline = std::time::Instant::now() + PATIENCE;
-    loop {
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            let shown = element.text().await.unwrap_or_default();
-            if shown.contains(text) {
-                return shown;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{css} shows {shown:?}, never {text:?}"
-            );
-        }
-        assert!(std::time::Instant::now() < deadline, "{css} never appeared");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Answers the confirmation dialog when the action asks for one.
-async fn confirm_if_asked(client: &Client) {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    if let Ok(ok) = client.find(Locator::Css(&testid("confirm-ok"))).await {
-        ok.click().await.unwrap();
-    }
-}
-
-async fn open_view(client: &Client, name: &str) {
-    click(client, &format!("nav-{name}")).await;
-    find(client, &format!("{}[data-loaded='true']", testid(name))).await;
-}
 
 /// A gap in a category that needs approval, of a kind this runtime runs.
 async fn require_board_agent(env: &AppEnv, board: &str) {

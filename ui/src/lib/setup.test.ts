@@ -44,6 +44,7 @@ describe("setup wizard logic", () => {
   it("shows a credential as present, missing or failed with when it was checked", () => {
     expect(credentialBadge(credential({}))).toEqual({ text: "present", tone: "up" });
     expect(credentialBadge(credential({ state: "missing", masked: null })).tone).toBe("warn");
+    expect(credentialBadge(credential({ state: "unavailable", masked: null })).text).toBe("keyring unavailable");
     const failed = credential({ state: "failed", last_check: { at: "2026-12-06T12:00:00Z", ok: false, detail: "list_models on a: 401 invalid key" } });
     expect(credentialBadge(failed)).toEqual({ text: "check failed", tone: "down" });
     expect(lastChecked(failed, "en-GB")).toMatch(/^checked .*2026.* — failed: list_models on a: 401 invalid key$/);

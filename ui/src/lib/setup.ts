@@ -30,6 +30,8 @@ export function credentialBadge(status: CredentialStatus): { text: string; tone:
       return { text: "check failed", tone: "down" };
     case "missing":
       return { text: "missing", tone: "warn" };
+    case "unavailable":
+      return { text: "keyring unavailable", tone: "down" };
   }
 }
 

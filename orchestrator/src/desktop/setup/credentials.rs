@@ -37,6 +37,8 @@ pub enum CredentialState {
     Missing,
     /// Present, but its last check failed.
     Failed,
+    /// The keyring cannot be asked (no Secret Service).
+    Unavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
