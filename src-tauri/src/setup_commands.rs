@@ -69,7 +69,7 @@ pub fn credential_kinds(setup: Wizard<'_>) -> Vec<CredentialKind> {
 
 #[tauri::command]
 pub async fn list_credentials(setup: Wizard<'_>) -> Answer<Vec<CredentialStatus>> {
-    setup.list_credentials().await
+    Ok(setup.list_credentials().await)
 }
 
 #[tauri::command]

@@ -206,7 +206,7 @@ async fn credentials_of_picked_kinds_live_in_the_keyring_only() {
         .choose_kinds(vec!["openai-agent".into(), "proxmox-agent".into()])
         .await
         .unwrap();
-    let listed = setup.list_credentials().await.unwrap();
+    let listed = setup.list_credentials().await;
     let names: Vec<_> = listed.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["OPENAI_API_KEY", "PROXMOX_TOKEN_SECRET"]);
     assert!(listed

@@ -140,7 +140,7 @@ impl Setup {
     }
 
     /// Every credential the picked kinds declare, with its state.
-    pub async fn list_credentials(&self) -> Result<Vec<CredentialStatus>, DesktopError> {
+    pub async fn list_credentials(&self) -> Vec<CredentialStatus> {
         let record = self.record();
         let mut by_name: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for kind in record.kinds.iter().filter_map(|k| find(k)) {
@@ -153,9 +153,9 @@ impl Setup {
         }
         let mut statuses = Vec::with_capacity(by_name.len());
         for (name, kinds) in by_name {
-            statuses.push(self.status_of(name, kinds, &record.checks).await?);
+            statuses.push(self.status_of(name, kinds, &record.checks).await);
         }
-        Ok(statuses)
+        statuses
     }
 
     async fn status_of(
@@ -163,20 +163,19 @@ impl Setup {
         name: &str,
         kinds: Vec<String>,
         checks: &BTreeMap<String, CredentialCheck>,
-    ) -> Result<CredentialStatus, DesktopError> {
+    ) -> CredentialStatus {
         let (description, check_task) = declared(name).unwrap_or(("", None));
-        let present = self
-            .credentials()
-            .present(name)
-            .await
-            .map_err(unavailable)?;
+        // Without a keyring the list still shows what the kinds need.
+        let present = self.credentials().present(name).await.ok();
         let last_check = checks.get(name).cloned();
         let state = match (&last_check, present) {
-            (_, false) => CredentialState::Missing,
-            (Some(check), true) if !check.ok => CredentialState::Failed,
+            (_, None) => CredentialState::Unavailable,
+            (_, Some(false)) => CredentialState::Missing,
+            (Some(check), Some(true)) if !check.ok => CredentialState::Failed,
             _ => CredentialState::Present,
         };
-        Ok(CredentialStatus {
+        let present = present.unwrap_or(false);
+        CredentialStatus {
             name: name.to_owned(),
             description: description.to_owned(),
             kinds,
@@ -184,10 +183,10 @@ impl Setup {
             masked: present.then(|| MASKED.to_owned()),
             last_check,
             check_task: check_task.map(str::to_owned),
-        })
+        }
     }
 
-    async fn status_by_name(&self, name: &str) -> Result<CredentialStatus, DesktopError> {
+    async fn status_by_name(&self, name: &str) -> CredentialStatus {
         let record = self.record();
         let kinds = catalog()
             .iter()
@@ -222,7 +221,7 @@ impl Setup {
             record.checks.remove(name);
         })?;
         tracing::info!(credential = name, "credential stored in the OS keyring");
-        self.status_by_name(name).await
+        Ok(self.status_by_name(name).await)
     }
 
     pub async fn delete_credential(&self, name: &str) -> Result<CredentialStatus, DesktopError> {
@@ -232,7 +231,7 @@ impl Setup {
             record.checks.remove(name);
         })?;
         tracing::info!(credential = name, "credential deleted from the OS keyring");
-        self.status_by_name(name).await
+        Ok(self.status_by_name(name).await)
     }
 
     /// Runs the declaring kind's check task on a running agent of that kind
@@ -270,7 +269,7 @@ impl Setup {
         self.update(|record| {
             record.checks.insert(name.to_owned(), check);
         })?;
-        self.status_by_name(name).await
+        Ok(self.status_by_name(name).await)
     }
 
     /// A running agent of one of `kinds` whose spawn references `name`.
