@@ -216,7 +216,10 @@ async fn a_fresh_app_is_set_up_and_its_credential_reaches_only_the_keyring_and_i
         serde_json::from_str(&std::fs::read_to_string(&settings_file).unwrap()).unwrap();
     assert_eq!(settings["setup"]["completed"], true, "{settings}");
     assert_eq!(settings["setup"]["kinds"][0], "openai-agent", "{settings}");
-    assert_eq!(settings["setup"]["store"]["backend"], "sqlite", "{settings}");
+    assert_eq!(
+        settings["setup"]["store"]["backend"], "sqlite",
+        "{settings}"
+    );
     assert!(
         env.home().join("myca.db").is_file(),
         "the SQL store is in the app's home"

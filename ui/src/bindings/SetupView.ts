@@ -9,4 +9,8 @@ export type SetupView = { record: SetupRecord, data_dir: string,
 /**
  * The SQLite file the default store uses.
  */
-sqlite_path: string, keyring: KeyringStatus, };
+sqlite_path: string, keyring: KeyringStatus, 
+/**
+ * Environment variables set now that win over the saved choices.
+ */
+env_overrides: Array<string>, };

@@ -22,6 +22,7 @@ const setup: SetupView = {
   data_dir: "/home/op/.local/share/myca",
   sqlite_path: "/home/op/.local/share/myca/myca.db",
   keyring: { available: true, detail: null },
+  env_overrides: ["MYCA_DATABASE_URL"],
 };
 
 describe("Settings view", () => {
@@ -38,6 +39,7 @@ describe("Settings view", () => {
     expect(byTestId(view.target, "settings-store").textContent).toBe("PostgreSQL postgres://myca@db:5432/fleet");
     expect(byTestId(view.target, "settings-api-key").textContent).toBe("••••••••9f2c");
     expect(byTestId(view.target, "about-docker").textContent).toBe("20.10.24");
+    expect(byTestId(view.target, "settings-env-overrides").textContent).toContain("MYCA_DATABASE_URL");
     byTestId(view.target, "settings-api-enabled").click();
     typeInto(byTestId(view.target, "settings-log_days"), "14");
     byTestId(view.target, "settings-save").click();

@@ -22,6 +22,7 @@ const state = (over: Partial<SetupView["record"]> = {}, keyring = true): SetupVi
   },
   data_dir: "/home/op/.local/share/myca",
   sqlite_path: "/home/op/.local/share/myca/myca.db",
+  env_overrides: [],
   keyring: keyring ? { available: true, detail: null } : { available: false, detail: "No usable Secret Service on this session's D-Bus" },
 });
 

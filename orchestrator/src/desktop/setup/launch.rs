@@ -19,6 +19,15 @@ fn env_set(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|value| !value.is_empty())
 }
 
+/// The variables set now that win over saved choices.
+pub(super) fn env_overrides() -> Vec<String> {
+    [DATABASE_URL_ENV, REDIS_URL_ENV, LOG_ENV, DESKTOP_API_ENV]
+        .into_iter()
+        .filter(|name| env_set(name))
+        .map(str::to_owned)
+        .collect()
+}
+
 impl Setup {
     /// The embedded fleet's configuration.
     pub async fn service_config(&self) -> Result<ServiceConfig, String> {

@@ -54,6 +54,8 @@ pub struct SetupView {
     /// The SQLite file the default store uses.
     pub sqlite_path: String,
     pub keyring: KeyringStatus,
+    /// Environment variables set now that win over the saved choices.
+    pub env_overrides: Vec<String>,
 }
 
 pub struct Setup {
@@ -121,6 +123,7 @@ impl Setup {
                 DatabaseTarget::Postgres(url) => url,
             },
             keyring: self.keyring_status().await,
+            env_overrides: launch::env_overrides(),
         }
     }
 
