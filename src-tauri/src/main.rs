@@ -4,48 +4,62 @@
 mod commands;
 mod display;
 mod host_commands;
+mod settings_file;
+mod setup_commands;
 mod webkit_memory;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use myca_orchestrator::desktop::{desktop_service_config, Desktop};
+use myca_orchestrator::desktop::setup::Setup;
+use myca_orchestrator::desktop::Desktop;
 use myca_orchestrator::{Orchestrator, OrchestratorConfig};
+use settings_file::PluginSettings;
 use tauri::Manager;
+use tauri_plugin_store::StoreExt;
+use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     webkit_memory::apply_lean_defaults();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MYCA_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    // The saved log level is known once the settings file is open.
+    let logging = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("MYCA_LOG").unwrap_or_else(|_| "info".into()))
+        .with_filter_reloading();
+    let log_filter = logging.reload_handle();
+    logging.init();
     // GTK aborts without a display; say so instead and point to the headless mode.
     if let Err(message) = display::require_display() {
         eprintln!("{message}");
         return ExitCode::from(2);
     }
     let outcome = tauri::Builder::default()
-        .setup(|app| {
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .setup(move |app| {
             // The same place `myca serve` uses: one fleet, whichever runs it.
             let data_dir = myca_orchestrator::config::default_data_dir()?;
             let config = OrchestratorConfig::from_env(Some(&data_dir))?;
             tracing::info!(data_dir = %data_dir.display(), "embedded orchestrator starting");
             app.manage(Arc::new(Orchestrator::new(config)));
+            let settings = PluginSettings(app.store(settings_file::FILE)?);
+            let version = app.package_info().version.to_string();
+            let setup = Setup::new(Arc::new(settings), &data_dir, &version);
+            if let Err(error) = log_filter.reload(EnvFilter::new(setup.log_filter())) {
+                tracing::warn!(%error, "the saved log level is not applied");
+            }
             // The window opens at once; the fleet comes up behind it.
             let desktop = Desktop::new();
-            match desktop_service_config(&data_dir) {
-                Ok(service) => {
-                    let desktop = Arc::clone(&desktop);
-                    tauri::async_runtime::spawn(async move {
-                        Arc::clone(&desktop).start(service).await;
-                        serve_api_if_enabled(&desktop).await;
-                    });
+            let (starting, starter) = (Arc::clone(&desktop), Arc::clone(&setup));
+            tauri::async_runtime::spawn(async move {
+                match starter.service_config().await {
+                    Ok(service) => {
+                        Arc::clone(&starting).start(service).await;
+                        serve_api_if_enabled(&starting, &starter).await;
+                    }
+                    Err(error) => starting.config_failed(error),
                 }
-                Err(error) => desktop.config_failed(error.to_string()),
-            }
+            });
             app.manage(desktop);
+            app.manage(setup);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -86,6 +100,24 @@ fn main() -> ExitCode {
             host_commands::set_host_enabled,
             host_commands::repin_host_key,
             host_commands::remove_host,
+            setup_commands::setup_state,
+            setup_commands::setup_step,
+            setup_commands::setup_completed,
+            setup_commands::probe_docker,
+            setup_commands::test_broker,
+            setup_commands::save_broker,
+            setup_commands::test_store,
+            setup_commands::save_store,
+            setup_commands::choose_kinds,
+            setup_commands::credential_kinds,
+            setup_commands::list_credentials,
+            setup_commands::set_credential,
+            setup_commands::delete_credential,
+            setup_commands::check_credential,
+            setup_commands::save_settings,
+            setup_commands::api_key,
+            setup_commands::about,
+            setup_commands::restart_app,
         ])
         .run(tauri::generate_context!());
     match outcome {
@@ -97,18 +129,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// The app's HTTP API, when the operator asks for it with
-/// `MYCA_DESKTOP_API=127.0.0.1:PORT`.
-async fn serve_api_if_enabled(desktop: &Arc<Desktop>) {
-    let Ok(wanted) = std::env::var(myca_orchestrator::desktop::DESKTOP_API_ENV) else {
-        return;
-    };
-    match wanted.parse() {
-        Ok(address) => {
-            if let Err(error) = desktop.serve_api(address).await {
-                tracing::warn!(%error, "the app's HTTP API is off");
-            }
+/// The app's HTTP API, when the operator turned it on in Settings or asks
+/// for it with `MYCA_DESKTOP_API=127.0.0.1:PORT`.
+async fn serve_api_if_enabled(desktop: &Arc<Desktop>, setup: &Setup) {
+    if let Some(address) = setup.api_address() {
+        if let Err(error) = desktop.serve_api(address).await {
+            tracing::warn!(%error, "the app's HTTP API is off");
         }
-        Err(_) => tracing::warn!(%wanted, "MYCA_DESKTOP_API is not an address like 127.0.0.1:8001"),
     }
 }

@@ -157,7 +157,7 @@ pub async fn save_screenshot(client: &Client, name: &str) {
 /// user's), a Redis, and an embedded fleet of its own instance on the host
 /// network.
 pub struct AppEnv {
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
     pub instance: String,
     /// The Redis database the app's fleet uses.
     pub redis_url: String,
@@ -191,7 +191,7 @@ impl AppEnv {
             ),
         ];
         Self {
-            _home: home,
+            home,
             instance,
             redis_url,
             database: myca_orchestrator::config::DatabaseTarget::Sqlite(database_path),
@@ -217,9 +217,15 @@ impl AppEnv {
             .expect("a service joins the app's fleet")
     }
 
-    /// One more variable the app sees (`HOME` for its `~/.ssh/config`).
-    pub fn set_var(&mut self, name: &'static str, value: impl Into<String>) {
+    /// Sets (or replaces) a variable the app will see.
+    pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
+        self.vars.retain(|(k, _)| *k != name);
         self.vars.push((name, value.into()));
+    }
+
+    /// The app's private home: its data, config and cache directories and its store.
+    pub fn home(&self) -> &Path {
+        self.home.path()
     }
 
     /// Gives `command` this environment.

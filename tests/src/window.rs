@@ -61,6 +61,14 @@ pub async fn wait_for_text_within(
     }
 }
 
+/// Answers the confirmation dialog when the action asks for one.
+pub async fn confirm_if_asked(client: &Client) {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    if let Ok(ok) = client.find(Locator::Css(&testid("confirm-ok"))).await {
+        ok.click().await.unwrap();
+    }
+}
+
 /// Opens a view from the sidebar and waits until it has loaded.
 pub async fn open_view(client: &Client, name: &str) {
     click(client, &format!("nav-{name}")).await;

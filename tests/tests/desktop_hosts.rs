@@ -65,7 +65,7 @@ async fn an_operator_adds_a_vm_and_sees_a_changed_key_refused() {
     let (vm1, vm2) = (Vm::nth(1), Vm::nth(2));
     let home = home_with_ssh_config(&vm1);
     let mut env = AppEnv::new(fresh_redis_db().await);
-    env.set_var("HOME", home.path().display().to_string());
+    env.set("HOME", home.path().display().to_string());
     save_moved_host(&env, &vm1, &vm2).await;
     let driver = env.driver();
     let client = driver.launch(&desktop_binary()).await;

@@ -5,26 +5,17 @@
 //! restored under a new id → both in topology → a gap filled through an
 //! approval. Every view is saved to tests/screenshots/.
 
-use std::time::Duration;
-
-use fantoccini::{Client, Locator};
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::AgentCategory;
 use myca_e2e::agent::{fresh_redis_db, unique_agent_id};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, save_screenshot, AppEnv};
 use myca_e2e::docker_socket;
-use myca_e2e::window::{click, find, open_view, testid, type_into, wait_for_text};
+use myca_e2e::window::{
+    click, confirm_if_asked, find, open_view, testid, type_into, wait_for_text,
+};
 use myca_orchestrator::gaps::{RequiredAgent, Requirements, REQUIREMENTS_KEY};
 use myca_orchestrator::store::Store;
-
-/// Answers the confirmation dialog when the action asks for one.
-async fn confirm_if_asked(client: &Client) {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    if let Ok(ok) = client.find(Locator::Css(&testid("confirm-ok"))).await {
-        ok.click().await.unwrap();
-    }
-}
 
 /// A gap in a category that needs approval, of a kind this runtime runs.
 async fn require_board_agent(env: &AppEnv, board: &str) {

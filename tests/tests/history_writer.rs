@@ -7,7 +7,7 @@ use myca_e2e::on_both_backends;
 use myca_orchestrator::events::{ContainerChange, Event, EventBus, TaskCounts};
 use myca_orchestrator::history::{HistorySettings, HistoryWriter};
 use myca_orchestrator::scrub::Scrubber;
-use myca_orchestrator::store::{MessageFilter, Page};
+use myca_orchestrator::store::{HistoryRetention, MessageFilter, Page, SnapshotRetention};
 use myca_orchestrator::{AgentAction, Store};
 use serde_json::json;
 
@@ -20,6 +20,14 @@ on_both_backends!(
 const SMALL_QUEUE: HistorySettings = HistorySettings {
     queue: 64,
     batch_rows: 500,
+    retention: HistoryRetention {
+        log_days: 30,
+        metric_days: 7,
+    },
+    snapshots: SnapshotRetention {
+        keep_last: 10,
+        max_age_days: 30,
+    },
 };
 
 async fn a_burst_of_ten_thousand_lines_is_stored_whole(store: &Store) {

@@ -14,6 +14,7 @@ mod hosts;
 mod live;
 mod records;
 mod samples;
+pub mod setup;
 mod spawn;
 mod startup;
 mod subscriptions;

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::events::Event;
 use crate::scrub::Scrubber;
-use crate::store::{Store, StoreError};
+use crate::store::{HistoryRetention, SnapshotRetention, Store, StoreError};
 use rows::Rows;
 
 /// How the writer batches.
@@ -32,6 +32,10 @@ pub struct HistorySettings {
     pub queue: usize,
     /// Rows written per transaction at most.
     pub batch_rows: usize,
+    /// How long logs and metric samples are kept.
+    pub retention: HistoryRetention,
+    /// Which snapshots are kept.
+    pub snapshots: SnapshotRetention,
 }
 
 impl Default for HistorySettings {
@@ -39,6 +43,8 @@ impl Default for HistorySettings {
         Self {
             queue: 10_000,
             batch_rows: 1_000,
+            retention: HistoryRetention::default(),
+            snapshots: SnapshotRetention::default(),
         }
     }
 }

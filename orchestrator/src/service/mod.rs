@@ -27,7 +27,7 @@ use crate::pool::{AgentPool, PoolError};
 use crate::scratch_image::ImageError;
 use crate::secrets::forget_removed_agents;
 use crate::snapshots::SnapshotManager;
-use crate::store::{HistoryRetention, SnapshotRetention, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 pub use crate::hostset::BrokerChoice;
 pub use agents::AgentView;
@@ -122,8 +122,8 @@ impl FleetService {
             forget_removed_agents(&bus, scrubber),
             start_retention(
                 store.clone(),
-                HistoryRetention::default(),
-                SnapshotRetention::default(),
+                config.history.retention,
+                config.history.snapshots,
                 DEFAULT_RETENTION_INTERVAL,
             ),
         ];

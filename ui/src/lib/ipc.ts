@@ -42,7 +42,7 @@ import type { Topology } from "../bindings/Topology";
 import { toDesktopError } from "./errors";
 
 /** Every failure reaches callers as a `DesktopError`, whatever Tauri threw. */
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {

@@ -1,13 +1,18 @@
 /** Which view the window shows; agent detail is opened from other views. */
-export type ViewName = "overview" | "hosts" | "catalog" | "tasks" | "topology" | "gaps" | "agent";
+export type ViewName = "overview" | "hosts" | "catalog" | "tasks" | "topology" | "gaps" | "credentials" | "settings" | "setup" | "agent";
 
-export const SIDEBAR: { view: Exclude<ViewName, "agent">; label: string }[] = [
+/** Views that work before the fleet runs (the setup is how it gets to run). */
+export const WITHOUT_FLEET: ViewName[] = ["credentials", "settings", "setup"];
+
+export const SIDEBAR: { view: Exclude<ViewName, "agent" | "setup">; label: string }[] = [
   { view: "overview", label: "Overview" },
   { view: "hosts", label: "Hosts" },
   { view: "catalog", label: "Catalog" },
   { view: "tasks", label: "Tasks" },
   { view: "topology", label: "Topology" },
   { view: "gaps", label: "Gaps & approvals" },
+  { view: "credentials", label: "Credentials" },
+  { view: "settings", label: "Settings" },
 ];
 
 class Nav {
