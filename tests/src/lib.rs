@@ -139,6 +139,8 @@ pub mod process;
 pub mod prometheus_stack;
 pub mod redis_server;
 pub mod rss;
+pub mod sim_drone;
+pub mod sim_mycobrain;
 pub mod stores;
 pub mod vms;
 pub mod workload;

@@ -135,3 +135,54 @@ pub async fn command(
         .await?;
     Ok(outcome)
 }
+
+/// `name` sent to the one device `id`: its ack's result, or its refusal or
+/// silence (offline, or too slow) as the error.
+pub async fn command_one(
+    session: &mut Session,
+    id: &str,
+    name: &str,
+    params: &Map<String, Value>,
+    timeout: Duration,
+) -> Result<(String, Value), String> {
+    let mut outcome = command(
+        session,
+        &BTreeSet::from([id.to_owned()]),
+        name,
+        params,
+        timeout,
+    )
+    .await?;
+    if let Some(error) = outcome.failed.remove(id) {
+        return Err(format!("device {id} refused {name}: {error}"));
+    }
+    let result = outcome.acked.remove(id).ok_or_else(|| {
+        format!(
+            "device {id} did not ack {name} within {} ms (offline?)",
+            timeout.as_millis()
+        )
+    })?;
+    Ok((outcome.request_id, result))
+}
+
+/// The devices whose retained telemetry says `"type": kind` (only `only`,
+/// if given, which must be one of them), read for `window`.
+pub async fn devices_of_type(
+    session: &mut Session,
+    window: Duration,
+    kind: &str,
+    only: Option<&str>,
+) -> Result<Vec<(String, Device)>, String> {
+    let found: Vec<(String, Device)> = snapshot(session, window)
+        .await?
+        .into_iter()
+        .filter(|(id, device)| {
+            only.is_none_or(|only| only == id)
+                && device.telemetry.as_ref().is_some_and(|t| t["type"] == kind)
+        })
+        .collect();
+    match only {
+        Some(id) if found.is_empty() => Err(format!("no {kind} {id} has reported on the broker")),
+        _ => Ok(found),
+    }
+}

@@ -1,7 +1,9 @@
-//! Device kinds: the MycoBrain fleet, reached through its MQTT broker.
+//! Device kinds: the MycoBrain fleet (drones and spectrometers included)
+//! and LoRaWAN devices through ChirpStack, reached through MQTT brokers.
 
 pub(super) mod bme;
 pub(super) mod coordinator;
+pub(super) mod drone;
 pub(super) mod firmware;
 mod fleet;
 mod mqtt;
