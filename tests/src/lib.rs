@@ -140,6 +140,7 @@ pub mod prometheus_stack;
 pub mod redis_server;
 pub mod rss;
 pub mod sim_drone;
+pub mod sim_lora;
 pub mod sim_mycobrain;
 pub mod stores;
 pub mod vms;

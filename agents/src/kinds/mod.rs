@@ -69,6 +69,7 @@ fn declare() -> Vec<KindSpec> {
         device::bme::bme688(),
         device::bme::bme690(),
         device::firmware::spec(),
+        device::lora::spec(),
         device::drone::spec(),
     ];
     kinds

@@ -6,5 +6,6 @@ pub(super) mod coordinator;
 pub(super) mod drone;
 pub(super) mod firmware;
 mod fleet;
+pub(super) mod lora;
 mod mqtt;
 pub(super) mod one;
