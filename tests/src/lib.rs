@@ -142,6 +142,7 @@ pub mod rss;
 pub mod sim_drone;
 pub mod sim_lora;
 pub mod sim_mycobrain;
+pub mod sim_spectrometer;
 pub mod stores;
 pub mod vms;
 pub mod workload;

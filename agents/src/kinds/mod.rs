@@ -71,6 +71,7 @@ fn declare() -> Vec<KindSpec> {
         device::firmware::spec(),
         device::lora::spec(),
         device::drone::spec(),
+        device::spectrometer::spec(),
     ];
     kinds
         .into_iter()

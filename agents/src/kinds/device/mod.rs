@@ -9,3 +9,4 @@ mod fleet;
 pub(super) mod lora;
 mod mqtt;
 pub(super) mod one;
+pub(super) mod spectrometer;
