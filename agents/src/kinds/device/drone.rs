@@ -6,19 +6,17 @@
 //! reason before anything is sent: a drone is never asked to do what it
 //! must not do.
 
-use std::time::Duration;
-
 use serde_json::{json, Map, Value};
 
-use super::fleet::{command_one, devices_of_type, Device};
+use super::fleet::{
+    command_one, devices_of_type, millis, read_devices_of_type, Device, READ_WINDOW,
+};
 use super::mqtt::{broker_settings, device_id, Session};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
-/// How long the drones' retained state is read for.
-const LISTEN: Duration = Duration::from_millis(700);
 const EARTH_RADIUS_M: f64 = 6_371_000.0;
 
 #[derive(Clone, Copy)]
@@ -161,12 +159,7 @@ impl Drone {
 
 fn drone_status(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {
-        let only = optional_text(&context.task.payload, "drone_id")
-            .map(device_id)
-            .transpose()?;
-        let mut session = Session::connect(&context).await?;
-        let found = devices_of_type(&mut session, LISTEN, "drone", only).await;
-        session.close().await;
+        let found = read_devices_of_type(&context, "drone", "drone_id").await;
         let drones: Vec<Value> = found?
             .iter()
             .map(|(id, device)| {
@@ -231,16 +224,12 @@ async fn prepare(
     id: &str,
 ) -> Result<(Rules, Drone), String> {
     let rules = Rules::of(context)?;
-    let found = devices_of_type(session, LISTEN, "drone", Some(id)).await?;
+    let found = devices_of_type(session, READ_WINDOW, "drone", Some(id)).await?;
     let drone = found
         .iter()
         .find_map(|(id, device)| Drone::of(id, device))
         .ok_or_else(|| format!("drone {id}'s telemetry lacks its battery, position or home"))?;
     Ok((rules, drone))
-}
-
-fn timeout(payload: &Value) -> Duration {
-    Duration::from_millis(payload["timeout_ms"].as_u64().unwrap_or(5000))
 }
 
 fn drone_command(context: TaskContext) -> HandlerFuture {
@@ -252,7 +241,14 @@ fn drone_command(context: TaskContext) -> HandlerFuture {
         let sent = async {
             let (rules, drone) = prepare(&context, &mut session, &id).await?;
             let params = checked(&rules, &drone, name, payload)?;
-            command_one(&mut session, &id, name, &params, timeout(payload)).await
+            command_one(
+                &mut session,
+                &id,
+                name,
+                &params,
+                millis(payload, "timeout_ms", 5000),
+            )
+            .await
         }
         .await;
         session.close().await;
@@ -295,13 +291,13 @@ fn fly_mission(context: TaskContext) -> HandlerFuture {
             let mut report = Vec::new();
             for (index, (name, params)) in steps.iter().enumerate() {
                 let params = params.as_object().cloned().unwrap_or_default();
-                match command_one(&mut session, &id, name, &params, timeout(payload)).await {
+                match command_one(&mut session, &id, name, &params, millis(payload, "timeout_ms", 5000)).await {
                     Ok((_, result)) => report.push(json!({"step": index + 1, "command": name, "acked": true, "result": result})),
                     Err(error) => {
                         report.push(json!({"step": index + 1, "command": name, "acked": false, "error": error}));
                         // Airborne: bring it home rather than leave it hovering.
                         let home = if index > 0 && *name != "return_home" {
-                            let back = command_one(&mut session, &id, "return_home", &Map::new(), timeout(payload)).await;
+                            let back = command_one(&mut session, &id, "return_home", &Map::new(), millis(payload, "timeout_ms", 5000)).await;
                             Some(back.map_or_else(|e| json!({"acked": false, "error": e}), |(_, r)| json!({"acked": true, "result": r})))
                         } else {
                             None

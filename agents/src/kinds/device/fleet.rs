@@ -7,7 +7,17 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-use super::mqtt::Session;
+use super::mqtt::{device_id, Session};
+use crate::kinds::connect::optional_text;
+use crate::runtime::handlers::TaskContext;
+
+/// The payload's `field` in milliseconds, `default` when absent.
+pub fn millis(payload: &Value, field: &str, default: u64) -> Duration {
+    Duration::from_millis(payload[field].as_u64().unwrap_or(default))
+}
+
+/// How long a device kind reads the broker's retained messages.
+pub const READ_WINDOW: Duration = Duration::from_millis(700);
 
 /// What the broker holds about one device.
 #[derive(Default)]
@@ -185,4 +195,20 @@ pub async fn devices_of_type(
         Some(id) if found.is_empty() => Err(format!("no {kind} {id} has reported on the broker")),
         _ => Ok(found),
     }
+}
+
+/// The devices of `kind` (only the one the payload's `field` names, if it
+/// does), read in a session of their own.
+pub async fn read_devices_of_type(
+    context: &TaskContext,
+    kind: &str,
+    field: &str,
+) -> Result<Vec<(String, Device)>, String> {
+    let only = optional_text(&context.task.payload, field)
+        .map(device_id)
+        .transpose()?;
+    let mut session = Session::connect(context).await?;
+    let found = devices_of_type(&mut session, READ_WINDOW, kind, only).await;
+    session.close().await;
+    found
 }

@@ -10,21 +10,17 @@
 //! so devices are the ones heard while listening.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use super::fleet::millis;
 use super::mqtt::{broker_settings, topic_name, Session};
 use crate::kinds::connect::{optional_text, setting, text};
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
-
-fn listen(payload: &Value, default_ms: u64) -> Duration {
-    Duration::from_millis(payload["listen_ms"].as_u64().unwrap_or(default_ms))
-}
 
 /// `{topic_prefix}/{application_id}/device/{dev_eui}`.
 fn device_topic(context: &TaskContext, session: &Session, dev_eui: &str) -> Result<String, String> {
@@ -61,7 +57,7 @@ fn gateway_status(context: TaskContext) -> HandlerFuture {
         let heard = async {
             session.subscribe(&format!("{root}+/state/conn")).await?;
             session.subscribe(&format!("{root}+/event/stats")).await?;
-            let deadline = Instant::now() + listen(&context.task.payload, 1500);
+            let deadline = Instant::now() + millis(&context.task.payload, "listen_ms", 1500);
             session
                 .collect_published(deadline, |published| {
                     let Some((id, kind)) = published
@@ -134,7 +130,7 @@ fn list_devices(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {
         let payload = &context.task.payload;
         let only = optional_text(payload, "dev_eui").map(dev_eui).transpose()?;
-        let window = listen(payload, 2500);
+        let window = millis(payload, "listen_ms", 2500);
         let mut session = Session::connect(&context).await?;
         let mut devices: BTreeMap<String, Value> = BTreeMap::new();
         let heard = async {
@@ -199,7 +195,7 @@ fn send_downlink(context: TaskContext) -> HandlerFuture {
         let eui = dev_eui(text(payload, "dev_eui"))?;
         let data = downlink_data(payload)?;
         let confirmed = payload["confirmed"].as_bool().unwrap_or(true);
-        let timeout = Duration::from_millis(payload["timeout_ms"].as_u64().unwrap_or(10_000));
+        let timeout = millis(payload, "timeout_ms", 10_000);
         let id = uuid::Uuid::new_v4().to_string();
         let command = json!({"id": id, "devEui": eui, "confirmed": confirmed, "fPort": payload["f_port"], "data": data});
         let mut session = Session::connect(&context).await?;

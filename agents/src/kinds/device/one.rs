@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map};
 
-use super::fleet::{command_one, snapshot};
+use super::fleet::{command_one, millis, snapshot};
 use super::mqtt::{broker_settings, device_id, Session};
 use crate::kinds::connect::{setting, text};
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
@@ -43,7 +43,7 @@ fn send_command(context: TaskContext) -> HandlerFuture {
             .as_object()
             .cloned()
             .unwrap_or_else(Map::new);
-        let timeout = Duration::from_millis(payload["timeout_ms"].as_u64().unwrap_or(5000));
+        let timeout = millis(payload, "timeout_ms", 5000);
         let mut session = Session::connect(&context).await?;
         let name = text(payload, "command");
         let answer = command_one(&mut session, &id, name, &params, timeout).await;

@@ -6,20 +6,18 @@
 //! `wavelength_step_nm`. The agent finds the spectrum's peaks and names
 //! the reference (a set of known lines) most of whose lines it shows.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-use super::fleet::{command_one, devices_of_type, Device};
+use super::fleet::{
+    command_one, devices_of_type, millis, read_devices_of_type, Device, READ_WINDOW,
+};
 use super::mqtt::{broker_settings, device_id, Session};
-use crate::kinds::connect::{optional_text, text};
+use crate::kinds::connect::text;
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
-
-const LISTEN: Duration = Duration::from_millis(700);
 
 /// The calibration of one spectrometer: `valid`, `expired` (a reference
 /// older than `max_age_h`) or `missing` (a reference never taken).
@@ -65,22 +63,13 @@ fn status_of(id: &str, device: &Device, max_age_h: f64) -> Value {
 
 fn calibration_status(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {
-        let only = optional_text(&context.task.payload, "device_id")
-            .map(device_id)
-            .transpose()?;
-        let mut session = Session::connect(&context).await?;
-        let found = devices_of_type(&mut session, LISTEN, "spectrometer", only).await;
-        session.close().await;
+        let found = read_devices_of_type(&context, "spectrometer", "device_id").await;
         let devices: Vec<Value> = found?
             .iter()
             .map(|(id, device)| status_of(id, device, max_age_h(&context)))
             .collect();
         Ok(json!({"count": devices.len(), "max_age_h": max_age_h(&context), "devices": devices}))
     })
-}
-
-fn timeout(payload: &Value) -> Duration {
-    Duration::from_millis(payload["timeout_ms"].as_u64().unwrap_or(5000))
 }
 
 fn calibrate(context: TaskContext) -> HandlerFuture {
@@ -91,7 +80,14 @@ fn calibrate(context: TaskContext) -> HandlerFuture {
         let mut params = Map::new();
         params.insert("reference".into(), json!(reference));
         let mut session = Session::connect(&context).await?;
-        let answer = command_one(&mut session, &id, "calibrate", &params, timeout(payload)).await;
+        let answer = command_one(
+            &mut session,
+            &id,
+            "calibrate",
+            &params,
+            millis(payload, "timeout_ms", 5000),
+        )
+        .await;
         session.close().await;
         let (request_id, result) = answer?;
         // The ack carries the device's calibration after this reference.
@@ -224,7 +220,7 @@ fn scan(context: TaskContext) -> HandlerFuture {
         );
         let mut session = Session::connect(&context).await?;
         let reading = async {
-            let found = devices_of_type(&mut session, LISTEN, "spectrometer", Some(&id)).await?;
+            let found = devices_of_type(&mut session, READ_WINDOW, "spectrometer", Some(&id)).await?;
             let calibration = found.first().map(|(id, device)| status_of(id, device, max_age_h(&context))).unwrap_or_default();
             if calibration["status"] == "offline" {
                 return Err(format!("scan refused: spectrometer {id} is offline"));
@@ -236,8 +232,8 @@ fn scan(context: TaskContext) -> HandlerFuture {
             // Subscribed before asking, so the reading cannot slip past.
             let readings = session.topic(&id, "spectrum");
             session.subscribe(&readings).await?;
-            let deadline = Instant::now() + timeout(payload);
-            let (request_id, _) = command_one(&mut session, &id, "scan", &params, timeout(payload)).await?;
+            let deadline = Instant::now() + millis(payload, "timeout_ms", 5000);
+            let (request_id, _) = command_one(&mut session, &id, "scan", &params, millis(payload, "timeout_ms", 5000)).await?;
             let mut spectrum = None;
             session
                 .collect(deadline, |message| {
@@ -247,7 +243,7 @@ fn scan(context: TaskContext) -> HandlerFuture {
                     spectrum.is_none()
                 })
                 .await?;
-            let spectrum = spectrum.ok_or_else(|| format!("spectrometer {id} acknowledged the scan but sent no reading within {} ms", timeout(payload).as_millis()))?;
+            let spectrum = spectrum.ok_or_else(|| format!("spectrometer {id} acknowledged the scan but sent no reading within {} ms", millis(payload, "timeout_ms", 5000).as_millis()))?;
             Ok((request_id, calibration["calibration"].clone(), spectrum))
         }
         .await;
