@@ -69,6 +69,9 @@ fn declare() -> Vec<KindSpec> {
         device::bme::bme688(),
         device::bme::bme690(),
         device::firmware::spec(),
+        device::lora::spec(),
+        device::drone::spec(),
+        device::spectrometer::spec(),
     ];
     kinds
         .into_iter()

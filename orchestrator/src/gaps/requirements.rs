@@ -184,6 +184,31 @@ mod tests {
     }
 
     #[test]
+    fn every_device_agent_the_seed_names_fills_as_a_real_kind() {
+        // The seed's device table by its type names, its registry by its ids.
+        for (agent_type, kind) in [
+            ("mycobrain-coordinator", "mycobrain-coordinator"),
+            ("mycobrain-device", "mycobrain-device"),
+            ("sensor-bme688", "bme688-agent"),
+            ("sensor-bme690", "bme690-agent"),
+            ("lora-gateway", "lora-gateway-agent"),
+            ("firmware", "firmware-agent"),
+            ("mycodrone", "mycodrone-agent"),
+            ("spectrometer", "spectrometer-agent"),
+            ("spectrometer-agent", "spectrometer-agent"),
+        ] {
+            let config =
+                crate::gaps::config_from_template("device-1", agent_type, AgentCategory::Device);
+            assert_eq!(config.agent_type, kind, "{agent_type}");
+            assert_eq!(
+                crate::gaps::validate_new(&config, &[]),
+                Ok(()),
+                "{agent_type}"
+            );
+        }
+    }
+
+    #[test]
     fn the_seed_lists_are_the_default() {
         let defaults = Requirements::default();
         let count = |c: AgentCategory| defaults.categories[&c].len();
