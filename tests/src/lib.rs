@@ -117,6 +117,7 @@ pub mod fake_gemini;
 pub mod fake_github;
 pub mod fake_hooks;
 pub mod fake_llm;
+pub mod fake_mailchimp;
 pub mod fake_n8n;
 pub mod fake_notion;
 pub mod fake_openai;

@@ -244,7 +244,7 @@ async fn cfo_agent_approves_spending_by_budget_and_reports_from_stripe() {
     );
     assert_eq!(
         fields(&fine["budget"], &["budget", "spent", "remaining"]),
-        json!([50000.0, 0.0, 50000.0])
+        json!([50000.0, 1500.0, 48500.0])
     );
     let over = spend(3000.0, "marketing").await;
     assert_eq!(
@@ -279,7 +279,7 @@ async fn cfo_agent_approves_spending_by_budget_and_reports_from_stripe() {
             &budgets,
             &["total_budget", "total_spent", "total_remaining"]
         ),
-        json!([70000.0, 18000.0, 52000.0])
+        json!([70000.0, 19500.0, 50500.0])
     );
     assert_eq!(budgets["budgets"][0]["utilisation"], 0.9);
     let fits = completed(

@@ -89,6 +89,21 @@ pub fn number(settings: &serde_json::Map<String, Value>, name: &str) -> f64 {
     settings.get(name).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
+/// How many of `items` have each value of the string at `pointer`.
+pub fn counted(items: &[Value], pointer: &str) -> Value {
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for item in items {
+        let value = item.pointer(pointer).and_then(Value::as_str).unwrap_or("?");
+        *counts.entry(value.to_owned()).or_default() += 1;
+    }
+    json!(counts)
+}
+
+/// A ratio or amount rounded to three decimals, as results show them.
+pub fn rounded(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
