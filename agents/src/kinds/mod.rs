@@ -68,6 +68,7 @@ fn declare() -> Vec<KindSpec> {
         corporate::hr::spec(),
         corporate::marketing::spec(),
         corporate::sales::spec(),
+        corporate::procurement::spec(),
         device::coordinator::spec(),
         device::one::spec(),
         device::bme::bme688(),

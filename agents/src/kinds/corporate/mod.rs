@@ -13,6 +13,8 @@ mod ledger;
 pub mod legal;
 mod mailchimp;
 pub mod marketing;
+pub mod procurement;
+mod quickbooks;
 mod rules;
 pub mod sales;
 mod stripe;
