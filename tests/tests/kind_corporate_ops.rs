@@ -1,5 +1,6 @@
-//! The operations corporate kinds in real containers, spawned through the
-//! HTTP API by the seed's names for them: the COO approving and refusing
+//! The rule-based corporate kinds in real containers, spawned through the
+//! HTTP API by the seed's names for them: the legal agent checking
+//! contracts and actions against its policies; the COO approving and refusing
 //! operational changes by its rules (each answer naming the rule), checking
 //! capacity and reviewing a process; HR checking actions against its
 //! policies, onboarding checklists and performance reviews; and the CFO's
@@ -8,29 +9,15 @@
 
 use myca_agents::protocol::names::container_name;
 use myca_e2e::agent::unique_agent_id;
-use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
-use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, PATIENCE};
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, sqlite_api, verdict, PATIENCE};
 use myca_e2e::pool::wait_healthy;
-use myca_orchestrator::config::DatabaseTarget;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn started() -> (tempfile::TempDir, ApiServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let api =
-        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    (dir, api)
-}
-
-/// The decision's verdict and the rule that took it.
-fn verdict(decision: &Value) -> Value {
-    fields(decision, &["approved", "decision", "rule"])
-}
-
 #[tokio::test]
 async fn coo_agent_decides_changes_capacity_and_processes_by_its_rules() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let coo = unique_agent_id("coo");
     let body = json!({"agent_type": "coo", "category": "corporate", "memory_limit": 64,
@@ -171,7 +158,7 @@ async fn coo_agent_decides_changes_capacity_and_processes_by_its_rules() {
 
 #[tokio::test]
 async fn hr_agent_checks_actions_onboarding_and_reviews_by_its_policies() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let hr = unique_agent_id("hr");
     let body = json!({"agent_type": "hr", "category": "corporate", "memory_limit": 64,
@@ -302,7 +289,7 @@ async fn hr_agent_checks_actions_onboarding_and_reviews_by_its_policies() {
 /// survives a restart and travels in a snapshot to a restored agent.
 #[tokio::test]
 async fn cfo_approvals_spend_the_period_budget_across_restarts_and_restores() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let cfo = unique_agent_id("cfo-period");
     let body = json!({"agent_type": "cfo", "category": "corporate", "memory_limit": 64,
@@ -420,4 +407,93 @@ async fn cfo_approvals_spend_the_period_budget_across_restarts_and_restores() {
     )
     .await;
     assert_eq!(travel["total_remaining"], 3000.0, "{travel}");
+}
+
+#[tokio::test]
+async fn legal_agent_checks_contracts_and_actions_against_its_policies() {
+    let (_dir, api) = sqlite_api().await;
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
+    let legal = unique_agent_id("legal");
+    let spawned = spawn_healthy(
+        &api,
+        &mut guard,
+        &legal,
+        json!({"agent_type": "legal", "category": "corporate", "memory_limit": 64,
+               "settings": {"required_clauses": ["governing law", "confidentiality"]}}),
+    )
+    .await;
+    assert_eq!(spawned["agent_type"], "legal-agent", "{spawned}");
+
+    let review = |text: &str, jurisdiction: &str| {
+        completed(
+            &api,
+            &legal,
+            "contract_review",
+            json!({"title": "Supply", "text": text, "jurisdiction": jurisdiction}),
+        )
+    };
+    let sound = review(
+        "1. Confidentiality: both keep secrets. 2. Governing law: Delaware.",
+        "US",
+    )
+    .await;
+    assert_eq!(
+        verdict(&sound),
+        json!([true, "approved", "compliant_contract"]),
+        "{sound}"
+    );
+    assert_eq!(
+        sound["subject"],
+        json!({"title": "Supply", "jurisdiction": "US"})
+    );
+    let thin = review("Governing law: Delaware.", "US").await;
+    assert_eq!(
+        verdict(&thin),
+        json!([false, "refused", "required_clauses"]),
+        "{thin}"
+    );
+    assert_eq!(
+        fields(&thin, &["reason", "missing_clauses"]),
+        json!([
+            "missing required clauses: confidentiality",
+            ["confidentiality"]
+        ])
+    );
+    let risky = review(
+        "Confidentiality. Governing law. The supplier accepts Unlimited Liability.",
+        "EU",
+    )
+    .await;
+    assert_eq!(
+        risky["reason"], "contains forbidden terms: unlimited liability",
+        "{risky}"
+    );
+    let abroad = review("Confidentiality. Governing law: Ruritania.", "Ruritania").await;
+    assert_eq!(abroad["rule"], "jurisdiction", "{abroad}");
+    assert_eq!(
+        abroad["reason"],
+        "Ruritania is not among the allowed jurisdictions (US, EU, UK)"
+    );
+
+    let comply = |payload: Value| completed(&api, &legal, "compliance_check", payload);
+    let unconsented = comply(
+        json!({"action": "export_customers", "data_category": "personal", "jurisdiction": "EU"}),
+    )
+    .await;
+    assert_eq!(
+        verdict(&unconsented),
+        json!([false, "refused", "consent_for_regulated_data"]),
+        "{unconsented}"
+    );
+    let consented = comply(json!({"action": "export_customers", "data_category": "personal", "consent": true, "jurisdiction": "EU"})).await;
+    assert_eq!(
+        verdict(&consented),
+        json!([true, "approved", "compliant"]),
+        "{consented}"
+    );
+    let bad = failed(&api, &legal, "contract_review", json!({"title": "no text"})).await;
+    assert!(
+        bad.starts_with("invalid payload: ") && bad.contains("text"),
+        "{bad}"
+    );
 }

@@ -7,12 +7,10 @@
 //! payloads, a wrong key, a key naming no data centre and Mailchimp down.
 
 use myca_e2e::agent::unique_agent_id;
-use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_api::Mishap;
 use myca_e2e::fake_mailchimp::{FakeMailchimp, HUGE, READY, SPAMMY};
-use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
-use myca_orchestrator::config::DatabaseTarget;
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, sqlite_api};
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
 
@@ -27,9 +25,7 @@ fn body(base_url: &str, source: &str) -> Value {
 
 #[tokio::test]
 async fn marketing_agent_reports_campaigns_and_sends_only_approved_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let api =
-        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let key = format!("{}-us6", uuid::Uuid::new_v4().simple());
     let mailchimp = FakeMailchimp::start(&key, BULK).await;

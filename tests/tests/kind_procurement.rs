@@ -8,12 +8,10 @@
 //! payloads, another company, a wrong token and QuickBooks down.
 
 use myca_e2e::agent::unique_agent_id;
-use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_api::Mishap;
 use myca_e2e::fake_quickbooks::{FakeQuickbooks, BULK_VENDORS, REALM};
-use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
-use myca_orchestrator::config::DatabaseTarget;
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, sqlite_api};
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
 
@@ -25,9 +23,7 @@ fn body(base_url: &str, realm: &str, source: &str) -> Value {
 
 #[tokio::test]
 async fn procurement_agent_reads_quickbooks_and_approves_purchases_by_its_rules() {
-    let dir = tempfile::tempdir().unwrap();
-    let api =
-        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let token = format!(
         "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2{}",

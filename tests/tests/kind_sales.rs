@@ -7,12 +7,10 @@
 //! deal, a wrong token and HubSpot down.
 
 use myca_e2e::agent::unique_agent_id;
-use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_api::Mishap;
 use myca_e2e::fake_hubspot::{FakeHubspot, OPEN_DEAL, WON_DEAL};
-use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
-use myca_orchestrator::config::DatabaseTarget;
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, sqlite_api};
 use myca_orchestrator::secrets::Credentials;
 use serde_json::{json, Value};
 
@@ -27,9 +25,7 @@ fn body(base_url: &str, source: &str) -> Value {
 
 #[tokio::test]
 async fn sales_agent_sums_forecasts_and_approves_discounts_on_hubspot_deals() {
-    let dir = tempfile::tempdir().unwrap();
-    let api =
-        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let token = format!("pat-na1-{}", uuid::Uuid::new_v4());
     let hubspot = FakeHubspot::start(&token, BULK).await;
