@@ -69,14 +69,11 @@ fn approve_change(context: TaskContext) -> HandlerFuture {
                     None => "outside every change freeze".to_owned(),
                 },
             ),
-            Check::new(
+            Check::none_found(
                 "protected_services",
-                protected.is_empty(),
-                if protected.is_empty() {
-                    "touches no protected service".to_owned()
-                } else {
-                    format!("touches protected services: {}", protected.join(", "))
-                },
+                &protected,
+                "touches no protected service".to_owned(),
+                "touches protected services".to_owned(),
             ),
             Check::new(
                 "impact_limit",
@@ -178,14 +175,11 @@ fn process_review(context: TaskContext) -> HandlerFuture {
             settings["max_manual_steps"].as_u64().unwrap_or(0) as usize,
         );
         let checks = vec![
-            Check::new(
+            Check::none_found(
                 "owned_steps",
-                ownerless.is_empty(),
-                if ownerless.is_empty() {
-                    "every step has an owner".to_owned()
-                } else {
-                    format!("steps without an owner: {}", ownerless.join(", "))
-                },
+                &ownerless,
+                "every step has an owner".to_owned(),
+                "steps without an owner".to_owned(),
             ),
             Check::new(
                 "cycle_time",

@@ -5,20 +5,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::rules::{decide, decision_result, listed, number, payload, rounded, Check};
+use super::rules::{decide, decision_result, listed, number, payload, rounded, strings, Check};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
-
-/// The strings of a JSON array (a setting's list, a payload's list).
-fn strings(list: &Value) -> Vec<&str> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
-}
 
 /// Whether `salary` is inside `role`'s band, and why (no band: no limit).
 fn band_check(settings: &Map<String, Value>, role: Option<&str>, salary: Option<f64>) -> Check {
@@ -53,8 +44,8 @@ fn policy_check(context: TaskContext) -> HandlerFuture {
         let settings = &context.settings;
         let subject = context.task.payload.clone();
         let action = text(&subject, "action");
-        let needed = strings(&settings["required_signoffs"][action]);
-        let given = strings(&subject["signoffs"]);
+        let needed = strings(settings["required_signoffs"].get(action));
+        let given = strings(subject.get("signoffs"));
         let missing: Vec<&str> = needed
             .iter()
             .filter(|n| !given.iter().any(|g| g.eq_ignore_ascii_case(n)))
@@ -72,14 +63,11 @@ fn policy_check(context: TaskContext) -> HandlerFuture {
                     if known { "" } else { "not " }
                 ),
             ),
-            Check::new(
+            Check::none_found(
                 "signoffs",
-                missing.is_empty(),
-                if missing.is_empty() {
-                    format!("every sign-off {action} needs is given")
-                } else {
-                    format!("{action} needs sign-off from: {}", missing.join(", "))
-                },
+                &missing,
+                format!("every sign-off {action} needs is given"),
+                format!("{action} needs sign-off from"),
             ),
             Check::new(
                 "documented_reason",
@@ -109,28 +97,20 @@ fn onboarding_checklist(context: TaskContext) -> HandlerFuture {
         let settings = &context.settings;
         let subject = context.task.payload.clone();
         let role = text(&subject, "role");
-        let mut items: Vec<&str> = strings(&settings["onboarding_items"]);
-        for extra in strings(&settings["role_items"][role]) {
+        let mut items: Vec<&str> = strings(settings.get("onboarding_items"));
+        for extra in strings(settings["role_items"].get(role)) {
             if !items.contains(&extra) {
                 items.push(extra);
             }
         }
-        let done = strings(&subject["completed"]);
+        let done = strings(subject.get("completed"));
         let (finished, missing): (Vec<&str>, Vec<&str>) =
             items.iter().partition(|item| done.contains(item));
-        let checks = vec![Check::new(
+        let checks = vec![Check::none_found(
             "checklist_complete",
-            missing.is_empty(),
-            if missing.is_empty() {
-                format!("all {} item(s) done", items.len())
-            } else {
-                format!(
-                    "{} of {} item(s) still open: {}",
-                    missing.len(),
-                    items.len(),
-                    missing.join(", ")
-                )
-            },
+            &missing,
+            format!("all {} item(s) done", items.len()),
+            format!("{} of {} item(s) still open", missing.len(), items.len()),
         )];
         let mut result = decide(
             checks,

@@ -7,7 +7,9 @@
 use serde_json::{json, Value};
 
 use super::mailchimp::{self, API_KEY};
-use super::rules::{counted, decide, decision_result, listed, number, payload, rounded, Check};
+use super::rules::{
+    counted, decide, decision_result, listed, number, payload, rounded, terms_in, Check,
+};
 use crate::kinds::connect::{path_part, text_params};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
@@ -86,14 +88,10 @@ fn campaign_checks(context: &TaskContext, campaign: &Value) -> Vec<Check> {
     let subject = campaign["settings"]["subject_line"].as_str().unwrap_or("");
     let preview = campaign["settings"]["preview_text"].as_str().unwrap_or("");
     let longest = number(settings, "max_subject_length") as usize;
-    let said = format!("{subject} {preview}").to_lowercase();
-    let forbidden: Vec<&str> = settings["forbidden_terms"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .filter(|term| said.contains(&term.to_lowercase()))
-        .collect();
+    let forbidden = terms_in(
+        settings.get("forbidden_terms"),
+        &format!("{subject} {preview}"),
+    );
     let recipients = campaign["recipients"]["recipient_count"]
         .as_f64()
         .unwrap_or(0.0);
@@ -117,14 +115,11 @@ fn campaign_checks(context: &TaskContext, campaign: &Value) -> Vec<Check> {
             (1..=longest).contains(&length),
             format!("the subject line has {length} character(s); 1 to {longest} allowed"),
         ),
-        Check::new(
+        Check::none_found(
             "forbidden_terms",
-            forbidden.is_empty(),
-            if forbidden.is_empty() {
-                "no forbidden term".to_owned()
-            } else {
-                format!("contains forbidden terms: {}", forbidden.join(", "))
-            },
+            &forbidden,
+            "no forbidden term".to_owned(),
+            "contains forbidden terms".to_owned(),
         ),
         Check::new(
             "recipient_limit",

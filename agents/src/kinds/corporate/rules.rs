@@ -30,6 +30,33 @@ impl Check {
             reason,
         }
     }
+
+    /// A rule that passes when nothing was `found`: its reason is `fine`,
+    /// else `problem: a, b` naming what was found.
+    pub fn none_found(rule: &'static str, found: &[&str], fine: String, problem: String) -> Self {
+        match found {
+            [] => Self::new(rule, true, fine),
+            _ => Self::new(rule, false, format!("{problem}: {}", found.join(", "))),
+        }
+    }
+}
+
+/// The strings of a list (a setting's, a payload's); none when it is absent.
+pub fn strings(list: Option<&Value>) -> Vec<&str> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The terms of the list `terms` that `text` contains, ignoring case.
+pub fn terms_in<'a>(terms: Option<&'a Value>, text: &str) -> Vec<&'a str> {
+    let lower = text.to_lowercase();
+    strings(terms)
+        .into_iter()
+        .filter(|term| lower.contains(&term.to_lowercase()))
+        .collect()
 }
 
 /// The decision of `checks` taken in order: the first failed rule refuses;
@@ -136,6 +163,14 @@ mod tests {
             (json!(true), json!("ok"))
         );
         assert_eq!(impact_rank("medium"), 1);
+        let found = Check::none_found("terms", &["a", "b"], "none".into(), "found".into());
+        assert_eq!(
+            (found.passed, found.reason.as_str()),
+            (false, "found: a, b")
+        );
+        let terms = json!(["Act Now", "free money"]);
+        assert_eq!(terms_in(Some(&terms), "please ACT NOW"), ["Act Now"]);
+        assert!(terms_in(None, "anything").is_empty());
         assert_eq!(impact_rank("unheard-of"), 4);
     }
 }
