@@ -142,6 +142,7 @@ pub mod process;
 pub mod prometheus_stack;
 pub mod redis_server;
 pub mod rss;
+pub mod setup_wizard;
 pub mod sim_drone;
 pub mod sim_lora;
 pub mod sim_mycobrain;
