@@ -1,7 +1,7 @@
 //! The first-run wizard as an operator completes it through the window:
 //! the local engine, the managed broker, SQLite, and one credential typed
-//! once into the OS keyring; then an agent spawned from the catalog. Shared
-//! by the wizard's own story and the installed package's.
+//! once into the OS keyring; then an agent spawned from the catalog: steps
+//! any story that sets a fresh app up can take.
 
 use fantoccini::Client;
 
