@@ -320,3 +320,30 @@ async fn without_a_secret_service_the_wizard_refuses_to_store() {
     );
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_local_engine_the_wizard_says_what_is_missing() {
+    let mut env = AppEnv::new(fresh_redis_db().await);
+    env.set("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+    let driver = env.driver();
+    let client = driver.launch(&desktop_binary()).await;
+    wizard_opens(&client).await;
+    let missing = wait_for_text(&client, &testid("docker-missing"), "does not exist").await;
+    assert!(missing.contains("/nonexistent/docker.sock"), "{missing}");
+    assert!(
+        missing.contains("sudo apt-get install docker.io"),
+        "{missing}"
+    );
+    assert!(missing.contains("remote VM"), "{missing}");
+    let next = find(&client, &testid("docker-continue")).await;
+    assert!(!next.is_enabled().await.unwrap(), "no engine, no Continue");
+    save_screenshot(&client, "setup-docker-missing.png").await;
+    // The operator goes on with a remote VM instead: the step is skipped.
+    click(&client, "docker-remote").await;
+    find(
+        &client,
+        "[data-testid='wizard-step-docker'][data-mark='skipped']",
+    )
+    .await;
+    client.close().await.unwrap();
+}
