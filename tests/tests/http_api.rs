@@ -56,21 +56,20 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     // The seed's spawn body, as written in its API reference (with our ids).
     let custom = unique_agent_id("custom-agent");
     guard.watch(container_name(&custom));
-    let (code, spawned) = json_of(
-        api.request(Method::POST, "/agents/spawn")
-            .json(&json!({
+    let (code, spawned) = api
+        .call(
+            Method::POST,
+            "/agents/spawn",
+            Some(json!({
                 "agent_id": custom,
                 "agent_type": "custom",
                 "category": "core",
                 "display_name": "Custom Agent",
                 "cpu_limit": 1.0,
                 "memory_limit": 512
-            }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+            })),
+        )
+        .await;
     assert_eq!(code, 200, "{spawned}");
     assert_eq!(spawned["agent_id"], json!(custom));
     let status = spawned["status"].as_str().unwrap_or_default().to_owned();
@@ -81,43 +80,37 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
 
     let worker = unique_agent_id("worker");
     guard.watch(container_name(&worker));
-    let (code, spawned) = json_of(
-        api.request(Method::POST, "/agents/spawn")
-            .json(
-                &json!({"agent_id": worker, "agent_type": "test-agent", "category": "core",
+    let (code, spawned) = api
+        .call(
+            Method::POST,
+            "/agents/spawn",
+            Some(
+                json!({"agent_id": worker, "agent_type": "test-agent", "category": "core",
                           "memory_limit": 64, "heartbeat_interval": 1}),
-            )
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+            ),
+        )
+        .await;
     assert_eq!(code, 200, "{spawned}");
     wait_healthy(spawned["port"].as_u64().unwrap() as u16, PATIENCE).await;
 
     // The seed's task body; polled until completed with its result.
-    let (code, submitted) = json_of(
-        api.request(Method::POST, "/tasks")
-            .json(&json!({"agent_id": worker, "task_type": "echo",
+    let (code, submitted) = api
+        .call(
+            Method::POST,
+            "/tasks",
+            Some(json!({"agent_id": worker, "task_type": "echo",
                           "payload": {"action": "deploy", "impact": "medium"},
-                          "priority": 8, "timeout": 300}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+                          "priority": 8, "timeout": 300})),
+        )
+        .await;
     assert_eq!(code, 200, "{submitted}");
     assert_eq!(submitted["status"], "submitted");
     let task_id = submitted["task_id"].as_str().unwrap().to_owned();
     let deadline = Instant::now() + PATIENCE;
     let task = loop {
-        let (code, task) = json_of(
-            api.request(Method::GET, &format!("/tasks/{task_id}"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (code, task) = api
+            .call(Method::GET, &format!("/tasks/{task_id}"), None)
+            .await;
         assert_eq!(code, 200, "{task}");
         if task["status"] == "completed" {
             break task;
@@ -131,7 +124,7 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     );
     assert_eq!(task["priority"], 8);
 
-    let (code, listed) = json_of(api.request(Method::GET, "/agents").send().await.unwrap()).await;
+    let (code, listed) = api.call(Method::GET, "/agents", None).await;
     assert_eq!(code, 200);
     let ids: Vec<&str> = listed["agents"]
         .as_array()
@@ -143,7 +136,7 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
         ids.contains(&custom.as_str()) && ids.contains(&worker.as_str()),
         "{ids:?}"
     );
-    let (code, status) = json_of(api.request(Method::GET, "/status").send().await.unwrap()).await;
+    let (code, status) = api.call(Method::GET, "/status", None).await;
     assert_eq!(code, 200);
     assert_eq!(status["status"], "running");
     assert_eq!(status["message_broker_connected"], true);
@@ -217,21 +210,13 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     assert_eq!(not_a_uuid.status(), 400);
 
     // Stop and restart by the seed's routes; the same container comes back.
-    let (code, stopped) = json_of(
-        api.request(Method::POST, &format!("/agents/{custom}/stop"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, stopped) = api
+        .call(Method::POST, &format!("/agents/{custom}/stop"), None)
+        .await;
     assert_eq!((code, stopped["status"].clone()), (200, json!("stopped")));
-    let (code, restarted) = json_of(
-        api.request(Method::POST, &format!("/agents/{custom}/restart"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, restarted) = api
+        .call(Method::POST, &format!("/agents/{custom}/restart"), None)
+        .await;
     assert_eq!(code, 200, "{restarted}");
     let after = api
         .service
@@ -246,22 +231,17 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
 
     // Host profiles: saved, tested, a wrong pinned key refused with the reason.
     let socket = myca_e2e::docker_socket();
-    let (code, _) = json_of(
-        api.request(Method::POST, "/hosts")
-            .json(&json!({"name": "this-machine", "kind": "local", "socket": socket}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, _) = api
+        .call(
+            Method::POST,
+            "/hosts",
+            Some(json!({"name": "this-machine", "kind": "local", "socket": socket})),
+        )
+        .await;
     assert_eq!(code, 200);
-    let (code, report) = json_of(
-        api.request(Method::POST, "/hosts/this-machine/test")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, report) = api
+        .call(Method::POST, "/hosts/this-machine/test", None)
+        .await;
     assert_eq!(
         (code, &report["reachable"]),
         (200, &json!(true)),
@@ -270,14 +250,13 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     assert!(report["report"]["engine_version"].is_string(), "{report}");
     assert!(report["report"]["cpus"].as_i64().unwrap() >= 1);
     // A nonsense socket path is refused when saved, naming the field.
-    let (code, refused) = json_of(
-        api.request(Method::POST, "/hosts")
-            .json(&json!({"name": "nonsense", "kind": "local", "socket": "docker.sock"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, refused) = api
+        .call(
+            Method::POST,
+            "/hosts",
+            Some(json!({"name": "nonsense", "kind": "local", "socket": "docker.sock"})),
+        )
+        .await;
     assert_eq!(code, 422, "{refused}");
     assert!(
         refused["detail"].as_str().unwrap().contains("socket"),
@@ -286,25 +265,12 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
     let ssh_port: u16 = myca_e2e::service_env("MYCA_TEST_SSH_PORT", "sshd")
         .parse()
         .unwrap();
-    let (code, _) = json_of(
-        api.request(Method::POST, "/hosts")
-            .json(&json!({"name": "wrong-key", "kind": "ssh", "host": "127.0.0.1", "port": ssh_port,
+    let (code, _) = api.call(Method::POST, "/hosts", Some(json!({"name": "wrong-key", "kind": "ssh", "host": "127.0.0.1", "port": ssh_port,
                           "user": "root",
                           "auth": {"method": "key_file", "path": myca_e2e::service_env("MYCA_TEST_SSH_KEY", "sshd")},
-                          "host_key_fingerprint": "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+                          "host_key_fingerprint": "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}))).await;
     assert_eq!(code, 200);
-    let (code, refused) = json_of(
-        api.request(Method::POST, "/hosts/wrong-key/test")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, refused) = api.call(Method::POST, "/hosts/wrong-key/test", None).await;
     assert_eq!(
         (code, &refused["reachable"]),
         (200, &json!(false)),
@@ -314,7 +280,7 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
         refused["error"].as_str().unwrap().contains("mismatch"),
         "{refused}"
     );
-    let (_, hosts) = json_of(api.request(Method::GET, "/hosts").send().await.unwrap()).await;
+    let (_, hosts) = api.call(Method::GET, "/hosts", None).await;
     let names: Vec<&str> = hosts["hosts"]
         .as_array()
         .unwrap()
@@ -330,21 +296,9 @@ async fn seed_routes_spawn_run_tasks_and_refuse_bad_input() {
         names.contains(&"local") && names.contains(&"wrong-key"),
         "{hosts}"
     );
-    let (code, _) = json_of(
-        api.request(Method::DELETE, "/hosts/wrong-key")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, _) = api.call(Method::DELETE, "/hosts/wrong-key", None).await;
     assert_eq!(code, 200);
-    let (code, _) = json_of(
-        api.request(Method::DELETE, "/hosts/wrong-key")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, _) = api.call(Method::DELETE, "/hosts/wrong-key", None).await;
     assert_eq!(code, 404);
 
     api.service
@@ -368,13 +322,7 @@ async fn the_openapi_document_lists_routes_that_exist() {
     let dir = tempfile::tempdir().unwrap();
     let api =
         ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    let (code, document) = json_of(
-        api.request(Method::GET, "/openapi.json")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (code, document) = api.call(Method::GET, "/openapi.json", None).await;
     assert_eq!(code, 200);
     assert_eq!(document["openapi"], "3.1.0");
     let paths = document["paths"].as_object().unwrap();
