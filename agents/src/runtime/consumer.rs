@@ -66,7 +66,7 @@ impl Consumer {
         let mut held: Vec<Delivery> = Vec::new();
         while !*shutdown.borrow() {
             while running.try_join_next().is_some() {}
-            if self.shared.paused.load(Ordering::Relaxed) {
+            if self.shared.is_paused() {
                 wait_or_shutdown(&mut shutdown, PAUSED_POLL).await;
                 continue;
             }
@@ -77,7 +77,14 @@ impl Consumer {
                 },
                 _ = shutdown.changed() => continue,
             };
-            let free = 1 + slots.available_permits();
+            // Every free slot is taken before the fetch and only those run
+            // what it held: a slot freed later waits for the next fetch, which
+            // may find a task more urgent than what is held.
+            let mut permits = vec![first_slot];
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                permits.push(permit);
+            }
+            let free = permits.len();
             let connection = match reader.as_mut() {
                 Some(connection) => connection,
                 None => match self.connect().await {
@@ -95,6 +102,7 @@ impl Consumer {
             }
             // With tasks already held, look for more urgent ones without waiting.
             let may_block = held.is_empty();
+            let pause_changes = self.shared.pause_changes();
             let fetched = match self.fetch(connection, free, reclaim, may_block).await {
                 Ok(fetched) => fetched,
                 Err(error) => {
@@ -110,19 +118,14 @@ impl Consumer {
             // Stable: equal priorities keep their arrival order.
             held.sort_by_key(|d| std::cmp::Reverse(d.task.priority));
             // A pause can arrive while a read waits; what it fetched is held
-            // (admitted, so kept alive and in snapshots) until resumed.
-            if self.shared.paused.load(Ordering::Relaxed) {
+            // (admitted, so kept alive and in snapshots) until resumed. After
+            // a resume that came during the read, fetch again first: more
+            // urgent tasks may have queued up during the pause.
+            if self.shared.is_paused() || self.shared.pause_changes() != pause_changes {
                 continue;
             }
-            let mut slot = Some(first_slot);
             while !held.is_empty() {
-                let permit = match slot.take() {
-                    Some(permit) => permit,
-                    None => match slots.clone().try_acquire_owned() {
-                        Ok(permit) => permit,
-                        Err(_) => break,
-                    },
-                };
+                let Some(permit) = permits.pop() else { break };
                 let delivery = held.remove(0);
                 let job = execute(
                     self.shared.clone(),

@@ -123,8 +123,8 @@ async fn obey(
 ) {
     info!(?command, "command received");
     match command {
-        AgentCommand::Pause => shared.paused.store(true, Ordering::Relaxed),
-        AgentCommand::Resume => shared.paused.store(false, Ordering::Relaxed),
+        AgentCommand::Pause => shared.set_paused(true),
+        AgentCommand::Resume => shared.set_paused(false),
         AgentCommand::Stop => {
             let _ = stop.send(true);
         }

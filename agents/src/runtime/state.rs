@@ -19,7 +19,10 @@ pub struct Shared {
     pub config: RuntimeConfig,
     started: Instant,
     started_at: DateTime<Utc>,
-    pub paused: AtomicBool,
+    paused: AtomicBool,
+    /// Counts pause and resume commands: a fetch that spans one saw only
+    /// part of what queued up meanwhile, so it must not decide what runs.
+    pause_changes: AtomicU64,
     pub stopping: AtomicBool,
     pub redis_healthy: AtomicBool,
     /// Subscribed to its command channel.
@@ -64,6 +67,7 @@ impl Shared {
             started: Instant::now(),
             started_at: Utc::now(),
             paused: AtomicBool::new(false),
+            pause_changes: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
             redis_healthy: AtomicBool::new(false),
             listening: AtomicBool::new(false),
@@ -152,6 +156,19 @@ impl Shared {
         }
     }
 
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
+        self.pause_changes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn pause_changes(&self) -> u64 {
+        self.pause_changes.load(Ordering::SeqCst)
+    }
+
     pub fn note_error(&self, error: impl std::fmt::Display) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.to_string());
@@ -161,7 +178,7 @@ impl Shared {
         if self.stopping.load(Ordering::Relaxed) {
             return AgentStatus::Shutdown;
         }
-        if self.paused.load(Ordering::Relaxed) {
+        if self.is_paused() {
             return AgentStatus::Paused;
         }
         if !self.has_credentials() {
