@@ -78,6 +78,15 @@ impl TraySummary {
         ]
     }
 
+    /// What the lines say until the fleet runs: no counts to show yet.
+    pub fn starting_lines() -> [String; 3] {
+        [
+            "Fleet starting…".to_owned(),
+            "Agents: not known yet".to_owned(),
+            "Hosts: not known yet".to_owned(),
+        ]
+    }
+
     /// The tooltip: what needs the operator, or that all is well.
     pub fn tooltip(&self) -> String {
         let mut parts = vec![format!("{} running", plural(self.running, "agent"))];
