@@ -8,6 +8,7 @@ mod settings_file;
 mod setup_commands;
 mod tray;
 mod webkit_memory;
+mod window_memory;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,7 +19,6 @@ use myca_orchestrator::{Orchestrator, OrchestratorConfig};
 use settings_file::PluginSettings;
 use tauri::Manager;
 use tauri_plugin_store::StoreExt;
-use tauri_plugin_window_state::StateFlags;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -51,12 +51,7 @@ fn main() -> ExitCode {
                 .callback(|app, _argv, _cwd| tray::show_window(app))
                 .build(),
         )
-        .plugin(
-            tauri_plugin_window_state::Builder::default()
-                // Where and how big, not whether: the window always opens shown.
-                .with_state_flags(StateFlags::all() & !StateFlags::VISIBLE)
-                .build(),
-        )
+        .plugin(window_memory::plugin())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(move |app| {
@@ -83,6 +78,7 @@ fn main() -> ExitCode {
                 }
             });
             tray::install(app.handle(), Arc::clone(&desktop))?;
+            window_memory::save_when_settled(app);
             app.manage(desktop);
             app.manage(setup);
             Ok(())

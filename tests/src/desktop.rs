@@ -153,6 +153,15 @@ pub async fn save_screenshot(client: &Client, name: &str) {
     std::fs::write(dir.join(name), png).unwrap();
 }
 
+/// Launches the app in `env` and waits until its window shows the first
+/// status report; the driver holds the display until it is dropped.
+pub async fn window_up(env: &AppEnv) -> (TauriDriver, Client) {
+    let driver = env.driver();
+    let client = driver.launch(&desktop_binary()).await;
+    crate::window::find(&client, "#status-panel[data-loaded='true']").await;
+    (driver, client)
+}
+
 /// The app's view of the world: its own data directories (never the
 /// user's), a Redis, and an embedded fleet of its own instance on the host
 /// network.
