@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Client;
 use myca_e2e::agent::fresh_redis_db;
 use myca_e2e::desktop::{window_up, AppEnv};
-use myca_e2e::tray::{quit_from_tray, wait_until_gone};
+use myca_e2e::tray::{connections_of, quit_from_tray, wait_until_gone};
 
 /// Where the window is put: away from the default 1100×720 at the origin.
 const MOVED: (u64, u64, u64, u64) = (64, 48, 900, 600);
@@ -57,9 +57,15 @@ async fn saved(env: &AppEnv) {
 
 /// Starts the app again over the same data and config directories.
 async fn relaunched_rect(env: &AppEnv) -> (u64, u64, u64, u64) {
-    let (_driver, client) = window_up(env).await;
+    let (driver, client) = window_up(env).await;
     let rect = client.get_window_rect().await.unwrap();
-    client.close().await.ok();
+    // No session close, as when a test fails: the driver still ends the app.
+    drop(driver);
+    assert_eq!(
+        connections_of(&env.instance),
+        Vec::<String>::new(),
+        "the app outlived its driver"
+    );
     rect
 }
 
