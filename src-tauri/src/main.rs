@@ -6,13 +6,15 @@ mod display;
 mod host_commands;
 mod settings_file;
 mod setup_commands;
+mod tray;
 mod webkit_memory;
+mod window_memory;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use myca_orchestrator::desktop::setup::Setup;
-use myca_orchestrator::desktop::Desktop;
+use myca_orchestrator::desktop::{instance_id, Desktop};
 use myca_orchestrator::{Orchestrator, OrchestratorConfig};
 use settings_file::PluginSettings;
 use tauri::Manager;
@@ -32,11 +34,28 @@ fn main() -> ExitCode {
         eprintln!("{message}");
         return ExitCode::from(2);
     }
+    let data_dir = match myca_orchestrator::config::default_data_dir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            eprintln!("myca-desktop: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let context = tauri::generate_context!();
+    let instance = instance_id(&context.config().identifier, &data_dir);
     let outcome = tauri::Builder::default()
+        // First, so a second launch over the same fleet stops here.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, _argv, _cwd| tray::show_window(app))
+                .build(),
+        )
+        .plugin(window_memory::plugin())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .setup(move |app| {
             // The same place `myca serve` uses: one fleet, whichever runs it.
-            let data_dir = myca_orchestrator::config::default_data_dir()?;
             let config = OrchestratorConfig::from_env(Some(&data_dir))?;
             tracing::info!(data_dir = %data_dir.display(), "embedded orchestrator starting");
             app.manage(Arc::new(Orchestrator::new(config)));
@@ -58,6 +77,8 @@ fn main() -> ExitCode {
                     Err(error) => starting.config_failed(error),
                 }
             });
+            tray::install(app.handle(), Arc::clone(&desktop))?;
+            window_memory::save_when_settled(app);
             app.manage(desktop);
             app.manage(setup);
             Ok(())
@@ -119,7 +140,7 @@ fn main() -> ExitCode {
             setup_commands::about,
             setup_commands::restart_app,
         ])
-        .run(tauri::generate_context!());
+        .run(context);
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

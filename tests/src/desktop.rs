@@ -37,9 +37,50 @@ pub fn screenshot_dir() -> PathBuf {
 /// A tauri-driver on its own ports, stopped with SIGTERM on drop (SIGKILL
 /// would leak its WebKitWebDriver child, which keeps the port).
 pub struct TauriDriver {
-    _child: ChildGuard,
+    child: ChildGuard,
     port: u16,
     _one_window_at_a_time: std::fs::File,
+}
+
+/// The variable that marks, in their environment, the processes a driver
+/// started: tauri-driver passes its environment on to WebKitWebDriver and
+/// the app.
+const DRIVER_MARK: &str = "MYCA_E2E_TAURI_DRIVER";
+
+impl Drop for TauriDriver {
+    /// WebKitWebDriver ends the app when its session is deleted, but not
+    /// always when it is itself stopped (a test that failed, a session that
+    /// did not close): an app left behind would cover the next test's window
+    /// on the shared display. Its processes go before the driver.
+    fn drop(&mut self) {
+        let mark = format!("{DRIVER_MARK}={}", self.port);
+        let driver = self.child.id().to_string();
+        let left = marked_processes(&mark, &driver);
+        for pid in &left {
+            let _ = Command::new("kill").args(["-TERM", pid]).status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !marked_processes(&mark, &driver).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The live processes (not `except`) whose environment holds `mark`; an
+/// exited one awaiting its parent shows an empty environment.
+fn marked_processes(mark: &str, except: &str) -> Vec<String> {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    processes
+        .flatten()
+        .map(|process| process.file_name().to_string_lossy().into_owned())
+        .filter(|pid| pid != except && pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|environ| environ.split(|b| *b == 0).any(|var| var == mark.as_bytes()))
+        })
+        .collect()
 }
 
 /// Windows on one X display overlap, and WebKit does not repaint a covered
@@ -77,6 +118,7 @@ impl TauriDriver {
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .args(["--native-driver", &webkit])
+            .env(DRIVER_MARK, port.to_string())
             .stdout(Stdio::null())
             .stderr(log);
         for (name, value) in app_env {
@@ -89,7 +131,7 @@ impl TauriDriver {
             .spawn()
             .unwrap_or_else(|error| panic!("cannot start tauri-driver {driver}: {error}"));
         let driver = Self {
-            _child: ChildGuard::terminated(child, Duration::from_secs(10)),
+            child: ChildGuard::terminated(child, Duration::from_secs(10)),
             port,
             _one_window_at_a_time: display_lock,
         };
@@ -151,6 +193,15 @@ pub async fn save_screenshot(client: &Client, name: &str) {
     let dir = screenshot_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), png).unwrap();
+}
+
+/// Launches the app in `env` and waits until its window shows the first
+/// status report; the driver holds the display until it is dropped.
+pub async fn window_up(env: &AppEnv) -> (TauriDriver, Client) {
+    let driver = env.driver();
+    let client = driver.launch(&desktop_binary()).await;
+    crate::window::find(&client, "#status-panel[data-loaded='true']").await;
+    (driver, client)
 }
 
 /// The app's view of the world: its own data directories (never the

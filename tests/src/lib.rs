@@ -148,6 +148,7 @@ pub mod sim_lora;
 pub mod sim_mycobrain;
 pub mod sim_spectrometer;
 pub mod stores;
+pub mod tray;
 pub mod vms;
 pub mod window;
 pub mod workload;

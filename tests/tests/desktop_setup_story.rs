@@ -63,6 +63,21 @@ fn app_logs_since(since: SystemTime) -> Vec<PathBuf> {
         .collect()
 }
 
+/// How many pixels of the Settings view are below its visible area.
+async fn settings_overflow(client: &Client) -> u64 {
+    let overflow = client
+        .execute(
+            "const view = document.querySelector(\"[data-testid='settings']\");
+             return view.scrollHeight - view.clientHeight;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    overflow
+        .as_u64()
+        .unwrap_or_else(|| panic!("an overflow: {overflow}"))
+}
+
 async fn wizard_opens(client: &Client) {
     find(client, &format!("{}[data-loaded='true']", testid("setup"))).await;
 }
@@ -167,7 +182,40 @@ async fn a_fresh_app_is_set_up_and_its_credential_reaches_only_the_keyring_and_i
     // Settings and About.
     open_view(&client, "settings").await;
     wait_for_text(&client, &testid("about-docker"), ".").await;
+    assert_eq!(
+        settings_overflow(&client).await,
+        0,
+        "at the default size the whole Settings view shows"
+    );
     save_screenshot(&client, "settings-view.png").await;
+    // In the smallest window the view scrolls, down to its last button.
+    let (_, _, width, height) = client.get_window_rect().await.unwrap();
+    client.set_window_size(720, 480).await.unwrap();
+    assert!(
+        settings_overflow(&client).await > 0,
+        "a small window scrolls"
+    );
+    let rects = client
+        .execute(
+            "const view = document.querySelector(\"[data-testid='settings']\");
+             const save = document.querySelector(\"[data-testid='settings-save']\");
+             view.scrollTop = view.scrollHeight;
+             const [v, s] = [view.getBoundingClientRect(), save.getBoundingClientRect()];
+             return { view: [v.top, v.bottom], save: [s.top, s.bottom] };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let edge = |name: &str, at: usize| rects[name][at].as_f64().unwrap();
+    // Layout rounds to half pixels.
+    assert!(
+        edge("save", 0) >= edge("view", 0) - 1.0 && edge("save", 1) <= edge("view", 1) + 1.0,
+        "Save scrolls into view: {rects}"
+    );
+    client
+        .set_window_size(width as u32, height as u32)
+        .await
+        .unwrap();
 
     // Deleted from the Credentials view: gone from the keyring.
     open_view(&client, "credentials").await;

@@ -18,6 +18,7 @@ pub mod setup;
 mod spawn;
 mod startup;
 mod subscriptions;
+mod tray;
 
 use std::sync::{Arc, OnceLock};
 
@@ -32,6 +33,7 @@ pub use live::{FleetEvent, SavedLogs};
 pub use records::{SnapshotTaken, TaskPage, TaskQuery};
 pub use spawn::{SpawnProgress, SpawnRequest, SpawnStage};
 pub use startup::{Phase, Startup, StartupStep, StepState};
+pub use tray::{instance_id, FleetSnapshot, Notice, Notifier, TraySummary};
 
 use crate::error_chain;
 use crate::service::{FleetService, ServiceConfig};
