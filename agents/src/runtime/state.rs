@@ -163,6 +163,7 @@ impl Shared {
     pub fn set_paused(&self, paused: bool) {
         self.paused.store(paused, Ordering::SeqCst);
         self.pause_changes.fetch_add(1, Ordering::SeqCst);
+        self.beat_now.notify_one();
     }
 
     pub fn pause_changes(&self) -> u64 {
