@@ -6,6 +6,7 @@
 #[macro_use]
 mod string_enum;
 
+mod artifact;
 mod category;
 mod command;
 mod config;
@@ -24,6 +25,10 @@ mod state;
 mod status;
 mod task;
 
+pub use artifact::{
+    Artifact, ArtifactError, ArtifactRef, ARTIFACTS_FIELD, MAX_ARTIFACTS_PER_TASK,
+    MAX_ARTIFACT_BYTES,
+};
 pub use category::AgentCategory;
 pub use command::{AgentCommand, HealthResponse, Heartbeat};
 pub use config::{

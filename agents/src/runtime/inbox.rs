@@ -13,9 +13,10 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use super::artifacts::Artifacts;
 use super::backoff::Backoff;
 use super::consumer::wait_or_shutdown;
-use super::executor::{run_handler, RunOutcome};
+use super::executor::{run_handler, Launch, RunOutcome};
 use super::handlers::Registry;
 use super::memory::Memory;
 use super::state::Shared;
@@ -149,17 +150,16 @@ impl Inbox {
         );
         task.timeout = 0;
         task.requester_agent = Some(request.from_agent.clone());
-        // A request is not a ledger task: nothing can cancel it.
+        // A request is not a ledger task: nothing can cancel it, and it has
+        // no result record for artifacts to travel with (they are dropped).
         let never = std::future::pending();
-        match run_handler(
-            &self.shared,
-            &self.registry,
-            self.memory.clone(),
-            &task,
-            never,
-        )
-        .await
-        {
+        let launch = Launch {
+            shared: &self.shared,
+            registry: &self.registry,
+            memory: self.memory.clone(),
+            artifacts: Artifacts::default(),
+        };
+        match run_handler(launch, &task, never).await {
             RunOutcome::Completed(result) => json!({ "result": result }),
             RunOutcome::Failed(error) => json!({ "error": error }),
             RunOutcome::TimedOut(limit) => {

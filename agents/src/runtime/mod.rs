@@ -1,5 +1,6 @@
 //! The agent runtime: what runs as PID 1 in every agent container.
 
+pub mod artifacts;
 mod backoff;
 mod cancel;
 pub mod config;

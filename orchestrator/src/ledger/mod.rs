@@ -5,6 +5,7 @@
 //! can take says why, and fails once its wait deadline passes. Every status
 //! change goes through the task state machine of `myca-agents`.
 
+mod artifacts;
 mod cancel;
 mod change;
 mod fleet;
@@ -17,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use myca_agents::protocol::{AgentTask, ProtocolError, TaskStatus};
+use myca_agents::protocol::{AgentTask, Artifact, ProtocolError, TaskStatus};
 use uuid::Uuid;
 
 use crate::broker::{Broker, BrokerError};
@@ -300,6 +301,7 @@ impl TaskLedger {
     pub async fn record_result(
         &self,
         reported: AgentTask,
+        artifacts: &[Artifact],
         from: &str,
     ) -> Result<Option<LedgerEntry>, LedgerError> {
         let mut attempt = 0;
@@ -312,6 +314,9 @@ impl TaskLedger {
             if entry.task.status.is_final() {
                 tracing::info!(task_id = %reported.id, status = %entry.task.status, reported = %reported.status, "late result of a settled task ignored");
                 return Ok(Some(entry));
+            }
+            if attempt == 1 && reported.status == TaskStatus::Completed {
+                self.keep_artifacts(&reported, artifacts).await?;
             }
             match self.apply_result(entry.clone(), &reported, from).await {
                 Ok(settled) => {

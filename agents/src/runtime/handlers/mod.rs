@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::artifacts::Artifacts;
 use super::credentials::Credentials;
 use super::memory::Memory;
 use super::usage::Usage;
@@ -15,7 +16,8 @@ use crate::kinds::{self, schema, KindSpec};
 use crate::protocol::{AgentState, AgentTask};
 
 /// What a handler sees: the task, the agent it runs in, its settings, its
-/// memory, its credentials and the usage counters it adds to.
+/// memory, its credentials, the usage counters it adds to and where it
+/// leaves the files it produces.
 pub struct TaskContext {
     pub task: AgentTask,
     pub agent: AgentState,
@@ -25,6 +27,8 @@ pub struct TaskContext {
     pub memory: Memory,
     pub credentials: Credentials,
     pub usage: Usage,
+    /// Files for the orchestrator to keep with the task (completed tasks only).
+    pub artifacts: Artifacts,
 }
 
 /// A handler's answer: the task's result, or why it failed.
