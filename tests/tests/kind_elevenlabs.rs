@@ -271,7 +271,7 @@ async fn elevenlabs_speech_is_a_downloadable_artifact_on_postgres() {
         .await;
     assert_eq!(status, 404, "{missing}");
     assert!(
-        missing["error"]
+        missing["detail"]
             .as_str()
             .unwrap()
             .contains("has no artifact"),

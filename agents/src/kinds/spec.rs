@@ -120,9 +120,9 @@ pub fn closed_object(properties: Value, required: &[&str]) -> Value {
 /// `GET /tasks/{task_id}/artifacts/{id}`.
 pub fn artifact_schema() -> Value {
     closed_object(
-        json!({"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+        json!({"id": {"type": "string", "minLength": 36, "maxLength": 36}, "name": {"type": "string"},
                "content_type": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
-               "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}),
+               "sha256": {"type": "string", "minLength": 64, "maxLength": 64}}),
         &["id", "name", "content_type", "size", "sha256"],
     )
 }
