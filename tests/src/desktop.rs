@@ -223,6 +223,11 @@ impl AppEnv {
         self.vars.push((name, value.into()));
     }
 
+    /// Takes a variable out of what the app will see.
+    pub fn remove(&mut self, name: &str) {
+        self.vars.retain(|(k, _)| *k != name);
+    }
+
     /// The app's private home: its data, config and cache directories and its store.
     pub fn home(&self) -> &Path {
         self.home.path()

@@ -1,11 +1,13 @@
-//! The simulated fleet the device kinds' tests run against: a private
-//! Mosquitto and three MycoBrain devices on it (two BME688, one BME690; one
-//! in bad air that refuses `identify` and OTA), under a topic prefix of their own.
+//! The simulated fleets the device kinds' tests run against: a private
+//! Mosquitto and simulated devices on it under a topic prefix of their own —
+//! by default three MycoBrain sensor boards (two BME688, one BME690; one in
+//! bad air that refuses `identify` and OTA).
 
 use serde_json::{json, Value};
 
-use crate::device_sim::{DeviceSim, Reading, SimDevice};
+use crate::device_sim::{Behaviour, DeviceSim};
 use crate::mosquitto::Mosquitto;
+use crate::sim_mycobrain::{Reading, SimDevice};
 
 pub const CLEAN: &str = "mb-001";
 pub const STUFFY: &str = "mb-002";
@@ -59,10 +61,16 @@ pub fn devices() -> Vec<SimDevice> {
 }
 
 impl DeviceFleet {
+    /// The MycoBrain sensor boards of [`devices`].
     pub async fn start() -> Self {
+        Self::start_with(|prefix| devices().into_iter().map(|d| d.boxed(prefix)).collect()).await
+    }
+
+    /// A private broker and the devices `devices` makes for a fresh topic prefix.
+    pub async fn start_with(devices: impl FnOnce(&str) -> Vec<Box<dyn Behaviour>>) -> Self {
         let broker = Mosquitto::start();
         let prefix = format!("e2e-{}", uuid::Uuid::new_v4().simple());
-        let sim = DeviceSim::start(broker.port, &prefix, &devices()).await;
+        let sim = DeviceSim::start(broker.port, devices(&prefix)).await;
         Self {
             broker,
             sim,

@@ -7,7 +7,7 @@ use myca_agents::protocol::names::container_name;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::api::ApiServer;
+use crate::api::{test_service_config, ApiServer};
 use crate::containers::ContainerGuard;
 use crate::pool::try_wait_healthy;
 
@@ -127,4 +127,18 @@ pub async fn failed(api: &ApiServer, agent_id: &str, task_type: &str, payload: V
 /// The fields `names` of `value`, as one array to compare at once.
 pub fn fields(value: &Value, names: &[&str]) -> Value {
     names.iter().map(|name| value[*name].clone()).collect()
+}
+
+/// An API server on a fresh SQLite store, which lives as long as the directory.
+pub async fn sqlite_api() -> (tempfile::TempDir, ApiServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_service_config(myca_orchestrator::config::DatabaseTarget::sqlite_in(
+        dir.path(),
+    ));
+    (dir, ApiServer::start(config.await).await)
+}
+
+/// A rule-based decision's verdict and the rule that took it.
+pub fn verdict(decision: &Value) -> Value {
+    fields(decision, &["approved", "decision", "rule"])
 }

@@ -17,25 +17,15 @@ use myca_e2e::containers::ContainerGuard;
 use myca_e2e::desktop::{desktop_binary, save_screenshot, AppEnv};
 use myca_e2e::fake_openai::FakeOpenAi;
 use myca_e2e::process::ChildGuard;
+use myca_e2e::setup_wizard::{
+    clear_credential, complete_wizard, secret_tool_lookup, spawn_from_catalog,
+};
 use myca_e2e::window::{
     click, confirm_if_asked, find, open_view, testid, type_into, wait_for_text,
 };
 use myca_e2e::{docker_socket, postgres_url, service_env};
 
 const CREDENTIAL: &str = "OPENAI_API_KEY";
-const KEYRING_SERVICE: &str = "myca-control-plane";
-
-fn secret_tool_lookup(name: &str) -> Option<String> {
-    let output = Command::new("secret-tool")
-        .args(["lookup", "service", KEYRING_SERVICE, "username", name])
-        .output()
-        .expect("secret-tool (libsecret-tools) is installed");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 /// Every file under `dir` whose bytes contain `secret`.
 fn files_holding(dir: &Path, secret: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
@@ -93,90 +83,27 @@ async fn a_fresh_app_is_set_up_and_its_credential_reaches_only_the_keyring_and_i
     let mut guard = ContainerGuard::new(&docker);
     let agent = unique_agent_id("wizard-gpt");
     guard.watch(container_name(&agent));
-    // A credential of an earlier, failed run would make the step start "present".
-    let _ = Command::new("secret-tool")
-        .args([
-            "clear",
-            "service",
-            KEYRING_SERVICE,
-            "username",
-            &format!("credential:{CREDENTIAL}"),
-        ])
-        .status();
+    clear_credential(&format!("credential:{CREDENTIAL}"));
 
     let driver = env.driver();
     let client = driver.launch(&desktop_binary()).await;
 
-    // The first start opens the wizard: the local engine is found.
-    wizard_opens(&client).await;
-    wait_for_text(&client, &testid("docker-found"), "Found Docker Engine").await;
-    save_screenshot(&client, "setup-1-docker.png").await;
-    click(&client, "docker-continue").await;
-
-    // Broker: the managed one.
-    find(&client, "[data-testid='setup'][data-step='broker']").await;
-    save_screenshot(&client, "setup-2-broker.png").await;
-    click(&client, "broker-save").await;
-
-    // Store: SQLite in the data directory.
-    find(&client, "[data-testid='setup'][data-step='store']").await;
-    save_screenshot(&client, "setup-3-store.png").await;
-    click(&client, "store-save").await;
-
-    // Credentials: pick the kind, enter its key once.
-    find(&client, "[data-testid='setup'][data-step='credentials']").await;
-    click(&client, "pick-openai-agent").await;
-    wait_for_text(
-        &client,
-        &testid(&format!("credential-state-{CREDENTIAL}")),
-        "missing",
-    )
-    .await;
-    type_into(&client, &format!("credential-value-{CREDENTIAL}"), &secret).await;
-    click(&client, &format!("credential-store-{CREDENTIAL}")).await;
-    wait_for_text(
-        &client,
-        &testid(&format!("credential-state-{CREDENTIAL}")),
-        "present",
-    )
-    .await;
-    let field = find(&client, &testid(&format!("credential-value-{CREDENTIAL}"))).await;
-    assert_eq!(
-        field.prop("value").await.unwrap().unwrap_or_default(),
-        "",
-        "the field forgets the value"
-    );
-    let page = client.source().await.unwrap();
-    assert!(
-        !page.contains(&secret),
-        "the value never comes back to the page"
-    );
-    save_screenshot(&client, "setup-4-credentials.png").await;
+    // The first start opens the wizard: the local engine, the managed
+    // broker, SQLite, the key typed once; then the agent from the catalog.
+    complete_wizard(&client, "openai-agent", CREDENTIAL, &secret, "setup").await;
     assert_eq!(
         secret_tool_lookup(&format!("credential:{CREDENTIAL}")).as_deref(),
         Some(secret.as_str()),
         "secret-tool sees the value in the Secret Service"
     );
-    click(&client, "setup-finish").await;
-    find(&client, "[data-testid='topbar'][data-phase='ready']").await;
-
     // An agent of the kind, spawned from the catalog, gets the key delivered.
-    open_view(&client, "catalog").await;
-    click(&client, "kind-openai-agent").await;
-    type_into(&client, "spawn-agent-id", &agent).await;
-    type_into(&client, "spawn-setting-base_url", &openai.url()).await;
-    click(&client, "spawn-submit").await;
-    let progress = find(
+    spawn_from_catalog(
         &client,
-        &format!("{}[data-finished='true']", testid("spawn-progress")),
+        "openai-agent",
+        &agent,
+        &[("base_url", &openai.url())],
     )
     .await;
-    assert_ne!(
-        progress.attr("data-failed").await.unwrap().as_deref(),
-        Some("true"),
-        "spawn failed: {}",
-        progress.text().await.unwrap()
-    );
 
     // Checked against the service by that agent, from the Credentials view.
     open_view(&client, "credentials").await;
@@ -391,5 +318,32 @@ async fn without_a_secret_service_the_wizard_refuses_to_store() {
         files_holding(env.home(), "sk-no-keyring-0001"),
         Vec::<PathBuf>::new()
     );
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_local_engine_the_wizard_says_what_is_missing() {
+    let mut env = AppEnv::new(fresh_redis_db().await);
+    env.set("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+    let driver = env.driver();
+    let client = driver.launch(&desktop_binary()).await;
+    wizard_opens(&client).await;
+    let missing = wait_for_text(&client, &testid("docker-missing"), "does not exist").await;
+    assert!(missing.contains("/nonexistent/docker.sock"), "{missing}");
+    assert!(
+        missing.contains("sudo apt-get install docker.io"),
+        "{missing}"
+    );
+    assert!(missing.contains("remote VM"), "{missing}");
+    let next = find(&client, &testid("docker-continue")).await;
+    assert!(!next.is_enabled().await.unwrap(), "no engine, no Continue");
+    save_screenshot(&client, "setup-docker-missing.png").await;
+    // The operator goes on with a remote VM instead: the step is skipped.
+    click(&client, "docker-remote").await;
+    find(
+        &client,
+        "[data-testid='wizard-step-docker'][data-mark='skipped']",
+    )
+    .await;
     client.close().await.unwrap();
 }

@@ -1,33 +1,26 @@
-//! The corporate kinds in real containers, spawned through the HTTP API by
-//! the seed's names for them: the CEO approving and refusing actions by the
+//! The executive corporate kinds in real containers, spawned through the
+//! HTTP API by the seed's names for them: the CEO approving and refusing actions by the
 //! rules in its settings (each answer naming the rule), reviewing decisions
 //! and ranking initiatives; the CFO approving and refusing spending against
 //! its budgets and reporting from a faithful fake of Stripe (every page, a
 //! 429 and a 503 waited out, a wrong key, Stripe down); and the seed's API
 //! Reference examples as written: a CEO approving an action through
 //! `POST /tasks`, a CEO→CFO budget request through `POST /messages`
-//! answered with a correlated response.
+//! answered with a correlated response; the CTO deciding technologies,
+//! security findings and pull requests read from a fake of GitHub. (The
+//! legal, COO and HR agents are in `kind_corporate_ops.rs`.)
 
 use std::time::{Duration, Instant};
 
 use myca_e2e::agent::unique_agent_id;
-use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_api::Mishap;
 use myca_e2e::fake_github::{FakeGithub, LARGE_PULL, OWNER, REPO, SMALL_PULL};
 use myca_e2e::fake_stripe::{FakeStripe, NEWEST, SPACING};
-use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, PATIENCE};
-use myca_orchestrator::config::DatabaseTarget;
+use myca_e2e::kinds::{completed, failed, fields, spawn_healthy, sqlite_api, verdict, PATIENCE};
 use myca_orchestrator::secrets::Credentials;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn started() -> (tempfile::TempDir, ApiServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let api =
-        ApiServer::start(test_service_config(DatabaseTarget::sqlite_in(dir.path())).await).await;
-    (dir, api)
-}
 
 fn ceo_body() -> Value {
     json!({"agent_type": "ceo", "category": "corporate", "memory_limit": 64,
@@ -45,14 +38,9 @@ fn cfo_body(stripe_url: &str, key_source: Option<&str>) -> Value {
     body
 }
 
-/// The decision's verdict and the rule that took it.
-fn verdict(decision: &Value) -> Value {
-    fields(decision, &["approved", "decision", "rule"])
-}
-
 #[tokio::test]
 async fn ceo_agent_approves_and_refuses_actions_by_its_rules() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let ceo = unique_agent_id("ceo");
     let spawned = spawn_healthy(&api, &mut guard, &ceo, ceo_body()).await;
@@ -211,7 +199,7 @@ async fn ceo_agent_approves_and_refuses_actions_by_its_rules() {
 
 #[tokio::test]
 async fn cfo_agent_approves_spending_by_budget_and_reports_from_stripe() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let key = format!("sk_test_{}", uuid::Uuid::new_v4().simple());
     let stripe = FakeStripe::start(&key, 230).await;
@@ -244,7 +232,7 @@ async fn cfo_agent_approves_spending_by_budget_and_reports_from_stripe() {
     );
     assert_eq!(
         fields(&fine["budget"], &["budget", "spent", "remaining"]),
-        json!([50000.0, 0.0, 50000.0])
+        json!([50000.0, 1500.0, 48500.0])
     );
     let over = spend(3000.0, "marketing").await;
     assert_eq!(
@@ -279,7 +267,7 @@ async fn cfo_agent_approves_spending_by_budget_and_reports_from_stripe() {
             &budgets,
             &["total_budget", "total_spent", "total_remaining"]
         ),
-        json!([70000.0, 18000.0, 52000.0])
+        json!([70000.0, 19500.0, 50500.0])
     );
     assert_eq!(budgets["budgets"][0]["utilisation"], 0.9);
     let fits = completed(
@@ -408,7 +396,7 @@ async fn cfo_agent_approves_spending_by_budget_and_reports_from_stripe() {
 /// check and gets the budgets back, correlated to its request.
 #[tokio::test]
 async fn the_ceo_asks_the_cfo_for_a_budget_check_as_the_seed_shows() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let (ceo, cfo) = (unique_agent_id("ceo-agent"), unique_agent_id("cfo-agent"));
     spawn_healthy(&api, &mut guard, &ceo, ceo_body()).await;
@@ -466,7 +454,7 @@ async fn the_ceo_asks_the_cfo_for_a_budget_check_as_the_seed_shows() {
 
 #[tokio::test]
 async fn cto_agent_decides_technology_security_and_pull_requests_by_its_rules() {
-    let (_dir, api) = started().await;
+    let (_dir, api) = sqlite_api().await;
     let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
     let token = format!("ghp_{}", uuid::Uuid::new_v4().simple());
     let github = FakeGithub::start(&token).await;
@@ -641,93 +629,4 @@ async fn cto_agent_decides_technology_security_and_pull_requests_by_its_rules() 
         "{unreachable}"
     );
     assert!(!unreachable.contains(&token));
-}
-
-#[tokio::test]
-async fn legal_agent_checks_contracts_and_actions_against_its_policies() {
-    let (_dir, api) = started().await;
-    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
-    let legal = unique_agent_id("legal");
-    let spawned = spawn_healthy(
-        &api,
-        &mut guard,
-        &legal,
-        json!({"agent_type": "legal", "category": "corporate", "memory_limit": 64,
-               "settings": {"required_clauses": ["governing law", "confidentiality"]}}),
-    )
-    .await;
-    assert_eq!(spawned["agent_type"], "legal-agent", "{spawned}");
-
-    let review = |text: &str, jurisdiction: &str| {
-        completed(
-            &api,
-            &legal,
-            "contract_review",
-            json!({"title": "Supply", "text": text, "jurisdiction": jurisdiction}),
-        )
-    };
-    let sound = review(
-        "1. Confidentiality: both keep secrets. 2. Governing law: Delaware.",
-        "US",
-    )
-    .await;
-    assert_eq!(
-        verdict(&sound),
-        json!([true, "approved", "compliant_contract"]),
-        "{sound}"
-    );
-    assert_eq!(
-        sound["subject"],
-        json!({"title": "Supply", "jurisdiction": "US"})
-    );
-    let thin = review("Governing law: Delaware.", "US").await;
-    assert_eq!(
-        verdict(&thin),
-        json!([false, "refused", "required_clauses"]),
-        "{thin}"
-    );
-    assert_eq!(
-        fields(&thin, &["reason", "missing_clauses"]),
-        json!([
-            "missing required clauses: confidentiality",
-            ["confidentiality"]
-        ])
-    );
-    let risky = review(
-        "Confidentiality. Governing law. The supplier accepts Unlimited Liability.",
-        "EU",
-    )
-    .await;
-    assert_eq!(
-        risky["reason"], "contains forbidden terms: unlimited liability",
-        "{risky}"
-    );
-    let abroad = review("Confidentiality. Governing law: Ruritania.", "Ruritania").await;
-    assert_eq!(abroad["rule"], "jurisdiction", "{abroad}");
-    assert_eq!(
-        abroad["reason"],
-        "Ruritania is not among the allowed jurisdictions (US, EU, UK)"
-    );
-
-    let comply = |payload: Value| completed(&api, &legal, "compliance_check", payload);
-    let unconsented = comply(
-        json!({"action": "export_customers", "data_category": "personal", "jurisdiction": "EU"}),
-    )
-    .await;
-    assert_eq!(
-        verdict(&unconsented),
-        json!([false, "refused", "consent_for_regulated_data"]),
-        "{unconsented}"
-    );
-    let consented = comply(json!({"action": "export_customers", "data_category": "personal", "consent": true, "jurisdiction": "EU"})).await;
-    assert_eq!(
-        verdict(&consented),
-        json!([true, "approved", "compliant"]),
-        "{consented}"
-    );
-    let bad = failed(&api, &legal, "contract_review", json!({"title": "no text"})).await;
-    assert!(
-        bad.starts_with("invalid payload: ") && bad.contains("text"),
-        "{bad}"
-    );
 }

@@ -41,6 +41,12 @@ pub enum Auth {
         key: Secret,
         bearer: Secret,
     },
+    /// HTTP basic auth: `Authorization: Basic base64(user:password)`
+    /// (Mailchimp takes any user name and the API key as the password).
+    Basic {
+        user: String,
+        password: Secret,
+    },
     /// Proxmox VE API token: `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET`.
     ProxmoxToken {
         token_id: String,
@@ -85,6 +91,9 @@ impl Auth {
             | Auth::Header { value: secret, .. }
             | Auth::Query { value: secret, .. }
             | Auth::InPath(secret)
+            | Auth::Basic {
+                password: secret, ..
+            }
             | Auth::ProxmoxToken { secret, .. } => vec![secret.expose()],
             Auth::KeyAndBearer { key, bearer, .. } => vec![key.expose(), bearer.expose()],
             Auth::CookieLogin { secrets, .. } | Auth::BearerLogin { secrets, .. } => {
@@ -117,6 +126,7 @@ impl Auth {
     pub fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Auth::Bearer(secret) => request.bearer_auth(secret.expose()),
+            Auth::Basic { user, password } => request.basic_auth(user, Some(password.expose())),
             Auth::Header { name, value } => request.header(*name, value.expose()),
             Auth::KeyAndBearer { name, key, bearer } => request
                 .header(*name, key.expose())

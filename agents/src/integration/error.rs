@@ -69,7 +69,8 @@ impl ServiceError {
 /// and most `message`, Prometheus `error`, UniFi `meta.msg`, Proxmox
 /// `errors` (a field → problem object) and `message`, the orchestrator
 /// `detail`, ElevenLabs `detail.message` (or FastAPI's `detail[].msg`),
-/// Supabase Auth `msg` (older: `error_description`).
+/// Supabase Auth `msg` (older: `error_description`), QuickBooks Online
+/// `Fault.Error[]` (`fault.error[]` on a refused token).
 pub fn service_message(body: &str) -> String {
     let Ok(json) = serde_json::from_str::<Value>(body) else {
         return shorten(body.trim());
@@ -89,7 +90,8 @@ pub fn service_message(body: &str) -> String {
         .or_else(|| text("/error_description"))
         .or_else(|| text("/error/message"))
         .or_else(|| text("/error"))
-        .or_else(|| text("/meta/msg"));
+        .or_else(|| text("/meta/msg"))
+        .or_else(|| intuit_fault(&json));
     let fields = json.get("errors").and_then(Value::as_object).map(|fields| {
         fields
             .iter()
@@ -106,6 +108,26 @@ pub fn service_message(body: &str) -> String {
         // JSON without a message (Proxmox's `{"data": null}`): the status says it.
         (None, None) => String::new(),
     }
+}
+
+/// QuickBooks Online's fault: `{"Fault": {"Error": [{"Message", "Detail",
+/// "code"}], "type"}}`, lower-cased (`fault.error[]`) on a refused token.
+fn intuit_fault(json: &Value) -> Option<String> {
+    let error = json
+        .pointer("/Fault/Error/0")
+        .or_else(|| json.pointer("/fault/error/0"))?;
+    let field = |upper: &str, lower: &str| {
+        error
+            .get(upper)
+            .or_else(|| error.get(lower))
+            .and_then(Value::as_str)
+            .filter(|text| !text.is_empty())
+    };
+    let message = field("Message", "message")?;
+    Some(match field("Detail", "detail") {
+        Some(detail) if detail != message => format!("{message}: {detail}"),
+        _ => message.to_owned(),
+    })
 }
 
 /// FastAPI's validation failures: `{"detail": [{"loc": [..], "msg"}]}`.
@@ -186,6 +208,14 @@ mod tests {
             (
                 r#"{"error":"invalid_grant","error_description":"Invalid login credentials"}"#,
                 "Invalid login credentials",
+            ),
+            (
+                r#"{"Fault":{"Error":[{"Message":"Error parsing query","Detail":"QueryParserError: Encountered x","code":"4000"}],"type":"ValidationFault"},"time":"t"}"#,
+                "Error parsing query: QueryParserError: Encountered x",
+            ),
+            (
+                r#"{"fault":{"error":[{"message":"message=AuthenticationFailed; errorCode=003200; statusCode=401","detail":null,"code":"3200"}],"type":"AUTHENTICATION"}}"#,
+                "message=AuthenticationFailed; errorCode=003200; statusCode=401",
             ),
         ];
         for (body, expected) in cases {

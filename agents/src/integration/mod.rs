@@ -31,4 +31,6 @@ pub use tls::{http_client_builder, BadFingerprint, Trust};
 #[cfg(any(test, feature = "fakes"))]
 pub mod fake;
 #[cfg(test)]
+mod login_tests;
+#[cfg(test)]
 mod tests;

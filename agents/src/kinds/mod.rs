@@ -63,12 +63,20 @@ fn declare() -> Vec<KindSpec> {
         corporate::ceo::spec(),
         corporate::cfo::spec(),
         corporate::cto::spec(),
+        corporate::coo::spec(),
         corporate::legal::spec(),
+        corporate::hr::spec(),
+        corporate::marketing::spec(),
+        corporate::sales::spec(),
+        corporate::procurement::spec(),
         device::coordinator::spec(),
         device::one::spec(),
         device::bme::bme688(),
         device::bme::bme690(),
         device::firmware::spec(),
+        device::lora::spec(),
+        device::drone::spec(),
+        device::spectrometer::spec(),
     ];
     kinds
         .into_iter()

@@ -183,6 +183,61 @@ mod tests {
         }
     }
 
+    /// Beyond the required three, every corporate agent the seed's
+    /// registry names is a real kind a gap can be filled with.
+    #[test]
+    fn every_corporate_agent_the_seed_names_can_fill_a_gap() {
+        let seed = [
+            ("ceo-agent", "ceo"),
+            ("cfo-agent", "cfo"),
+            ("cto-agent", "cto"),
+            ("coo-agent", "coo"),
+            ("legal-agent", "legal"),
+            ("hr-agent", "hr"),
+            ("marketing-agent", "marketing"),
+            ("sales-agent", "sales"),
+            ("procurement-agent", "procurement"),
+        ];
+        for (agent_id, agent_type) in seed {
+            let config =
+                crate::gaps::config_from_template(agent_id, agent_type, AgentCategory::Corporate);
+            assert_eq!(
+                crate::gaps::validate_new(&config, &[]),
+                Ok(()),
+                "{agent_id} ({agent_type}) cannot be filled"
+            );
+            assert_eq!(
+                myca_agents::kinds::find(agent_type).map(|kind| kind.kind),
+                Some(agent_id)
+            );
+        }
+    }
+
+    #[test]
+    fn every_device_agent_the_seed_names_fills_as_a_real_kind() {
+        // The seed's device table by its type names, its registry by its ids.
+        for (agent_type, kind) in [
+            ("mycobrain-coordinator", "mycobrain-coordinator"),
+            ("mycobrain-device", "mycobrain-device"),
+            ("sensor-bme688", "bme688-agent"),
+            ("sensor-bme690", "bme690-agent"),
+            ("lora-gateway", "lora-gateway-agent"),
+            ("firmware", "firmware-agent"),
+            ("mycodrone", "mycodrone-agent"),
+            ("spectrometer", "spectrometer-agent"),
+            ("spectrometer-agent", "spectrometer-agent"),
+        ] {
+            let config =
+                crate::gaps::config_from_template("device-1", agent_type, AgentCategory::Device);
+            assert_eq!(config.agent_type, kind, "{agent_type}");
+            assert_eq!(
+                crate::gaps::validate_new(&config, &[]),
+                Ok(()),
+                "{agent_type}"
+            );
+        }
+    }
+
     #[test]
     fn the_seed_lists_are_the_default() {
         let defaults = Requirements::default();

@@ -1,27 +1,30 @@
 //! `cfo-agent`: spending approved or refused against the budgets in the
-//! agent's settings (what each category may spend, what it has spent, the
-//! largest amount approved alone), budgets checked, and a financial report
-//! read from Stripe (balance, balance transactions, invoices).
+//! agent's settings (what each category may spend in a period, what it had
+//! spent, the largest amount approved alone) less what the agent approved
+//! in the period, budgets checked, and a financial report read from Stripe
+//! (balance, balance transactions, invoices).
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::rules::{decide, decision_result, number, payload, Check};
+use super::ledger::{Ledger, PERIODS};
+use super::rules::{counted, decide, decision_result, number, payload, rounded, Check};
 use super::stripe;
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
-/// One budget line: what the category may spend, has spent and has left.
-fn line(settings: &Map<String, Value>, category: &str) -> Option<Value> {
+/// One budget line: what the category may spend, has spent (before this
+/// agent, and approved by it this period) and has left.
+fn line(settings: &Map<String, Value>, ledger: &Ledger, category: &str) -> Option<Value> {
     let budget = settings["budgets"][category].as_f64()?;
-    let spent = settings["spent"][category].as_f64().unwrap_or(0.0);
+    let spent = settings["spent"][category].as_f64().unwrap_or(0.0) + ledger.approved(category);
     let utilisation = if budget > 0.0 { spent / budget } else { 1.0 };
     Some(
         json!({"category": category, "budget": budget, "spent": spent, "remaining": budget - spent,
-                "utilisation": (utilisation * 1000.0).round() / 1000.0}),
+                "utilisation": rounded(utilisation)}),
     )
 }
 
@@ -35,8 +38,13 @@ fn budget_names(settings: &Map<String, Value>) -> Vec<String> {
 }
 
 /// The budget rules an amount for `category` is checked against.
-fn budget_checks(settings: &Map<String, Value>, category: &str, amount: f64) -> Vec<Check> {
-    let Some(line) = line(settings, category) else {
+fn budget_checks(
+    settings: &Map<String, Value>,
+    ledger: &Ledger,
+    category: &str,
+    amount: f64,
+) -> Vec<Check> {
+    let Some(line) = line(settings, ledger, category) else {
         return vec![Check::new(
             "known_budget",
             false,
@@ -73,7 +81,8 @@ fn approve_spending(context: TaskContext) -> HandlerFuture {
         let subject = context.task.payload.clone();
         let category = text(&subject, "category").to_owned();
         let amount = subject["amount"].as_f64().unwrap_or(0.0);
-        let mut checks = budget_checks(&context.settings, &category, amount);
+        let (mut ledger, _deciding) = Ledger::for_decision(&context).await?;
+        let mut checks = budget_checks(&context.settings, &ledger, &category, amount);
         let limit = number(&context.settings, "auto_approve_max_amount");
         checks.push(Check::new(
             "approval_limit",
@@ -89,7 +98,11 @@ fn approve_spending(context: TaskContext) -> HandlerFuture {
         ));
         let why = format!("{amount} for {category} fits its budget and the approval limit");
         let mut decision = decide(checks, "within_budget_and_limit", why, subject);
-        decision["budget"] = line(&context.settings, &category).unwrap_or(Value::Null);
+        if decision["approved"] == true {
+            ledger.record(&context, &category, amount).await?;
+        }
+        decision["budget"] = line(&context.settings, &ledger, &category).unwrap_or(Value::Null);
+        decision["period"] = json!(ledger.period);
         Ok(decision)
     })
 }
@@ -100,8 +113,9 @@ fn budget_check(context: TaskContext) -> HandlerFuture {
         let settings = &context.settings;
         let payload = &context.task.payload;
         let category = optional_text(payload, "category");
+        let ledger = Ledger::open(&context).await?;
         let names = match category {
-            Some(one) if line(settings, one).is_none() => {
+            Some(one) if line(settings, &ledger, one).is_none() => {
                 return Err(format!(
                     "no budget named {one:?}: the budgets are {}",
                     budget_names(settings).join(", ")
@@ -112,15 +126,15 @@ fn budget_check(context: TaskContext) -> HandlerFuture {
         };
         let lines: Vec<Value> = names
             .iter()
-            .filter_map(|name| line(settings, name))
+            .filter_map(|name| line(settings, &ledger, name))
             .collect();
         let total = |field: &str| lines.iter().filter_map(|l| l[field].as_f64()).sum::<f64>();
-        let mut result = json!({"currency": settings["currency"], "budgets": lines, "total_budget": total("budget"),
+        let mut result = json!({"currency": settings["currency"], "period": ledger.period, "budgets": lines, "total_budget": total("budget"),
                                 "total_spent": total("spent"), "total_remaining": total("remaining")});
         if let (Some(category), Some(amount)) = (category, payload["amount"].as_f64()) {
             let why = format!("{amount} fits in the {category} budget");
             result["check"] = decide(
-                budget_checks(settings, category, amount),
+                budget_checks(settings, &ledger, category, amount),
                 "within_budget",
                 why,
                 payload.clone(),
@@ -145,17 +159,6 @@ fn per_currency(items: &[Value], fields: &[&str]) -> Value {
         }
     }
     json!(sums)
-}
-
-/// How many of `items` have each value of `field`.
-fn counted(items: &[Value], field: &str) -> Value {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for item in items {
-        *counts
-            .entry(item[field].as_str().unwrap_or("?").to_owned())
-            .or_default() += 1;
-    }
-    json!(counts)
 }
 
 /// A balance's funds (`available` or `pending`) per currency.
@@ -198,9 +201,9 @@ fn financial_report(context: TaskContext) -> HandlerFuture {
         let outstanding = per_currency(&open, &["amount_remaining"]);
         Ok(json!({
             "balance": {"available": funds(&balance, "available"), "pending": funds(&balance, "pending"), "livemode": balance["livemode"]},
-            "transactions": {"count": moves.len(), "truncated": moves_cut, "by_type": counted(&moves, "type"),
+            "transactions": {"count": moves.len(), "truncated": moves_cut, "by_type": counted(&moves, "/type"),
                              "totals": per_currency(&moves, &["amount", "fee", "net"])},
-            "invoices": {"count": invoices.len(), "truncated": invoices_cut, "by_status": counted(&invoices, "status"),
+            "invoices": {"count": invoices.len(), "truncated": invoices_cut, "by_status": counted(&invoices, "/status"),
                          "outstanding": outstanding},
         }))
     })
@@ -213,8 +216,9 @@ pub fn spec() -> KindSpec {
         aliases: vec!["cfo"],
         category: AgentCategory::Corporate,
         description: "Financial oversight: spending approved or refused against the budgets and the approval limit \
-                      in its settings (the rule that decided is named), budgets checked, and a report of the Stripe \
-                      balance, balance transactions and invoices",
+                      in its settings (the rule that decided is named), each approval reducing what is left of its \
+                      budget for the period (kept across restarts and snapshots), budgets checked, and a report of the \
+                      Stripe balance, balance transactions and invoices",
         task_types: vec![
             task(
                 "approve_spending",
@@ -232,7 +236,7 @@ pub fn spec() -> KindSpec {
                 "Every budget (or one category's) with what is spent and left; given a category and an amount, whether it fits",
                 payload(json!({"category": category, "amount": {"type": "number", "minimum": 0.01}}), &[]),
                 json!({"type": "object", "required": ["currency", "budgets", "total_budget", "total_spent", "total_remaining"],
-                       "properties": {"currency": {"type": "string"}, "budgets": {"type": "array", "items": {"type": "object"}},
+                       "properties": {"currency": {"type": "string"}, "period": {"type": "string"}, "budgets": {"type": "array", "items": {"type": "object"}},
                                       "total_budget": {"type": "number"}, "total_spent": {"type": "number"},
                                       "total_remaining": {"type": "number"}, "check": decision_result()}}),
                 budget_check,
@@ -262,7 +266,9 @@ pub fn spec() -> KindSpec {
                             "default": {"operations": 50000, "engineering": 100000, "marketing": 20000},
                             "description": "What each category may spend"},
                 "spent": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}, "default": {},
-                          "description": "What each category has spent"},
+                          "description": "What each category had spent this period before this agent (its own approvals are added)"},
+                "period": {"enum": PERIODS, "default": "month",
+                           "description": "What the budgets are for: approvals count against the current month, quarter or year"},
                 "auto_approve_max_amount": {"type": "number", "minimum": 0, "default": 5000,
                                             "description": "The largest spending this agent approves alone"},
                 "currency": {"type": "string", "default": "usd"},

@@ -79,18 +79,11 @@ fn security_assessment(context: TaskContext) -> HandlerFuture {
             .collect();
         let limit = settings["max_findings"].as_u64().unwrap_or(0) as usize;
         let checks = vec![
-            Check::new(
+            Check::none_found(
                 "severity_limit",
-                too_severe.is_empty(),
-                if too_severe.is_empty() {
-                    format!("no finding is above {tolerated}")
-                } else {
-                    format!(
-                        "{} above {tolerated}: {}",
-                        too_severe.len(),
-                        too_severe.join(", ")
-                    )
-                },
+                &too_severe,
+                format!("no finding is above {tolerated}"),
+                format!("{} above {tolerated}", too_severe.len()),
             ),
             Check::new(
                 "finding_count",
@@ -169,11 +162,8 @@ fn architecture_review(context: TaskContext) -> HandlerFuture {
             settings["max_changed_lines"].as_u64().unwrap_or(0),
         );
         let checks = vec![
-            Check::new("protected_paths", touched.is_empty(), if touched.is_empty() {
-                "no protected path is changed".to_owned()
-            } else {
-                format!("changes protected paths: {}", touched.join(", "))
-            }),
+            Check::none_found("protected_paths", &touched, "no protected path is changed".to_owned(),
+                "changes protected paths".to_owned()),
             Check::new("change_size", files.len() as u64 <= max_files && lines <= max_lines,
                 format!("{} file(s) and {lines} line(s) changed; at most {max_files} files and {max_lines} lines", files.len())),
         ];

@@ -3,43 +3,21 @@
 //! may contain, jurisdictions the company works in — each result naming
 //! the rule that decided and what it found.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::rules::{decide, decision_result, listed, payload, Check};
+use super::rules::{decide, decision_result, listed, payload, strings, terms_in, Check};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
 use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
-/// The strings of a setting's list.
-fn strings(setting: Option<&Value>) -> Vec<&str> {
-    setting
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect()
-}
-
-/// The forbidden terms `text` contains (ignoring case).
-fn forbidden_in(context: &TaskContext, text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    strings(context.settings.get("forbidden_terms"))
-        .into_iter()
-        .filter(|term| lower.contains(&term.to_lowercase()))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn terms_check(found: &[String]) -> Check {
-    Check::new(
+/// The forbidden terms `text` contains, as a rule's verdict.
+fn terms_check(context: &TaskContext, text: &str) -> Check {
+    Check::none_found(
         "forbidden_terms",
-        found.is_empty(),
-        if found.is_empty() {
-            "no forbidden term".to_owned()
-        } else {
-            format!("contains forbidden terms: {}", found.join(", "))
-        },
+        &terms_in(context.settings.get("forbidden_terms"), text),
+        "no forbidden term".to_owned(),
+        "contains forbidden terms".to_owned(),
     )
 }
 
@@ -69,16 +47,13 @@ fn contract_review(context: TaskContext) -> HandlerFuture {
             .filter(|clause| !body.contains(&clause.to_lowercase()))
             .collect();
         let checks = vec![
-            Check::new(
+            Check::none_found(
                 "required_clauses",
-                missing.is_empty(),
-                if missing.is_empty() {
-                    "every required clause is there".to_owned()
-                } else {
-                    format!("missing required clauses: {}", missing.join(", "))
-                },
+                &missing,
+                "every required clause is there".to_owned(),
+                "missing required clauses".to_owned(),
             ),
-            terms_check(&forbidden_in(&context, &body)),
+            terms_check(&context, &body),
             jurisdiction_check(&context, optional_text(&subject, "jurisdiction")),
         ];
         let mut summary = subject.clone();
@@ -108,7 +83,7 @@ fn compliance_check(context: TaskContext) -> HandlerFuture {
             .filter(|c| listed(context.settings.get("regulated_data"), c));
         let consent = subject["consent"] == true;
         let checks = vec![
-            terms_check(&forbidden_in(&context, &described)),
+            terms_check(&context, &described),
             jurisdiction_check(&context, optional_text(&subject, "jurisdiction")),
             Check::new(
                 "consent_for_regulated_data",

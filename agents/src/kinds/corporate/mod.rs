@@ -5,7 +5,16 @@
 
 pub mod ceo;
 pub mod cfo;
+pub mod coo;
 pub mod cto;
+pub mod hr;
+mod hubspot;
+mod ledger;
 pub mod legal;
+mod mailchimp;
+pub mod marketing;
+pub mod procurement;
+mod quickbooks;
 mod rules;
+pub mod sales;
 mod stripe;

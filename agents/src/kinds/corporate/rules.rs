@@ -30,6 +30,33 @@ impl Check {
             reason,
         }
     }
+
+    /// A rule that passes when nothing was `found`: its reason is `fine`,
+    /// else `problem: a, b` naming what was found.
+    pub fn none_found(rule: &'static str, found: &[&str], fine: String, problem: String) -> Self {
+        match found {
+            [] => Self::new(rule, true, fine),
+            _ => Self::new(rule, false, format!("{problem}: {}", found.join(", "))),
+        }
+    }
+}
+
+/// The strings of a list (a setting's, a payload's); none when it is absent.
+pub fn strings(list: Option<&Value>) -> Vec<&str> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+/// The terms of the list `terms` that `text` contains, ignoring case.
+pub fn terms_in<'a>(terms: Option<&'a Value>, text: &str) -> Vec<&'a str> {
+    let lower = text.to_lowercase();
+    strings(terms)
+        .into_iter()
+        .filter(|term| lower.contains(&term.to_lowercase()))
+        .collect()
 }
 
 /// The decision of `checks` taken in order: the first failed rule refuses;
@@ -89,6 +116,21 @@ pub fn number(settings: &serde_json::Map<String, Value>, name: &str) -> f64 {
     settings.get(name).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
+/// How many of `items` have each value of the string at `pointer`.
+pub fn counted(items: &[Value], pointer: &str) -> Value {
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for item in items {
+        let value = item.pointer(pointer).and_then(Value::as_str).unwrap_or("?");
+        *counts.entry(value.to_owned()).or_default() += 1;
+    }
+    json!(counts)
+}
+
+/// A ratio or amount rounded to three decimals, as results show them.
+pub fn rounded(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +163,14 @@ mod tests {
             (json!(true), json!("ok"))
         );
         assert_eq!(impact_rank("medium"), 1);
+        let found = Check::none_found("terms", &["a", "b"], "none".into(), "found".into());
+        assert_eq!(
+            (found.passed, found.reason.as_str()),
+            (false, "found: a, b")
+        );
+        let terms = json!(["Act Now", "free money"]);
+        assert_eq!(terms_in(Some(&terms), "please ACT NOW"), ["Act Now"]);
+        assert!(terms_in(None, "anything").is_empty());
         assert_eq!(impact_rank("unheard-of"), 4);
     }
 }

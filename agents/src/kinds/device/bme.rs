@@ -13,11 +13,10 @@
 //! and classified with Bosch's bands (≤50 excellent … >350 extremely polluted).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::fleet::snapshot;
+use super::fleet::{millis, snapshot};
 use super::mqtt::{broker_settings, device_id, Session};
 use crate::kinds::connect::{optional_text, setting};
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
@@ -71,7 +70,7 @@ async fn readings(context: &TaskContext) -> Result<BTreeMap<String, Value>, Stri
         .map(device_id)
         .transpose()?;
     let mut session = Session::connect(context).await?;
-    let window = Duration::from_millis(context.task.payload["listen_ms"].as_u64().unwrap_or(1000));
+    let window = millis(&context.task.payload, "listen_ms", 1000);
     let fleet = snapshot(&mut session, window).await?;
     session.close().await;
     let found: BTreeMap<String, Value> = fleet

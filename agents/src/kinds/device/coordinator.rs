@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::fleet::{command, snapshot};
+use super::fleet::{command, millis, snapshot};
 use super::mqtt::{broker_settings, device_id, Session};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
@@ -17,10 +17,6 @@ use crate::runtime::handlers::{HandlerFuture, TaskContext};
 
 /// How long retained messages are read for when the payload does not say.
 const LISTEN_MS: u64 = 1000;
-
-fn millis(payload: &Value, field: &str, default: u64) -> Duration {
-    Duration::from_millis(payload[field].as_u64().unwrap_or(default))
-}
 
 fn fleet_presence(context: TaskContext) -> HandlerFuture {
     Box::pin(async move {

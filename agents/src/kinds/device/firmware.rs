@@ -5,12 +5,11 @@
 //! updated devices sent `rollback`, and the rollout stops there.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
 use super::coordinator::{device_ids, outcome_schema};
-use super::fleet::command;
+use super::fleet::{command, millis};
 use super::mqtt::{broker_settings, device_id, Session};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::infrastructure::github_actions::{
@@ -62,7 +61,7 @@ fn staged_ota(context: TaskContext) -> HandlerFuture {
         if let Some(url) = optional_text(payload, "url") {
             params.insert("url".into(), json!(url));
         }
-        let timeout = Duration::from_millis(payload["timeout_ms"].as_u64().unwrap_or(10_000));
+        let timeout = millis(payload, "timeout_ms", 10_000);
         let mut session = Session::connect(&context).await?;
         let mut reports = Vec::new();
         let mut halted = false;

@@ -7,7 +7,17 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use tokio::time::Instant;
 
-use super::mqtt::Session;
+use super::mqtt::{device_id, Session};
+use crate::kinds::connect::optional_text;
+use crate::runtime::handlers::TaskContext;
+
+/// The payload's `field` in milliseconds, `default` when absent.
+pub fn millis(payload: &Value, field: &str, default: u64) -> Duration {
+    Duration::from_millis(payload[field].as_u64().unwrap_or(default))
+}
+
+/// How long a device kind reads the broker's retained messages.
+pub const READ_WINDOW: Duration = Duration::from_millis(700);
 
 /// What the broker holds about one device.
 #[derive(Default)]
@@ -134,4 +144,71 @@ pub async fn command(
         })
         .await?;
     Ok(outcome)
+}
+
+/// `name` sent to the one device `id`: its ack's result, or its refusal or
+/// silence (offline, or too slow) as the error.
+pub async fn command_one(
+    session: &mut Session,
+    id: &str,
+    name: &str,
+    params: &Map<String, Value>,
+    timeout: Duration,
+) -> Result<(String, Value), String> {
+    let mut outcome = command(
+        session,
+        &BTreeSet::from([id.to_owned()]),
+        name,
+        params,
+        timeout,
+    )
+    .await?;
+    if let Some(error) = outcome.failed.remove(id) {
+        return Err(format!("device {id} refused {name}: {error}"));
+    }
+    let result = outcome.acked.remove(id).ok_or_else(|| {
+        format!(
+            "device {id} did not ack {name} within {} ms (offline?)",
+            timeout.as_millis()
+        )
+    })?;
+    Ok((outcome.request_id, result))
+}
+
+/// The devices whose retained telemetry says `"type": kind` (only `only`,
+/// if given, which must be one of them), read for `window`.
+pub async fn devices_of_type(
+    session: &mut Session,
+    window: Duration,
+    kind: &str,
+    only: Option<&str>,
+) -> Result<Vec<(String, Device)>, String> {
+    let found: Vec<(String, Device)> = snapshot(session, window)
+        .await?
+        .into_iter()
+        .filter(|(id, device)| {
+            only.is_none_or(|only| only == id)
+                && device.telemetry.as_ref().is_some_and(|t| t["type"] == kind)
+        })
+        .collect();
+    match only {
+        Some(id) if found.is_empty() => Err(format!("no {kind} {id} has reported on the broker")),
+        _ => Ok(found),
+    }
+}
+
+/// The devices of `kind` (only the one the payload's `field` names, if it
+/// does), read in a session of their own.
+pub async fn read_devices_of_type(
+    context: &TaskContext,
+    kind: &str,
+    field: &str,
+) -> Result<Vec<(String, Device)>, String> {
+    let only = optional_text(&context.task.payload, field)
+        .map(device_id)
+        .transpose()?;
+    let mut session = Session::connect(context).await?;
+    let found = devices_of_type(&mut session, READ_WINDOW, kind, only).await;
+    session.close().await;
+    found
 }

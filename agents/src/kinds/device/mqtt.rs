@@ -26,7 +26,13 @@ pub fn broker_settings() -> Value {
     })
 }
 
-/// A message the broker delivered: its topic's device id and its JSON body.
+/// Anything the broker delivered with a JSON body, by its full topic.
+pub struct Published {
+    pub topic: String,
+    pub body: Value,
+}
+
+/// A message on a device topic: its topic's device id and its JSON body.
 pub struct Message {
     pub device_id: String,
     /// The topic's last part (`presence`, `telemetry`, `ack`, …).
@@ -39,8 +45,8 @@ pub struct Session {
     events: EventLoop,
     prefix: String,
     broker: String,
-    /// Fleet messages that arrived while waiting for the broker's own answer.
-    early: Vec<Message>,
+    /// Messages that arrived while waiting for the broker's own answer.
+    early: Vec<Published>,
 }
 
 impl Session {
@@ -55,8 +61,10 @@ impl Session {
             .ok_or("setting \"mqtt_port\" is not a port")?;
         let prefix = setting(context, "topic_prefix")?.to_owned();
         // Wildcards in the prefix would read or command other fleets.
-        if prefix.contains(['+', '#']) || prefix.starts_with('/') || prefix.ends_with('/') {
-            return Err(format!("setting \"topic_prefix\" {prefix:?} must be '/'-separated names without '+' or '#'"));
+        for part in prefix.split('/') {
+            topic_name("setting \"topic_prefix\"", part).map_err(|_| {
+                format!("setting \"topic_prefix\" {prefix:?} must be '/'-separated names of letters, digits, '_', '-' or '.'")
+            })?;
         }
         let id = format!(
             "myca-{}-{}",
@@ -77,6 +85,11 @@ impl Session {
             .until(|packet| matches!(packet, Packet::ConnAck(_)))
             .await?;
         Ok(session)
+    }
+
+    /// The topic root from the setting `topic_prefix`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// `{prefix}/devices/{device}/{channel}`.
@@ -111,8 +124,22 @@ impl Session {
         deadline: Instant,
         mut keep: impl FnMut(Message) -> bool,
     ) -> Result<(), String> {
-        for message in std::mem::take(&mut self.early) {
-            if !keep(message) {
+        let devices = format!("{}/devices/", self.prefix);
+        self.collect_published(deadline, |published| {
+            device_message(&devices, published).is_none_or(&mut keep)
+        })
+        .await
+    }
+
+    /// Every JSON message on any subscribed topic until `deadline`, or
+    /// until `keep` says it has seen enough (returns false).
+    pub async fn collect_published(
+        &mut self,
+        deadline: Instant,
+        mut keep: impl FnMut(Published) -> bool,
+    ) -> Result<(), String> {
+        for published in std::mem::take(&mut self.early) {
+            if !keep(published) {
                 return Ok(());
             }
         }
@@ -122,28 +149,13 @@ impl Session {
             };
             let event = event.map_err(|e| self.unreachable(e))?;
             if let Event::Incoming(Packet::Publish(publish)) = event {
-                if let Some(message) = self.message(&publish.topic, &publish.payload) {
-                    if !keep(message) {
+                if let Some(published) = json_body(&publish) {
+                    if !keep(published) {
                         return Ok(());
                     }
                 }
             }
         }
-    }
-
-    /// A message on `{prefix}/devices/{id}/{channel}` with a JSON body;
-    /// anything else on the broker is not the fleet's and is skipped.
-    fn message(&self, topic: &str, payload: &[u8]) -> Option<Message> {
-        let rest = topic
-            .strip_prefix(&self.prefix)?
-            .strip_prefix("/devices/")?;
-        let (device_id, channel) = rest.split_once('/')?;
-        let body = serde_json::from_slice(payload).ok()?;
-        Some(Message {
-            device_id: device_id.to_owned(),
-            channel: channel.to_owned(),
-            body,
-        })
     }
 
     /// Polls the connection until the broker sends a packet `wanted` accepts.
@@ -162,9 +174,7 @@ impl Session {
                 .map_err(|e| self.unreachable(e))?;
             match event {
                 Event::Incoming(Packet::Publish(publish)) => {
-                    if let Some(message) = self.message(&publish.topic, &publish.payload) {
-                        self.early.push(message);
-                    }
+                    self.early.extend(json_body(&publish));
                 }
                 Event::Incoming(packet) if wanted(&packet) => return Ok(()),
                 _ => {}
@@ -188,8 +198,28 @@ impl Session {
     }
 }
 
-/// A device id as it goes into a topic: no wildcards or separators.
-pub fn device_id(value: &str) -> Result<&str, String> {
+/// A publish whose body is JSON; anything else on the broker is skipped.
+fn json_body(publish: &rumqttc::Publish) -> Option<Published> {
+    let body = serde_json::from_slice(&publish.payload).ok()?;
+    Some(Published {
+        topic: publish.topic.clone(),
+        body,
+    })
+}
+
+/// A message on `{devices}{id}/{channel}` (`devices` = `{prefix}/devices/`).
+fn device_message(devices: &str, published: Published) -> Option<Message> {
+    let rest = published.topic.strip_prefix(devices)?;
+    let (device_id, channel) = rest.split_once('/')?;
+    Some(Message {
+        device_id: device_id.to_owned(),
+        channel: channel.to_owned(),
+        body: published.body,
+    })
+}
+
+/// One level of a topic: no wildcards or separators.
+pub fn topic_name<'a>(what: &str, value: &'a str) -> Result<&'a str, String> {
     if !value.is_empty()
         && value
             .chars()
@@ -198,7 +228,12 @@ pub fn device_id(value: &str) -> Result<&str, String> {
         Ok(value)
     } else {
         Err(format!(
-            "invalid payload: device id {value:?} must be letters, digits, '_', '-' or '.'"
+            "invalid payload: {what} {value:?} must be letters, digits, '_', '-' or '.'"
         ))
     }
+}
+
+/// A device id as it goes into a topic.
+pub fn device_id(value: &str) -> Result<&str, String> {
+    topic_name("device id", value)
 }

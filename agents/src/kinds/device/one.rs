@@ -2,12 +2,11 @@
 //! its presence, firmware and latest telemetry, and a command answered by
 //! the device's own ack (its result, or its error as the task's failure).
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{json, Map};
 
-use super::fleet::{command, snapshot};
+use super::fleet::{command_one, millis, snapshot};
 use super::mqtt::{broker_settings, device_id, Session};
 use crate::kinds::connect::{setting, text};
 use crate::kinds::spec::{closed_object, task, KindDefaults, KindSpec};
@@ -44,30 +43,13 @@ fn send_command(context: TaskContext) -> HandlerFuture {
             .as_object()
             .cloned()
             .unwrap_or_else(Map::new);
-        let timeout = Duration::from_millis(payload["timeout_ms"].as_u64().unwrap_or(5000));
+        let timeout = millis(payload, "timeout_ms", 5000);
         let mut session = Session::connect(&context).await?;
         let name = text(payload, "command");
-        let mut outcome = command(
-            &mut session,
-            &BTreeSet::from([id.clone()]),
-            name,
-            &params,
-            timeout,
-        )
-        .await?;
+        let answer = command_one(&mut session, &id, name, &params, timeout).await;
         session.close().await;
-        if let Some(error) = outcome.failed.remove(&id) {
-            return Err(format!("device {id} refused {name}: {error}"));
-        }
-        let result = outcome.acked.remove(&id).ok_or_else(|| {
-            format!(
-                "device {id} did not ack {name} within {} ms (offline?)",
-                timeout.as_millis()
-            )
-        })?;
-        Ok(
-            json!({"device_id": id, "command": name, "request_id": outcome.request_id, "result": result}),
-        )
+        let (request_id, result) = answer?;
+        Ok(json!({"device_id": id, "command": name, "request_id": request_id, "result": result}))
     })
 }
 
