@@ -11,6 +11,7 @@ mod category;
 mod command;
 mod config;
 mod credentials;
+mod decision;
 mod error;
 mod identifiers;
 pub mod integral;
@@ -36,6 +37,7 @@ pub use config::{
     MAX_TIMEOUT_SECONDS, MIN_CPUS, MIN_MEMORY_MB,
 };
 pub use credentials::{CredentialBundle, CredentialRef, CredentialReply, CredentialRequest};
+pub use decision::{Decision, RuleCheck, Verdict};
 pub use error::ProtocolError;
 pub use identifiers::{
     validate_kind, validate_task_type, AGENT_ID_PATTERN, KIND_PATTERN, TASK_TYPE_PATTERN,

@@ -8,6 +8,7 @@
 mod artifacts;
 mod cancel;
 mod change;
+mod decisions;
 mod fleet;
 mod recovery;
 mod routing;
@@ -27,6 +28,7 @@ use crate::hostset::HostSet;
 use crate::store::{LedgerEntry, Route, Store, StoreError};
 
 use change::Change;
+pub use decisions::{DecisionRecord, DECISION_APPROVED, DECISION_REFUSED};
 pub use fleet::LiveFleet;
 pub use recovery::RedisIdentity;
 pub use routing::{Placement, Routing, RoutingError};
@@ -358,7 +360,10 @@ impl TaskLedger {
         task.error.clone_from(&reported.error);
         let error = reported.error.clone().unwrap_or_default();
         match reported.status {
-            TaskStatus::Completed => change.to(TaskStatus::Completed)?,
+            TaskStatus::Completed => {
+                change.to(TaskStatus::Completed)?;
+                change.audit = DecisionRecord::of(&change.entry.task).map(|d| d.audit());
+            }
             TaskStatus::Cancelled => change.to(TaskStatus::Cancelled)?,
             TaskStatus::TimedOut => change.fail(TaskStatus::TimedOut, error, now)?,
             _ => change.fail(TaskStatus::Failed, error, now)?,

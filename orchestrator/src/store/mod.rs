@@ -31,7 +31,7 @@ use crate::config::DatabaseTarget;
 use crate::redact::redact_url;
 
 pub use actions::{AgentAction, StoredAction};
-pub use approvals::{Approval, ApprovalStatus, AuditEntry};
+pub use approvals::{Approval, ApprovalStatus, AuditEntry, NewAudit};
 pub use artifacts::StoredArtifact;
 pub use knowledge::{AgentKnowledge, KnowledgeEntry};
 pub use messages::{MessageFilter, StoredMessage};

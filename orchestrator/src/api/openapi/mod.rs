@@ -2,6 +2,7 @@
 //! from one table of routes ([`routes::ROUTES`]) and schema components that
 //! state every constraint the server checks.
 
+mod audit;
 mod kinds;
 mod routes;
 mod schemas;
