@@ -177,6 +177,7 @@ pub(super) async fn run_handler(
         credentials: shared.credentials(),
         usage: shared.usage.clone(),
         artifacts,
+        peers: shared.peers.clone(),
     };
     // Its own task, so a panicking handler fails the task, not the agent, and
     // a timed-out one is really stopped.
