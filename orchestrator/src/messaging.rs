@@ -9,13 +9,14 @@ use chrono::Utc;
 use myca_agents::protocol::names::{
     inbox_stream, BROADCAST_CHANNEL, MESSAGES_STREAM, MESSAGE_FIELD,
 };
-use myca_agents::protocol::{AgentMessage, MessageType};
+use myca_agents::protocol::{AgentMessage, Decision, MessageType};
 use serde::Serialize;
 use tokio::task::JoinHandle;
 
 use crate::broker::{consume_forever, Broker, BrokerError};
 use crate::events::{Event, EventBus};
 use crate::hostset::HostSet;
+use crate::ledger::DecisionRecord;
 use crate::pool::PoolError;
 use crate::scrub::Scrubber;
 use crate::store::{Store, StoreError};
@@ -89,6 +90,7 @@ impl MessageRouter {
         self.store
             .insert_messages(std::slice::from_ref(&stored))
             .await?;
+        self.audit_decision(&stored).await;
         self.bus.publish(Event::Message { message: stored });
         if message.is_expired(Utc::now()) {
             tracing::info!(message_id = %message.id, "message expired before delivery");
@@ -122,6 +124,39 @@ impl MessageRouter {
             .await
             .map_err(BrokerError::from)?;
         Ok(Delivery::Sent)
+    }
+
+    /// Records in the audit trail the decision a response carries, if any
+    /// (an agent approving or refusing what another agent asked). The
+    /// message is already stored: a failed write is logged, not retried.
+    async fn audit_decision(&self, response: &AgentMessage) {
+        if response.message_type != MessageType::Response {
+            return;
+        }
+        // Only a decision is worth looking the request up for.
+        let Some(result) = response.payload.get("result") else {
+            return;
+        };
+        if Decision::of_result(result).is_none() {
+            return;
+        }
+        let request = match response.correlation_id {
+            Some(id) => self.store.message(id).await.ok().flatten(),
+            None => None,
+        };
+        let Some(record) =
+            DecisionRecord::of_response(response, request.as_ref().map(|r| &r.message))
+        else {
+            return;
+        };
+        let audit = record.audit();
+        if let Err(error) = self
+            .store
+            .record_audit(&audit.actor, &audit.action, &audit.subject, &audit.detail)
+            .await
+        {
+            tracing::warn!(%error, message_id = %response.id, "decision not audited");
+        }
     }
 
     /// Routes what agents send on `broker`'s `mas:messages` until the task

@@ -7,8 +7,8 @@ use myca_agents::protocol::AgentMetrics;
 use myca_orchestrator::api::TaskRequest;
 use myca_orchestrator::desktop::{
     ActionOutcome, AgentDetail, BulkAction, CatalogEntry, Desktop, DesktopError, ErrorKind,
-    FieldError, FleetAgent, FleetEvent, SavedLogs, SnapshotTaken, SpawnProgress, SpawnRequest,
-    Startup, TaskPage, TaskQuery,
+    FieldError, FleetAgent, FleetEvent, SavedArtifact, SavedLogs, SnapshotTaken, SpawnProgress,
+    SpawnRequest, Startup, TaskPage, TaskQuery,
 };
 use myca_orchestrator::gaps::{Filled, Gap};
 use myca_orchestrator::hostset::HostView;
@@ -107,15 +107,33 @@ pub fn unsubscribe(fleet: Fleet<'_>, id: u32) -> bool {
     fleet.unsubscribe(id)
 }
 
-#[tauri::command]
-pub async fn save_logs(app: AppHandle, fleet: Fleet<'_>, agent_id: String) -> Answer<SavedLogs> {
-    let directory = app.path().download_dir().map_err(|error| {
+/// Where saved logs and artifacts go: the user's downloads directory.
+fn downloads(app: &AppHandle) -> Result<std::path::PathBuf, DesktopError> {
+    app.path().download_dir().map_err(|error| {
         DesktopError::new(
             ErrorKind::Unavailable,
             format!("no download directory: {error}"),
         )
-    })?;
+    })
+}
+
+#[tauri::command]
+pub async fn save_logs(app: AppHandle, fleet: Fleet<'_>, agent_id: String) -> Answer<SavedLogs> {
+    let directory = downloads(&app)?;
     fleet.save_logs(&agent_id, &directory).await
+}
+
+#[tauri::command]
+pub async fn save_artifact(
+    app: AppHandle,
+    fleet: Fleet<'_>,
+    task_id: String,
+    artifact_id: String,
+) -> Answer<SavedArtifact> {
+    let directory = downloads(&app)?;
+    fleet
+        .save_artifact(&task_id, &artifact_id, &directory)
+        .await
 }
 
 #[tauri::command]

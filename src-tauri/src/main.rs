@@ -96,6 +96,7 @@ fn main() -> ExitCode {
             commands::follow_logs,
             commands::unsubscribe,
             commands::save_logs,
+            commands::save_artifact,
             commands::catalog,
             commands::validate_spawn,
             commands::spawn_agent,

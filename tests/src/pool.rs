@@ -50,14 +50,25 @@ pub fn quiet_port_block(count: u16) -> Option<u16> {
         .unwrap_or(32768);
     // Runs started together look in different places.
     let mut first = 10_000 + (std::process::id() % 1000) as u16 * 10;
+    // Tests of one run ask at once, before any agent binds: each block goes
+    // to one of them only.
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
     while u32::from(first) + u32::from(count) < u32::from(ephemeral_start) {
-        if (first..first + count).all(|port| TcpListener::bind(("0.0.0.0", port)).is_ok()) {
+        let taken = handed_out
+            .iter()
+            .any(|&(start, length)| first < start + length && start < first + count);
+        if !taken && (first..first + count).all(|port| TcpListener::bind(("0.0.0.0", port)).is_ok())
+        {
+            handed_out.push((first, count));
             return Some(first);
         }
         first += count;
     }
     None
 }
+
+/// The port blocks this process handed out (first port, length).
+static HANDED_OUT: std::sync::Mutex<Vec<(u16, u16)>> = std::sync::Mutex::new(Vec::new());
 
 /// Waits until the agent on `port` answers `/health` with 200.
 pub async fn wait_healthy(port: u16, timeout: Duration) {

@@ -3,7 +3,9 @@
 //! spawn a test-agent placed automatically → it appears in the overview →
 //! its detail → a submitted task's result and its live log → a snapshot
 //! restored under a new id → both in topology → a gap filled through an
-//! approval. Every view is saved to tests/screenshots/.
+//! approval → the CEO agent it spawned refuses an action, and the approvals
+//! view shows the refusal with the rule that took it. Every view is saved
+//! to tests/screenshots/.
 
 use myca_agents::protocol::names::container_name;
 use myca_agents::protocol::AgentCategory;
@@ -17,7 +19,7 @@ use myca_e2e::window::{
 use myca_orchestrator::gaps::{RequiredAgent, Requirements, REQUIREMENTS_KEY};
 use myca_orchestrator::store::Store;
 
-/// A gap in a category that needs approval, of a kind this runtime runs.
+/// A gap in a category that needs approval: the board's CEO agent.
 async fn require_board_agent(env: &AppEnv, board: &str) {
     let store = Store::open_and_migrate(&env.database).await.unwrap();
     let mut requirements = Requirements::default();
@@ -26,7 +28,7 @@ async fn require_board_agent(env: &AppEnv, board: &str) {
         AgentCategory::Corporate,
         vec![RequiredAgent {
             agent_id: board.to_owned(),
-            agent_type: "test-agent".into(),
+            agent_type: "ceo-agent".into(),
         }],
     );
     store
@@ -165,9 +167,35 @@ async fn an_operator_runs_the_fleet_from_the_window() {
         "[data-testid^='approval-row-'][data-status='approved']",
     )
     .await;
+    // The CEO agent it spawned refuses an action above its limit; the
+    // orchestrator audits the refusal and the approvals view shows its rule.
     open_view(&client, "overview").await;
-    find(&client, &testid(&format!("agent-row-{board}"))).await;
+    wait_for_text(&client, &testid(&format!("agent-row-{board}")), "idle").await;
+    click(&client, &format!("open-{board}")).await;
+    click(&client, "agent-tab-tasks").await;
+    find(&client, &testid("task-type"))
+        .await
+        .select_by_value("approve_action")
+        .await
+        .unwrap();
+    type_into(
+        &client,
+        "task-payload",
+        r#"{"action": "buy_servers", "impact": "low", "amount": 50000}"#,
+    )
+    .await;
+    click(&client, "task-submit").await;
+    wait_for_text(&client, &testid("agent-tasks"), "completed").await;
     open_view(&client, "gaps").await;
+    let refusal = find(
+        &client,
+        "[data-testid^='decision-row-'][data-approved='false']",
+    )
+    .await;
+    let shown = refusal.text().await.unwrap();
+    for part in [board.as_str(), "refused", "buy_servers", "amount_limit"] {
+        assert!(shown.contains(part), "{part} in {shown}");
+    }
     save_screenshot(&client, "desktop-gaps.png").await;
 
     client.close().await.unwrap();

@@ -2,20 +2,22 @@
 //! it (`elevenlabs`), against a faithful fake of the ElevenLabs API, its
 //! key delivered from the OS keyring by reference: voices listed, speech
 //! synthesized with a voice given by name (resolved to its id) and by id,
-//! the audio checked byte for byte from the task's result; the quota
+//! the audio kept as a task artifact the result names and downloaded byte
+//! for byte through the API (on SQLite and on PostgreSQL); the quota
 //! checked and used up; an ambiguous and an unknown voice, an unknown
 //! model, a 429 waited out and a 500 reported; bad payloads, a wrong key
 //! and an API that is down.
 
-use base64::Engine;
 use myca_e2e::agent::unique_agent_id;
 use myca_e2e::api::{test_service_config, ApiServer};
 use myca_e2e::containers::ContainerGuard;
 use myca_e2e::fake_api::Mishap;
 use myca_e2e::fake_elevenlabs::{audio_for, FakeElevenLabs, ADAM, RACHEL};
-use myca_e2e::kinds::{completed, failed, fields, spawn_healthy};
+use myca_e2e::kinds::{completed, failed, fields, run_task, spawn_healthy};
+use myca_e2e::stores::{Backend, TestStore};
 use myca_orchestrator::config::DatabaseTarget;
 use myca_orchestrator::secrets::Credentials;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 const LIMIT: u64 = 120;
@@ -28,10 +30,40 @@ fn body(base_url: &str, source: &str) -> Value {
     })
 }
 
-fn audio(result: &Value) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(result["audio_base64"].as_str().unwrap())
+/// Speaks `payload` and downloads the audio the result names: the result,
+/// the answer's Content-Type and the bytes.
+async fn speak(api: &ApiServer, agent_id: &str, payload: Value) -> (Value, String, Vec<u8>) {
+    let task = run_task(api, agent_id, "text_to_speech", payload).await;
+    assert_eq!(task["status"], "completed", "{task}");
+    let result = task["result"].clone();
+    let audio = &result["audio"];
+    assert!(result.get("audio_base64").is_none(), "{result}");
+    let path = format!(
+        "/tasks/{}/artifacts/{}",
+        task["id"].as_str().unwrap(),
+        audio["id"].as_str().unwrap()
+    );
+    let answer = api.request(Method::GET, &path).send().await.unwrap();
+    assert_eq!(answer.status(), 200, "{path}");
+    let content_type = answer.headers()["content-type"]
+        .to_str()
         .unwrap()
+        .to_owned();
+    let disposition = answer.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        format!(
+            "attachment; filename=\"{}\"",
+            audio["name"].as_str().unwrap()
+        )
+    );
+    let bytes = answer.bytes().await.unwrap().to_vec();
+    assert_eq!(audio["size"], bytes.len());
+    assert_eq!(audio["sha256"], myca_agents::sealing::sha256_hex(&bytes));
+    (result, content_type, bytes)
 }
 
 #[tokio::test]
@@ -71,13 +103,8 @@ async fn elevenlabs_agent_speaks_with_voices_named_or_by_id_within_its_quota() {
 
     // A voice by name (any case), resolved to its id; the audio byte for byte.
     let said = "Fleet is healthy.";
-    let spoken = completed(
-        &api,
-        &voice,
-        "text_to_speech",
-        json!({"text": said, "voice": "rachel"}),
-    )
-    .await;
+    let (spoken, content_type, bytes) =
+        speak(&api, &voice, json!({"text": said, "voice": "rachel"})).await;
     let expected = audio_for(RACHEL, said);
     assert_eq!(
         fields(
@@ -87,8 +114,6 @@ async fn elevenlabs_agent_speaks_with_voices_named_or_by_id_within_its_quota() {
                 "voice_name",
                 "model_id",
                 "output_format",
-                "content_type",
-                "bytes",
                 "characters"
             ]
         ),
@@ -97,26 +122,27 @@ async fn elevenlabs_agent_speaks_with_voices_named_or_by_id_within_its_quota() {
             "Rachel",
             "eleven_multilingual_v2",
             "mp3_44100_128",
-            "audio/mpeg",
-            expected.len(),
             said.len()
         ])
     );
-    assert_eq!(audio(&spoken), expected);
     assert_eq!(
-        spoken["sha256"],
-        myca_agents::sealing::sha256_hex(&expected)
+        fields(&spoken["audio"], &["name", "content_type", "size"]),
+        json!([format!("speech-{RACHEL}.mp3"), "audio/mpeg", expected.len()])
     );
+    assert_eq!((content_type.as_str(), bytes), ("audio/mpeg", expected));
     // By id, as PCM; a 429 on the way (the voices read) waited out.
     elevenlabs.mishap(Mishap::RateLimited { retry_after: 1 });
     let alarm = "Two gateways are down.";
-    let pcm = completed(&api, &voice, "text_to_speech", json!({"text": alarm, "voice": ADAM, "output_format": "pcm_16000",
+    let (pcm, content_type, bytes) = speak(&api, &voice, json!({"text": alarm, "voice": ADAM, "output_format": "pcm_16000",
         "model_id": "eleven_flash_v2_5", "voice_settings": {"stability": 0.4, "similarity_boost": 0.8}})).await;
     assert_eq!(
-        fields(&pcm, &["voice_name", "content_type"]),
-        json!(["Adam", "audio/pcm"])
+        fields(&pcm, &["voice_name", "output_format"]),
+        json!(["Adam", "pcm_16000"])
     );
-    assert_eq!(audio(&pcm), audio_for(ADAM, alarm));
+    assert_eq!(
+        (content_type.as_str(), bytes),
+        ("audio/pcm", audio_for(ADAM, alarm))
+    );
     assert_eq!(elevenlabs.mishaps(), 1);
     let spent = (said.len() + alarm.len()) as u64;
     assert_eq!(elevenlabs.used(), spent);
@@ -202,4 +228,57 @@ async fn elevenlabs_agent_speaks_with_voices_named_or_by_id_within_its_quota() {
     keyring.delete(&good).await.unwrap();
     keyring.delete(&wrong).await.unwrap();
     api.stop().await;
+}
+
+/// The artifact's way on PostgreSQL: stored with the result, served with
+/// its media type; an artifact the task does not have is a 404.
+#[tokio::test]
+async fn elevenlabs_speech_is_a_downloadable_artifact_on_postgres() {
+    let test_store = TestStore::empty(Backend::Postgres).await;
+    let api = ApiServer::start(test_service_config(test_store.target.clone()).await).await;
+    let mut guard = ContainerGuard::new(api.service.first_pool().unwrap().docker());
+    let key = format!("sk_{}", uuid::Uuid::new_v4().simple());
+    let elevenlabs = FakeElevenLabs::start(&key, LIMIT, 0).await;
+    let keyring = Credentials::default();
+    let source = format!("e2e/xi-key-{}", uuid::Uuid::new_v4().simple());
+    keyring.set(&source, &key).await.unwrap();
+    let voice = unique_agent_id("voice-pg");
+    spawn_healthy(&api, &mut guard, &voice, body(&elevenlabs.url(), &source)).await;
+
+    let said = "Stored in PostgreSQL.";
+    let (spoken, content_type, bytes) = speak(
+        &api,
+        &voice,
+        json!({"text": said, "voice": ADAM, "output_format": "mp3_22050_32"}),
+    )
+    .await;
+    assert_eq!(spoken["audio"]["name"], format!("speech-{ADAM}.mp3"));
+    assert_eq!(
+        (content_type.as_str(), bytes),
+        ("audio/mpeg", audio_for(ADAM, said))
+    );
+    let task = run_task(&api, &voice, "list_voices", json!({})).await;
+    let (status, missing) = api
+        .call(
+            Method::GET,
+            &format!(
+                "/tasks/{}/artifacts/{}",
+                task["id"].as_str().unwrap(),
+                spoken["audio"]["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "{missing}");
+    assert!(
+        missing["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has no artifact"),
+        "{missing}"
+    );
+
+    keyring.delete(&source).await.unwrap();
+    api.stop().await;
+    test_store.finish().await;
 }

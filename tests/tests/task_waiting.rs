@@ -246,7 +246,7 @@ async fn a_cancelled_task_ignores_a_late_result() {
     late.result = Some(json!({"late": true}));
     let after = ledger
         .ledger
-        .record_result(late, SHARED_BROKER)
+        .record_result(late, &[], SHARED_BROKER)
         .await
         .unwrap()
         .unwrap();

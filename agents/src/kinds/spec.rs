@@ -116,6 +116,17 @@ pub fn closed_object(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "additionalProperties": false, "required": required, "properties": properties})
 }
 
+/// The result schema of a task artifact's reference: the bytes are at
+/// `GET /tasks/{task_id}/artifacts/{id}`.
+pub fn artifact_schema() -> Value {
+    closed_object(
+        json!({"id": {"type": "string", "minLength": 36, "maxLength": 36}, "name": {"type": "string"},
+               "content_type": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
+               "sha256": {"type": "string", "minLength": 64, "maxLength": 64}}),
+        &["id", "name", "content_type", "size", "sha256"],
+    )
+}
+
 /// Settings of a kind that takes none beyond what its task payloads say.
 pub fn no_settings() -> Value {
     json!({"type": "object", "additionalProperties": false, "properties": {}})

@@ -6,10 +6,12 @@
 #[macro_use]
 mod string_enum;
 
+mod artifact;
 mod category;
 mod command;
 mod config;
 mod credentials;
+mod decision;
 mod error;
 mod identifiers;
 pub mod integral;
@@ -24,6 +26,10 @@ mod state;
 mod status;
 mod task;
 
+pub use artifact::{
+    Artifact, ArtifactError, ArtifactRef, ARTIFACTS_FIELD, MAX_ARTIFACTS_PER_TASK,
+    MAX_ARTIFACT_BYTES,
+};
 pub use category::AgentCategory;
 pub use command::{AgentCommand, HealthResponse, Heartbeat};
 pub use config::{
@@ -31,6 +37,7 @@ pub use config::{
     MAX_TIMEOUT_SECONDS, MIN_CPUS, MIN_MEMORY_MB,
 };
 pub use credentials::{CredentialBundle, CredentialRef, CredentialReply, CredentialRequest};
+pub use decision::{Decision, RuleCheck, Verdict};
 pub use error::ProtocolError;
 pub use identifiers::{
     validate_kind, validate_task_type, AGENT_ID_PATTERN, KIND_PATTERN, TASK_TYPE_PATTERN,

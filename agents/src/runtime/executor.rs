@@ -10,12 +10,13 @@ use redis::aio::ConnectionManager;
 use serde_json::Value;
 use tracing::{info, warn};
 
+use super::artifacts::Artifacts;
 use super::backoff::Backoff;
 use super::handlers::{Registry, TaskContext};
 use super::memory::Memory;
 use super::state::{Outcome, Shared};
 use crate::protocol::names::{task_cancelled_key, task_done_key, AGENTS_GROUP, RESULTS_STREAM};
-use crate::protocol::{AgentTask, TaskStatus};
+use crate::protocol::{AgentTask, Artifact, TaskStatus, ARTIFACTS_FIELD};
 use crate::streams::{Delivery, TASK_FIELD};
 
 /// Done markers outlive any redelivery of the task.
@@ -24,16 +25,17 @@ const DONE_MARKER_TTL_SECONDS: u64 = 7 * 24 * 3600;
 /// pending for another replica to redo.
 const RECORD_PATIENCE: Duration = Duration::from_secs(120);
 
-/// Marks the task done, appends the result and XACKs the entry — or, when
+/// Marks the task done, appends the result (its fields from ARGV[4] on: the
+/// task and, when it has any, its artifacts) and XACKs the entry — or, when
 /// another delivery already recorded it, only XACKs. One script, so a crash
 /// can neither lose the result nor record it twice.
 const RECORD_SCRIPT: &str = r"
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  redis.call('XADD', KEYS[2], '*', ARGV[2], ARGV[3])
-  redis.call('XACK', KEYS[3], ARGV[4], ARGV[5])
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
+  redis.call('XACK', KEYS[3], ARGV[2], ARGV[3])
   return 1
 end
-redis.call('XACK', KEYS[3], ARGV[4], ARGV[5])
+redis.call('XACK', KEYS[3], ARGV[2], ARGV[3])
 return 0
 ";
 
@@ -57,7 +59,7 @@ pub async fn execute(
         .unwrap_or((false, false));
     if done {
         info!(task_id = %task.id, "task already recorded by an earlier delivery; acknowledging only");
-        record(&shared, &mut redis, &stream, &entry_id, &task).await;
+        record(&shared, &mut redis, &stream, &entry_id, &task, &[]).await;
         shared.release(&task.id);
         return;
     }
@@ -67,18 +69,31 @@ pub async fn execute(
     // already) is acknowledged, never run again.
     if let Err(error) = task.mark_running(Utc::now()) {
         warn!(task_id = %task.id, %error, "not running a task its state forbids; acknowledging only");
-        record(&shared, &mut redis, &stream, &entry_id, &task).await;
+        record(&shared, &mut redis, &stream, &entry_id, &task, &[]).await;
         shared.release(&task.id);
         return;
     }
     // A task taken from its type's shared stream names the replica that ran it.
     task.agent_id.clone_from(&shared.config.agent_id);
+    let artifacts = Artifacts::default();
     let outcome = if cancelled {
         RunOutcome::Cancelled
     } else {
         info!(task_id = %task.id, task_type = %task.task_type, priority = task.priority.value(), "task started");
         let signal = shared.cancellations.signal(&task.id);
-        run_handler(&shared, &registry, memory, &task, signal.notified()).await
+        let context = Launch {
+            shared: &shared,
+            registry: &registry,
+            memory,
+            artifacts: artifacts.clone(),
+        };
+        run_handler(context, &task, signal.notified()).await
+    };
+    // Only a completed task's result can refer to its artifacts.
+    let artifacts = if matches!(outcome, RunOutcome::Completed(_)) {
+        artifacts.take()
+    } else {
+        Vec::new()
     };
     let now = Utc::now();
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -106,7 +121,7 @@ pub async fn execute(
         warn!(task_id = %task.id, %error, "task outcome refused by the task state machine");
     }
     info!(task_id = %task.id, status = %task.status, duration_ms, "task finished");
-    if record(&shared, &mut redis, &stream, &entry_id, &task).await {
+    if record(&shared, &mut redis, &stream, &entry_id, &task, &artifacts).await {
         shared.record(kind, duration_ms);
     }
     shared.release(&task.id);
@@ -119,15 +134,27 @@ pub(super) enum RunOutcome {
     Cancelled,
 }
 
+/// What a handler runs with beside its task.
+pub(super) struct Launch<'a> {
+    pub shared: &'a Shared,
+    pub registry: &'a Registry,
+    pub memory: Memory,
+    pub artifacts: Artifacts,
+}
+
 /// Runs the task's handler until it ends, its timeout passes or `cancel`
 /// resolves; a handler still running then is aborted.
 pub(super) async fn run_handler(
-    shared: &Shared,
-    registry: &Registry,
-    memory: Memory,
+    launch: Launch<'_>,
     task: &AgentTask,
     cancel: impl Future<Output = ()>,
 ) -> RunOutcome {
+    let Launch {
+        shared,
+        registry,
+        memory,
+        artifacts,
+    } = launch;
     let Some(handler) = registry.handler(&task.task_type) else {
         return RunOutcome::Failed(format!(
             "agent type {:?} cannot run task type {:?}; it runs {:?}",
@@ -149,6 +176,8 @@ pub(super) async fn run_handler(
         memory,
         credentials: shared.credentials(),
         usage: shared.usage.clone(),
+        artifacts,
+        peers: shared.peers.clone(),
     };
     // Its own task, so a panicking handler fails the task, not the agent, and
     // a timed-out one is really stopped.
@@ -179,14 +208,23 @@ async fn record(
     stream: &str,
     entry_id: &str,
     task: &AgentTask,
+    artifacts: &[Artifact],
 ) -> bool {
-    let json = match serde_json::to_string(task) {
-        Ok(json) => json,
-        Err(error) => {
-            shared.note_error(&error);
-            return false;
+    let mut fields = Vec::with_capacity(4);
+    let encoded = serde_json::to_string(task).and_then(|json| {
+        fields.extend([TASK_FIELD.to_owned(), json]);
+        if !artifacts.is_empty() {
+            fields.extend([
+                ARTIFACTS_FIELD.to_owned(),
+                serde_json::to_string(artifacts)?,
+            ]);
         }
-    };
+        Ok(())
+    });
+    if let Err(error) = encoded {
+        shared.note_error(&error);
+        return false;
+    }
     let script = redis::Script::new(RECORD_SCRIPT);
     let deadline = Instant::now() + RECORD_PATIENCE;
     let mut backoff = Backoff::new();
@@ -196,10 +234,9 @@ async fn record(
             .key(RESULTS_STREAM)
             .key(stream)
             .arg(DONE_MARKER_TTL_SECONDS)
-            .arg(TASK_FIELD)
-            .arg(&json)
             .arg(AGENTS_GROUP)
             .arg(entry_id)
+            .arg(&fields)
             .invoke_async(redis)
             .await;
         match attempt {

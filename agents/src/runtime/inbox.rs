@@ -1,7 +1,8 @@
 //! Messages from other agents (routed by the orchestrator to
 //! `mas:inbox:{id}`): a `request` names a task type in its payload and is
 //! answered with a `response` carrying the same correlation; a message that
-//! asks for it is acknowledged; an expired one is dropped.
+//! asks for it is acknowledged; a `response` goes to the handler that asked
+//! (see [`super::peers`]); an expired one is dropped.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +14,10 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use super::artifacts::Artifacts;
 use super::backoff::Backoff;
 use super::consumer::wait_or_shutdown;
-use super::executor::{run_handler, RunOutcome};
+use super::executor::{run_handler, Launch, RunOutcome};
 use super::handlers::Registry;
 use super::memory::Memory;
 use super::state::Shared;
@@ -39,6 +41,7 @@ pub async fn send(
         .await
 }
 
+#[derive(Clone)]
 pub struct Inbox {
     pub shared: Arc<Shared>,
     pub registry: Arc<Registry>,
@@ -120,20 +123,31 @@ impl Inbox {
             return;
         }
         info!(message_id = %message.id, from = %message.from_agent, kind = %message.message_type, "message received");
-        let mut outgoing = Vec::new();
         if message.requires_ack {
             let mut ack = message.reply(json!({}));
             ack.message_type = MessageType::Ack;
-            outgoing.push(ack);
+            self.reply(&ack).await;
         }
-        if message.message_type == MessageType::Request {
-            outgoing.push(message.reply(self.answer(&message).await));
-        }
-        let mut redis = self.redis.clone();
-        for reply in outgoing {
-            if let Err(error) = send(&mut redis, &reply).await {
-                warn!(%error, "reply not sent");
+        match message.message_type {
+            MessageType::Response if !self.shared.peers.answered(&message) => {
+                info!(message_id = %message.id, "response to nothing this agent waits for");
             }
+            // Answered on its own task: a handler that asks another agent in
+            // turn must not hold up the inbox its own answer arrives in.
+            MessageType::Request => {
+                let inbox = self.clone();
+                tokio::spawn(async move {
+                    let answer = message.reply(inbox.answer(&message).await);
+                    inbox.reply(&answer).await;
+                });
+            }
+            _ => {}
+        }
+    }
+
+    async fn reply(&self, reply: &AgentMessage) {
+        if let Err(error) = send(&mut self.redis.clone(), reply).await {
+            warn!(%error, "reply not sent");
         }
     }
 
@@ -142,24 +156,24 @@ impl Inbox {
         let Some(task_type) = request.payload.get("task_type").and_then(Value::as_str) else {
             return json!({ "error": "a request needs a `task_type` in its payload" });
         };
-        let mut task = AgentTask::new(
-            &self.shared.config.agent_id,
-            task_type,
-            request.payload.clone(),
-        );
+        // `task_type` addresses the request; the task type's payload is the rest.
+        let mut payload = request.payload.clone();
+        if let Some(fields) = payload.as_object_mut() {
+            fields.remove("task_type");
+        }
+        let mut task = AgentTask::new(&self.shared.config.agent_id, task_type, payload);
         task.timeout = 0;
         task.requester_agent = Some(request.from_agent.clone());
-        // A request is not a ledger task: nothing can cancel it.
+        // A request is not a ledger task: nothing can cancel it, and it has
+        // no result record for artifacts to travel with (they are dropped).
         let never = std::future::pending();
-        match run_handler(
-            &self.shared,
-            &self.registry,
-            self.memory.clone(),
-            &task,
-            never,
-        )
-        .await
-        {
+        let launch = Launch {
+            shared: &self.shared,
+            registry: &self.registry,
+            memory: self.memory.clone(),
+            artifacts: Artifacts::default(),
+        };
+        match run_handler(launch, &task, never).await {
             RunOutcome::Completed(result) => json!({ "result": result }),
             RunOutcome::Failed(error) => json!({ "error": error }),
             RunOutcome::TimedOut(limit) => {

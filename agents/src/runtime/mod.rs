@@ -1,5 +1,7 @@
 //! The agent runtime: what runs as PID 1 in every agent container.
 
+pub mod artifacts;
+pub mod assessment;
 mod backoff;
 mod cancel;
 pub mod config;
@@ -11,6 +13,7 @@ pub mod handlers;
 mod http;
 mod inbox;
 pub mod memory;
+pub mod peers;
 mod request_reply;
 mod state;
 pub mod usage;
@@ -105,6 +108,7 @@ pub async fn run(config: RuntimeConfig) -> Result<(), RuntimeError> {
         };
         shared.set_credentials(held);
     }
+    shared.peers.connect(redis.clone());
     let inbox = inbox::Inbox {
         shared: shared.clone(),
         registry: registry.clone(),

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::cancel::Cancellations;
 use super::config::RuntimeConfig;
 use super::credentials::Credentials;
+use super::peers::Peers;
 use super::usage::Usage;
 use crate::protocol::{AgentMetrics, AgentState, AgentStatus, AgentTask, Heartbeat};
 use crate::streams::Delivery;
@@ -44,6 +45,8 @@ pub struct Shared {
     pub beat_now: tokio::sync::Notify,
     /// What handlers consumed from their services (tokens in and out).
     pub usage: Usage,
+    /// Requests handlers make to other agents, waiting for their answers.
+    pub peers: Peers,
 }
 
 /// How a task ended, for the counters.
@@ -61,6 +64,7 @@ impl Shared {
         if config.bootstrap_token.is_none() {
             let _ = credentials.set(Credentials::default());
         }
+        let peers = Peers::new(&config.agent_id);
         Self {
             credentials,
             config,
@@ -82,6 +86,7 @@ impl Shared {
             cancellations: Cancellations::default(),
             beat_now: tokio::sync::Notify::new(),
             usage: Usage::default(),
+            peers,
         }
     }
 

@@ -3,6 +3,7 @@
 //! the API key; CORS stays closed (no cross-origin headers are sent).
 
 mod agents;
+pub(crate) mod artifacts;
 mod auth;
 mod catalog;
 mod dashboard;
@@ -94,6 +95,7 @@ pub fn router(service: Arc<FleetService>, api_key: &str, closing: watch::Receive
         .route("/tasks/dead-letters", get(tasks::dead_letters))
         .route("/tasks/{id}", get(tasks::one))
         .route("/tasks/{id}/cancel", post(tasks::cancel))
+        .route("/tasks/{id}/artifacts/{artifact_id}", get(artifacts::one))
         .route("/api/dashboard/agents", get(dashboard::agents))
         .route("/api/dashboard/agents/{id}", get(dashboard::agent))
         .route(

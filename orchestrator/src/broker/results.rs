@@ -3,18 +3,35 @@
 use std::time::Duration;
 
 use myca_agents::protocol::names::{ORCHESTRATOR_GROUP, RESULTS_STREAM};
-use myca_agents::protocol::AgentTask;
+use myca_agents::protocol::{AgentTask, Artifact, ARTIFACTS_FIELD};
 use myca_agents::streams::{self, StreamError};
 use redis::aio::MultiplexedConnection;
-use redis::AsyncConnectionConfig;
+use redis::streams::StreamId;
+use redis::{AsyncConnectionConfig, Value as RedisValue};
 
 use super::BrokerError;
 
-/// A finished task as an agent reported it, with the entry to acknowledge.
+/// A finished task as an agent reported it, with the files it produced and
+/// the entry to acknowledge.
 #[derive(Debug, Clone)]
 pub struct TaskResult {
     pub entry_id: String,
     pub task: AgentTask,
+    pub artifacts: Vec<Artifact>,
+}
+
+/// The entry's artifacts; an unreadable list is dropped (the task's result
+/// still counts; its references then lead nowhere, which the API says).
+fn artifacts(entry: &StreamId) -> Vec<Artifact> {
+    let raw = match entry.map.get(ARTIFACTS_FIELD) {
+        Some(RedisValue::BulkString(bytes)) => bytes.as_slice(),
+        Some(RedisValue::SimpleString(text)) => text.as_bytes(),
+        _ => return Vec::new(),
+    };
+    serde_json::from_slice(raw).unwrap_or_else(|error| {
+        tracing::warn!(%error, entry_id = %entry.id, "dropping a result's unreadable artifacts");
+        Vec::new()
+    })
 }
 
 pub struct ResultConsumer {
@@ -78,6 +95,7 @@ impl ResultConsumer {
                 Ok(delivery) => results.push(TaskResult {
                     entry_id: delivery.entry_id,
                     task: delivery.task,
+                    artifacts: artifacts(&entry),
                 }),
                 Err(error @ StreamError::Decode { .. }) => {
                     tracing::warn!(%error, "dropping a malformed result");

@@ -8,6 +8,7 @@ mod tests {
     use myca_agents::protocol::AgentMetrics;
     use ts_rs::TS;
 
+    use super::super::SavedArtifact;
     use crate::gaps::{Filled, Gap};
     use crate::pool::LogLine;
     use crate::snapshots::Restored;
@@ -20,6 +21,7 @@ mod tests {
             AgentMetrics::export_all(),
             KindSpec::export_all(),
             LogLine::export_all(),
+            SavedArtifact::export_all(),
             Topology::export_all(),
             Gap::export_all(),
             Filled::export_all(),

@@ -4,6 +4,7 @@
 //! window opens at once and shows the start as it happens.
 
 mod api;
+mod artifacts;
 mod batches;
 mod bindings;
 mod catalog;
@@ -23,6 +24,7 @@ mod tray;
 use std::sync::{Arc, OnceLock};
 
 pub use api::DESKTOP_API_ENV;
+pub use artifacts::SavedArtifact;
 pub use batches::{forward_in_batches, BatchSink, MAX_BATCH};
 pub use catalog::CatalogEntry;
 pub use config::{desktop_service_config, DesktopConfigError};

@@ -5,18 +5,24 @@ use chrono::{DateTime, Utc};
 use myca_agents::protocol::{TaskStatus, DEFAULT_TASK_TIMEOUT_SECONDS};
 
 use super::{retry_delay, LedgerError};
-use crate::store::{LedgerEntry, Store};
+use crate::store::{LedgerEntry, NewAudit, Store};
 
 pub(super) struct Change {
     pub entry: LedgerEntry,
     /// The statuses passed through, starting with the stored one.
     path: Vec<TaskStatus>,
+    /// What the audit trail records with the change, written with it.
+    pub audit: Option<NewAudit>,
 }
 
 impl Change {
     pub fn of(entry: LedgerEntry) -> Self {
         let path = vec![entry.task.status];
-        Self { entry, path }
+        Self {
+            entry,
+            path,
+            audit: None,
+        }
     }
 
     pub fn status(&self) -> TaskStatus {
@@ -79,7 +85,9 @@ impl Change {
 
     pub async fn save(mut self, store: &Store) -> Result<LedgerEntry, LedgerError> {
         self.entry.updated_at = Utc::now();
-        store.update_task(&self.entry, &self.path).await?;
+        store
+            .update_task_audited(&self.entry, &self.path, self.audit.as_ref())
+            .await?;
         Ok(self.entry)
     }
 }

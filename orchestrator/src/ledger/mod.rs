@@ -5,8 +5,10 @@
 //! can take says why, and fails once its wait deadline passes. Every status
 //! change goes through the task state machine of `myca-agents`.
 
+mod artifacts;
 mod cancel;
 mod change;
+mod decisions;
 mod fleet;
 mod recovery;
 mod routing;
@@ -17,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use myca_agents::protocol::{AgentTask, ProtocolError, TaskStatus};
+use myca_agents::protocol::{AgentTask, Artifact, ProtocolError, TaskStatus};
 use uuid::Uuid;
 
 use crate::broker::{Broker, BrokerError};
@@ -26,6 +28,7 @@ use crate::hostset::HostSet;
 use crate::store::{LedgerEntry, Route, Store, StoreError};
 
 use change::Change;
+pub use decisions::{DecisionRecord, DECISION_APPROVED, DECISION_REFUSED};
 pub use fleet::LiveFleet;
 pub use recovery::RedisIdentity;
 pub use routing::{Placement, Routing, RoutingError};
@@ -300,6 +303,7 @@ impl TaskLedger {
     pub async fn record_result(
         &self,
         reported: AgentTask,
+        artifacts: &[Artifact],
         from: &str,
     ) -> Result<Option<LedgerEntry>, LedgerError> {
         let mut attempt = 0;
@@ -312,6 +316,9 @@ impl TaskLedger {
             if entry.task.status.is_final() {
                 tracing::info!(task_id = %reported.id, status = %entry.task.status, reported = %reported.status, "late result of a settled task ignored");
                 return Ok(Some(entry));
+            }
+            if attempt == 1 && reported.status == TaskStatus::Completed {
+                self.keep_artifacts(&reported, artifacts).await?;
             }
             match self.apply_result(entry.clone(), &reported, from).await {
                 Ok(settled) => {
@@ -353,7 +360,10 @@ impl TaskLedger {
         task.error.clone_from(&reported.error);
         let error = reported.error.clone().unwrap_or_default();
         match reported.status {
-            TaskStatus::Completed => change.to(TaskStatus::Completed)?,
+            TaskStatus::Completed => {
+                change.to(TaskStatus::Completed)?;
+                change.audit = DecisionRecord::of(&change.entry.task).map(|d| d.audit());
+            }
             TaskStatus::Cancelled => change.to(TaskStatus::Cancelled)?,
             TaskStatus::TimedOut => change.fail(TaskStatus::TimedOut, error, now)?,
             _ => change.fail(TaskStatus::Failed, error, now)?,

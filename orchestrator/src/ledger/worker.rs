@@ -50,7 +50,10 @@ pub fn start_results(
                     let read = batch.len();
                     let mut handled = Vec::with_capacity(read);
                     for result in batch {
-                        match ledger.record_result(result.task, &key).await {
+                        match ledger
+                            .record_result(result.task, &result.artifacts, &key)
+                            .await
+                        {
                             Ok(_) => handled.push(result.entry_id),
                             // Left pending: read again after a reconnect.
                             Err(error) => tracing::warn!(%error, "result not recorded yet"),

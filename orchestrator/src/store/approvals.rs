@@ -96,7 +96,16 @@ impl TryFrom<Row> for Approval {
     }
 }
 
-const AUDIT_INSERT: &str =
+/// An audit entry about to be written with a change it records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAudit {
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: Value,
+}
+
+pub(super) const AUDIT_INSERT: &str =
     "INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)";
 
 const COLUMNS: &str = "CAST(id AS TEXT) AS id, kind, subject, request, status, requested_at, \

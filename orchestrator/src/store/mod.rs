@@ -5,6 +5,7 @@
 
 mod actions;
 mod approvals;
+mod artifacts;
 mod dialect;
 mod flows;
 mod hosts;
@@ -30,7 +31,8 @@ use crate::config::DatabaseTarget;
 use crate::redact::redact_url;
 
 pub use actions::{AgentAction, StoredAction};
-pub use approvals::{Approval, ApprovalStatus, AuditEntry};
+pub use approvals::{Approval, ApprovalStatus, AuditEntry, NewAudit};
+pub use artifacts::StoredArtifact;
 pub use knowledge::{AgentKnowledge, KnowledgeEntry};
 pub use messages::{MessageFilter, StoredMessage};
 pub use migrations::MigrationStatus;

@@ -7,6 +7,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::approvals::{NewAudit, AUDIT_INSERT};
 use super::dialect::on_store;
 use super::{Store, StoreError, TaskCursor, DEFAULT_PAGE_ROWS};
 
@@ -208,12 +209,24 @@ impl Store {
         entry: &LedgerEntry,
         path: &[TaskStatus],
     ) -> Result<(), StoreError> {
+        self.update_task_audited(entry, path, None).await
+    }
+
+    /// [`Store::update_task`], appending `audit` to the audit trail in the
+    /// same transaction: the entry exists exactly when the change was written.
+    pub async fn update_task_audited(
+        &self,
+        entry: &LedgerEntry,
+        path: &[TaskStatus],
+        audit: Option<&NewAudit>,
+    ) -> Result<(), StoreError> {
         let task = &entry.task;
         let expected = check_path(task.id, path, task.status).inspect_err(|error| {
             tracing::warn!(%error, ?path, "task update refused");
         })?;
         let updated = on_store!(self, pool, d => {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
                 "UPDATE tasks SET agent_id = $2, status = $3, result = $4, error = $5, \
                  retries = $6, stream = $7, entry_id = $8, next_attempt_at = $9, updated_at = $10, \
                  started_at = $11, completed_at = $12, waiting_reason = $13, wait_deadline = $14, \
@@ -235,9 +248,21 @@ impl Store {
             .bind(entry.wait_deadline)
             .bind(expected.as_str())
             .bind(&entry.broker)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if let (1, Some(audit)) = (updated, audit) {
+                sqlx::query(AUDIT_INSERT)
+                    .bind(entry.updated_at)
+                    .bind(&audit.actor)
+                    .bind(&audit.action)
+                    .bind(&audit.subject)
+                    .bind(Json(&audit.detail))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            updated
         });
         if updated == 0 {
             return Err(StoreError::TaskChanged {

@@ -189,12 +189,28 @@ export function sampleApprovals(): Approval[] {
 }
 
 export function sampleAudit(): AuditEntry[] {
-  return Array.from({ length: 12 }, (_, i) => ({
-    id: 100 - i,
-    at: new Date(Date.now() - i * 3_600_000).toISOString(),
-    actor: i % 2 ? "ana" : "bo",
-    action: ["fill_gap", "decide_approval", "spawn_agent"][i % 3],
-    subject: ["intrusion-watch", "ledger-sync-002", "test-agent-004"][i % 3],
-    detail: i % 3 === 1 ? { approve: true } : null,
-  }));
+  const decision = (i: number, approved: boolean) => ({
+    task_id: `5f0c2a1e-0000-4000-8000-00000000000${i}`,
+    task_type: approved ? "approve_spending" : "approve_action",
+    agent_id: approved ? "cfo-001" : "ceo-001",
+    requested_by: "ops-planner",
+    approved,
+    rule: approved ? "within_budget_and_limit" : "amount_limit",
+    reason: approved ? "1200 for engineering fits its budget and the approval limit" : "amount 50000 exceeds the auto-approval limit of 10000",
+    amount: approved ? 1200 : 50000,
+    action: approved ? null : "buy_servers",
+    subject: {},
+    assessment: approved ? null : { advisory: true, available: true, agent: "gpt-advisor", text: "Sound: the amount is far above the limit." },
+  });
+  return Array.from({ length: 12 }, (_, i) => {
+    const decided = i < 2 ? decision(i, i === 1) : null;
+    return {
+      id: 100 - i,
+      at: new Date(Date.now() - i * 3_600_000).toISOString(),
+      actor: decided ? decided.agent_id : i % 2 ? "ana" : "bo",
+      action: decided ? (decided.approved ? "decision_approved" : "decision_refused") : ["fill_gap", "decide_approval", "spawn_agent"][i % 3],
+      subject: decided ? decided.task_id : ["intrusion-watch", "ledger-sync-002", "test-agent-004"][i % 3],
+      detail: decided ?? (i % 3 === 1 ? { approve: true } : null),
+    };
+  });
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Approval } from "../bindings/Approval";
-import { sortApprovals } from "./approvals";
+import type { AuditEntry } from "../bindings/AuditEntry";
+import { refusal } from "../test/fixtures";
+import { agentDecisions, decisionAdvice, decisionWhat, sortApprovals } from "./approvals";
 import { loadOperator, saveOperator } from "./operator";
 
 const approval = (id: string, status: Approval["status"], requested: string, decided: string | null = null): Approval => ({
@@ -34,5 +36,49 @@ describe("operator name", () => {
     expect(loadOperator(storage)).toBe("");
     saveOperator("  ana  ", storage);
     expect(loadOperator(storage)).toBe("ana");
+  });
+});
+
+describe("agentDecisions", () => {
+  const record = { ...refusal, task_id: "t-1" };
+  // The records are JSON on the wire: any shape may arrive as a detail.
+  const entry = (id: number, action: string, detail: object): AuditEntry => ({
+    id,
+    at: "2026-12-06T10:00:00Z",
+    actor: "ceo-1",
+    action,
+    subject: "t-1",
+    detail: detail as AuditEntry["detail"],
+  });
+
+  it("keeps only the agents' decisions, with their records", () => {
+    const decisions = agentDecisions([
+      entry(3, "decision_refused", record),
+      entry(2, "approval_approved", { comment: null }),
+      entry(1, "decision_approved", { ...record, approved: true, rule: "within_policy" }),
+      entry(0, "decision_refused", { malformed: true }),
+    ]);
+    expect(decisions.map((d) => [d.id, d.record.rule])).toEqual([
+      [3, "amount_limit"],
+      [1, "within_policy"],
+    ]);
+  });
+
+  it("says what was decided on: the action and the amount, else the task type", () => {
+    expect(decisionWhat(record)).toBe("buy_servers · 50,000");
+    expect(decisionWhat({ ...record, action: null, amount: null, task_type: "architecture_review" })).toBe("architecture_review");
+  });
+
+  it("quotes the assessor's advice, or why there was none", () => {
+    expect(decisionAdvice(record)).toBeNull();
+    expect(decisionAdvice({ ...record, assessment: { advisory: true, available: true, agent: "gpt-1", text: "Sound." } })).toBe(
+      "gpt-1 (advisory): Sound.",
+    );
+    expect(
+      decisionAdvice({
+        ...record,
+        assessment: { advisory: true, available: false, agent: "gpt-1", reason: "assessment unavailable: gpt-1 did not answer within 2 s" },
+      }),
+    ).toBe("assessment unavailable: gpt-1 did not answer within 2 s");
   });
 });

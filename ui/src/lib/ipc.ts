@@ -28,6 +28,7 @@ import type { LedgerEntry } from "../bindings/LedgerEntry";
 import type { LogLine } from "../bindings/LogLine";
 import type { Paged } from "../bindings/Paged";
 import type { Restored } from "../bindings/Restored";
+import type { SavedArtifact } from "../bindings/SavedArtifact";
 import type { SavedLogs } from "../bindings/SavedLogs";
 import type { SnapshotSummary } from "../bindings/SnapshotSummary";
 import type { SnapshotTaken } from "../bindings/SnapshotTaken";
@@ -101,6 +102,8 @@ export const followLogs = (agentId: string, tail: number, onLines: (batch: LogLi
   subscribe<LogLine[]>("follow_logs", "onLines", onLines, { agentId, tail });
 export const unsubscribe = (id: number) => call<boolean>("unsubscribe", { id });
 export const saveLogs = (agentId: string) => call<SavedLogs>("save_logs", { agentId });
+export const saveArtifact = (taskId: string, artifactId: string) =>
+  call<SavedArtifact>("save_artifact", { taskId, artifactId });
 
 export const catalog = () => call<CatalogEntry[]>("catalog");
 export const validateSpawn = (request: SpawnRequest) => call<FieldError[]>("validate_spawn", { request });

@@ -2,6 +2,7 @@ import type { HostView } from "../bindings/HostView";
 /** Sample values of the IPC types, shared by the tests. */
 import type { CatalogEntry } from "../bindings/CatalogEntry";
 import type { FleetAgent } from "../bindings/FleetAgent";
+import type { DecisionRecord } from "../bindings/DecisionRecord";
 import type { LedgerEntry } from "../bindings/LedgerEntry";
 
 export function agent(agentId: string, change: Partial<FleetAgent> = {}): FleetAgent {
@@ -106,3 +107,18 @@ export function host(name: string, change: Partial<HostView> = {}): HostView {
     ...change,
   } as HostView;
 }
+
+/** A CEO agent's refusal, as the audit trail records it. */
+export const refusal: DecisionRecord = {
+  task_id: "t-9",
+  task_type: "approve_action",
+  agent_id: "ceo-1",
+  requested_by: "ops-1",
+  approved: false,
+  rule: "amount_limit",
+  reason: "amount 50000 exceeds the auto-approval limit of 10000",
+  amount: 50000,
+  action: "buy_servers",
+  subject: { action: "buy_servers", amount: 50000 },
+  assessment: null,
+};

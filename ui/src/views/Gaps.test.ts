@@ -4,6 +4,7 @@ import type { Approval } from "../bindings/Approval";
 import type { Gap } from "../bindings/Gap";
 import { confirmState } from "../lib/confirm.svelte";
 import { toasts } from "../lib/toasts.svelte";
+import { refusal } from "../test/fixtures";
 import { byTestId, scriptIpc, settle, typeInto } from "../test/ipcMock";
 import { mountedPerTest } from "../test/mounted";
 import Gaps from "./Gaps.svelte";
@@ -38,7 +39,13 @@ function script() {
   return scriptIpc({
     list_gaps: [gap],
     list_approvals: [pending],
-    audit: { items: [{ id: 1, at: "2026-11-25T10:00:00Z", actor: "ana", action: "fill_gap", subject: "sec-watch", detail: null }], next_before: 2 },
+    audit: {
+      items: [
+        { id: 2, at: "2026-11-25T11:00:00Z", actor: "ceo-1", action: "decision_refused", subject: "t-9", detail: refusal },
+        { id: 1, at: "2026-11-25T10:00:00Z", actor: "ana", action: "fill_gap", subject: "sec-watch", detail: null },
+      ],
+      next_before: 2,
+    },
     fill_gap: { outcome: "awaiting_approval", approval: pending },
     decide_approval: (args: Record<string, unknown>) =>
       args.approve
@@ -57,6 +64,18 @@ describe("Gaps & approvals view", () => {
     expect(byTestId(view.target, "approval-approve-ap-1")).toBeTruthy();
     expect(byTestId(view.target, "audit-table").textContent).toContain("fill_gap");
     expect(byTestId(view.target, "audit-load-more")).toBeTruthy();
+  });
+
+  it("shows the agents' decisions with the rule that decided and who asked", async () => {
+    script();
+    view.open(Gaps);
+    await settle();
+    const row = byTestId(view.target, "decision-row-t-9");
+    expect(row.dataset.approved).toBe("false");
+    for (const text of ["refused", "ceo-1", "ops-1", "buy_servers · 50,000", "amount_limit", "exceeds the auto-approval limit"]) {
+      expect(row.textContent).toContain(text);
+    }
+    expect(byTestId(view.target, "decision-table").querySelectorAll("tbody tr")).toHaveLength(1);
   });
 
   it("fills a gap as the operator named in 'acting as', and remembers the name", async () => {

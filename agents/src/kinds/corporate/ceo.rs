@@ -5,7 +5,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::rules::{decide, decision_result, impact_rank, listed, number, payload, Check, IMPACTS};
+use super::rules::{
+    decide, decision_result, impact_rank, listed, number, payload, with_assessor, Check, IMPACTS,
+};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
@@ -218,7 +220,7 @@ pub fn spec() -> KindSpec {
             ),
         ],
         credentials: Vec::new(),
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "auto_approve_max_amount": {"type": "number", "minimum": 0, "default": 10000,
@@ -233,7 +235,7 @@ pub fn spec() -> KindSpec {
                 "risk_weights": {"type": "object", "default": {"low": 1.0, "medium": 0.7, "high": 0.4},
                                  "description": "What a risk level keeps of an initiative's net value"}
             }
-        }),
+        })),
         defaults: KindDefaults {
             cpu_limit: 0.25,
             memory_limit_mb: 64,

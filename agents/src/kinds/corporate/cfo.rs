@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::ledger::{Ledger, PERIODS};
-use super::rules::{counted, decide, decision_result, number, payload, rounded, Check};
+use super::rules::{
+    counted, decide, decision_result, number, payload, rounded, with_assessor, Check,
+};
 use super::stripe;
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
@@ -259,7 +261,7 @@ pub fn spec() -> KindSpec {
             description: "A Stripe secret (or restricted read-only) key",
             check: Some("financial_report"),
         }],
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "budgets": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0},
@@ -274,7 +276,7 @@ pub fn spec() -> KindSpec {
                 "currency": {"type": "string", "default": "usd"},
                 "stripe_base_url": {"type": "string", "default": "https://api.stripe.com", "description": "Stripe's API address"}
             }
-        }),
+        })),
         defaults: KindDefaults {
             cpu_limit: 0.25,
             memory_limit_mb: 64,

@@ -7,7 +7,8 @@
 use serde_json::{json, Value};
 
 use super::rules::{
-    decide, decision_result, impact_rank, listed, number, payload, rounded, Check, IMPACTS,
+    decide, decision_result, impact_rank, listed, number, payload, rounded, with_assessor, Check,
+    IMPACTS,
 };
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
@@ -274,7 +275,7 @@ pub fn spec() -> KindSpec {
             ),
         ],
         credentials: Vec::new(),
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "max_auto_impact": {"enum": IMPACTS, "default": "medium", "description": "The highest impact of a change approved alone"},
@@ -290,7 +291,7 @@ pub fn spec() -> KindSpec {
                 "max_cycle_minutes": {"type": "number", "minimum": 0, "default": 480, "description": "The longest a process may take"},
                 "max_manual_steps": {"type": "integer", "minimum": 0, "default": 3, "description": "The most manual steps a process may have"}
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::rules::{decide, decision_result, impact_rank, listed, payload, Check};
+use super::rules::{decide, decision_result, impact_rank, listed, payload, with_assessor, Check};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::infrastructure::github_actions::{repo_path, service, TOKEN};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
@@ -231,7 +231,7 @@ pub fn spec() -> KindSpec {
             description: "A GitHub token that can read the repositories' pull requests (architecture_review)",
             check: None,
         }],
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "approved_technologies": list(&["rust", "postgresql", "redis", "docker", "typescript"], "Technologies approved for use"),
@@ -244,7 +244,7 @@ pub fn spec() -> KindSpec {
                 "protected_paths": list(&[".github/workflows/", "migrations/"], "Path prefixes a change must not touch"),
                 "github_api_url": {"type": "string", "default": "https://api.github.com"}
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

@@ -5,7 +5,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::rules::{decide, decision_result, listed, number, payload, rounded, strings, Check};
+use super::rules::{
+    decide, decision_result, listed, number, payload, rounded, strings, with_assessor, Check,
+};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
@@ -235,7 +237,7 @@ pub fn spec() -> KindSpec {
             ),
         ],
         credentials: Vec::new(),
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "allowed_actions": list(&["hire", "promote", "salary_change", "transfer", "terminate"], "HR actions this agent clears"),
@@ -254,7 +256,7 @@ pub fn spec() -> KindSpec {
                 "min_score": {"type": "number", "minimum": 0, "maximum": 5, "default": 3,
                               "description": "The lowest review score that meets expectations"}
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

@@ -5,7 +5,9 @@
 
 use serde_json::json;
 
-use super::rules::{decide, decision_result, listed, payload, strings, terms_in, Check};
+use super::rules::{
+    decide, decision_result, listed, payload, strings, terms_in, with_assessor, Check,
+};
 use crate::kinds::connect::{optional_text, text};
 use crate::kinds::spec::{task, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
@@ -134,7 +136,7 @@ pub fn spec() -> KindSpec {
             ),
         ],
         credentials: Vec::new(),
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "required_clauses": list(&["governing law", "limitation of liability", "confidentiality", "termination"], "Clauses every contract must contain"),
@@ -142,7 +144,7 @@ pub fn spec() -> KindSpec {
                 "allowed_jurisdictions": list(&["US", "EU", "UK"], "Where the company contracts and operates"),
                 "regulated_data": list(&["personal", "health", "payment"], "Data categories that need recorded consent")
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 
 use super::mailchimp::{self, API_KEY};
 use super::rules::{
-    counted, decide, decision_result, listed, number, payload, rounded, terms_in, Check,
+    counted, decide, decision_result, listed, number, payload, rounded, terms_in, with_assessor,
+    Check,
 };
 use crate::kinds::connect::{path_part, text_params};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
@@ -211,7 +212,7 @@ pub fn spec() -> KindSpec {
             description: "A Mailchimp Marketing API key (its suffix, such as -us6, names the data centre)",
             check: Some("list_audiences"),
         }],
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "max_subject_length": {"type": "integer", "minimum": 1, "default": 100, "description": "The longest subject line allowed"},
@@ -222,7 +223,7 @@ pub fn spec() -> KindSpec {
                 "mailchimp_base_url": {"type": "string", "default": "",
                                        "description": "The API's address; empty: https://<dc>.api.mailchimp.com from the key's suffix"}
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

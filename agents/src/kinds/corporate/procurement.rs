@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::quickbooks::{self, literal, TOKEN};
-use super::rules::{decide, decision_result, listed, number, payload, rounded, Check};
+use super::rules::{
+    decide, decision_result, listed, number, payload, rounded, with_assessor, Check,
+};
 use crate::kinds::connect::{optional_text, path_part, text};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
@@ -168,7 +170,7 @@ pub fn spec() -> KindSpec {
             description: "A QuickBooks Online OAuth 2.0 access token with the com.intuit.quickbooks.accounting scope",
             check: Some("list_vendors"),
         }],
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "realm_id": {"type": "string", "maxLength": 32, "description": "The QuickBooks company id (realmId)"},
@@ -179,7 +181,7 @@ pub fn spec() -> KindSpec {
                 "quickbooks_base_url": {"type": "string", "default": "https://quickbooks.api.intuit.com",
                                         "description": "QuickBooks' API address (sandbox: https://sandbox-quickbooks.api.intuit.com)"}
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

@@ -2,7 +2,10 @@
 //! first that refused (or the policy that approved), and the result shape
 //! that says so — so a refusal always names its rule and its reason.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+use crate::protocol::{Decision, RuleCheck, Verdict};
+use crate::runtime::assessment;
 
 /// Impact levels, least first: a policy allows up to one of them.
 pub const IMPACTS: [&str; 4] = ["low", "medium", "high", "critical"];
@@ -72,22 +75,45 @@ pub fn decide(
         Some(refusing) => (false, refusing.rule, refusing.reason.clone()),
         None => (true, approving_rule, approving_reason),
     };
-    let checked: Vec<Value> = checks
-        .iter()
-        .map(|c| json!({"rule": c.rule, "passed": c.passed, "reason": c.reason}))
-        .collect();
-    json!({"approved": approved, "decision": if approved { "approved" } else { "refused" },
-           "rule": rule, "reason": reason, "checked": checked, "subject": subject})
+    let decision = Decision {
+        approved,
+        decision: if approved {
+            Verdict::Approved
+        } else {
+            Verdict::Refused
+        },
+        rule: rule.to_owned(),
+        reason,
+        checked: checks
+            .into_iter()
+            .map(|c| RuleCheck {
+                rule: c.rule.to_owned(),
+                passed: c.passed,
+                reason: c.reason,
+            })
+            .collect(),
+        subject: match subject {
+            Value::Object(fields) => fields,
+            _ => Map::new(),
+        },
+    };
+    serde_json::to_value(decision).unwrap_or(Value::Null)
 }
 
-/// The result schema of a decision.
+/// The result schema of a decision (the protocol's, which the orchestrator
+/// recognises and audits), with the assessor's advisory opinion beside it.
 pub fn decision_result() -> Value {
-    json!({"type": "object", "required": ["approved", "decision", "rule", "reason", "checked", "subject"],
-           "properties": {"approved": {"type": "boolean"}, "decision": {"enum": ["approved", "refused"]},
-                          "rule": {"type": "string", "description": "The rule that decided"},
-                          "reason": {"type": "string"},
-                          "checked": {"type": "array", "items": {"type": "object"}},
-                          "subject": {"type": "object"}}})
+    let mut schema = Decision::schema();
+    schema["properties"]["assessment"] = assessment::schema();
+    schema
+}
+
+/// A kind's settings schema with the settings that name its assessor.
+pub fn with_assessor(mut settings: Value) -> Value {
+    if let Some(properties) = settings["properties"].as_object_mut() {
+        properties.extend(assessment::settings_properties());
+    }
+    settings
 }
 
 /// A closed payload schema that also takes the `task_type` an

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use super::hubspot::{self, amount, closed, property, TOKEN};
-use super::rules::{counted, decide, decision_result, number, payload, rounded, Check};
+use super::rules::{
+    counted, decide, decision_result, number, payload, rounded, with_assessor, Check,
+};
 use crate::kinds::connect::{optional_text, path_part};
 use crate::kinds::spec::{task, CredentialSpec, KindDefaults, KindSpec};
 use crate::protocol::AgentCategory;
@@ -209,7 +211,7 @@ pub fn spec() -> KindSpec {
             description: "A HubSpot private app's access token with the crm.objects.deals.read scope",
             check: Some("list_deals"),
         }],
-        settings_schema: json!({
+        settings_schema: with_assessor(json!({
             "type": "object", "additionalProperties": false,
             "properties": {
                 "stage_probabilities": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1},
@@ -223,7 +225,7 @@ pub fn spec() -> KindSpec {
                 "max_discount_value": {"type": "number", "minimum": 0, "default": 5000, "description": "The largest discount approved alone"},
                 "hubspot_base_url": {"type": "string", "default": "https://api.hubapi.com", "description": "HubSpot's API address"}
             }
-        }),
+        })),
         defaults: KindDefaults { cpu_limit: 0.25, memory_limit_mb: 64, max_concurrent_tasks: 5 },
         privileges: Vec::new(),
     }

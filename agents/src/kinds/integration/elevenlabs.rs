@@ -1,11 +1,10 @@
 //! `elevenlabs-agent`: ElevenLabs voices, speech and subscription
 //! (`xi-api-key`, errors as `{"detail": {"status", "message"}}`). Speech
-//! comes back as audio bytes; the orchestrator has no artifact store yet,
-//! so the audio travels in the task's result as base64 with its media
-//! type, length and SHA-256. A voice may be named by id or by name; a name
-//! is resolved to the account's voice id first.
+//! comes back as audio bytes, kept as a task artifact (the orchestrator
+//! stores it; the result names it by id, media type, size and SHA-256). A
+//! voice may be named by id or by name; a name is resolved to the
+//! account's voice id first.
 
-use base64::Engine;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -150,11 +149,15 @@ fn text_to_speech(context: TaskContext) -> HandlerFuture {
         } else {
             content_type
         };
+        let extension = format.split('_').next().unwrap_or("audio");
+        let audio = context.artifacts.attach(
+            &format!("speech-{voice_id}.{extension}"),
+            &content_type,
+            &audio,
+        )?;
         Ok(json!({
             "voice_id": voice_id, "voice_name": voice["name"], "model_id": model, "output_format": format,
-            "characters": text(payload, "text").chars().count(), "content_type": content_type, "bytes": audio.len(),
-            "sha256": crate::sealing::sha256_hex(&audio),
-            "audio_base64": base64::engine::general_purpose::STANDARD.encode(&audio),
+            "characters": text(payload, "text").chars().count(), "audio": audio,
         }))
     })
 }
@@ -180,7 +183,7 @@ pub fn spec() -> KindSpec {
         kind: "elevenlabs-agent",
         aliases: vec!["elevenlabs", "voice"],
         category: AgentCategory::Integration,
-        description: "ElevenLabs voice synthesis: the account's voices, text to speech (audio in the result as base64) with a voice given by name or id, the subscription's quota",
+        description: "ElevenLabs voice synthesis: the account's voices, text to speech (the audio kept as a task artifact) with a voice given by name or id, the subscription's quota",
         task_types: vec![
             task(
                 "list_voices",
@@ -194,7 +197,7 @@ pub fn spec() -> KindSpec {
             ),
             task(
                 "text_to_speech",
-                "Speak `text` in `voice` (a voice id, or a name resolved to its id); the audio comes back base64-encoded with its media type, size and SHA-256",
+                "Speak `text` in `voice` (a voice id, or a name resolved to its id); the audio is kept as a task artifact the result names (id, name, media type, size, SHA-256)",
                 closed_object(
                     json!({"text": {"type": "string", "minLength": 1, "maxLength": 5000},
                            "voice": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Voice id or name"},
@@ -207,11 +210,10 @@ pub fn spec() -> KindSpec {
                                "use_speaker_boost": {"type": "boolean"}}), &[])}),
                     &["text", "voice"],
                 ),
-                json!({"type": "object", "required": ["voice_id", "voice_name", "content_type", "bytes", "sha256", "audio_base64"],
+                json!({"type": "object", "required": ["voice_id", "voice_name", "audio"],
                        "properties": {"voice_id": {"type": "string"}, "voice_name": {"type": "string"}, "model_id": {"type": "string"},
                                       "output_format": {"type": "string"}, "characters": {"type": "integer"},
-                                      "content_type": {"type": "string"}, "bytes": {"type": "integer"},
-                                      "sha256": {"type": "string"}, "audio_base64": {"type": "string"}}}),
+                                      "audio": crate::kinds::spec::artifact_schema()}}),
                 text_to_speech,
             ),
             task(

@@ -8,14 +8,18 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::artifacts::Artifacts;
+use super::assessment::Assessor;
 use super::credentials::Credentials;
 use super::memory::Memory;
+use super::peers::Peers;
 use super::usage::Usage;
 use crate::kinds::{self, schema, KindSpec};
 use crate::protocol::{AgentState, AgentTask};
 
 /// What a handler sees: the task, the agent it runs in, its settings, its
-/// memory, its credentials and the usage counters it adds to.
+/// memory, its credentials, the usage counters it adds to and where it
+/// leaves the files it produces.
 pub struct TaskContext {
     pub task: AgentTask,
     pub agent: AgentState,
@@ -25,6 +29,10 @@ pub struct TaskContext {
     pub memory: Memory,
     pub credentials: Credentials,
     pub usage: Usage,
+    /// Files for the orchestrator to keep with the task (completed tasks only).
+    pub artifacts: Artifacts,
+    /// Requests to other agents (an assessment from an LLM agent…).
+    pub peers: Peers,
 }
 
 /// A handler's answer: the task's result, or why it failed.
@@ -97,14 +105,22 @@ impl Registry {
     }
 
     /// The handler of `task_type`, which first checks the payload against
-    /// the declared schema and fails the task with each field's problem.
+    /// the declared schema and fails the task with each field's problem;
+    /// a decision it takes is assessed when the settings name an assessor.
     pub fn handler(&self, task_type: &str) -> Option<Handler> {
         let spec = self.kind.task_type(task_type)?;
         let (schema, run) = (&spec.payload_schema, spec.run);
         Some(Arc::new(move |context: TaskContext| {
             let errors = schema::validate(schema, &context.task.payload, "payload");
             if errors.is_empty() {
-                return run(context);
+                let Some(assessor) = Assessor::of(&context.settings, &context.peers) else {
+                    return run(context);
+                };
+                let task_type = context.task.task_type.clone();
+                let decided = run(context);
+                return Box::pin(
+                    async move { Ok(assessor.advise(&task_type, decided.await?).await) },
+                );
             }
             let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
             let message = format!("invalid payload: {}", problems.join("; "));

@@ -2,6 +2,7 @@
 //! from one table of routes ([`routes::ROUTES`]) and schema components that
 //! state every constraint the server checks.
 
+mod audit;
 mod kinds;
 mod routes;
 mod schemas;
@@ -30,7 +31,7 @@ fn path_parameter(path: &str, name: &str) -> Value {
     let schema = match (name, path.split('/').nth(1)) {
         ("name", _) => json!({"type": "string", "pattern": crate::hosts::HOST_NAME_PATTERN}),
         ("id", Some("snapshots")) => json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
-        ("id", Some("tasks" | "messages" | "approvals")) => reference("Uuid"),
+        ("id", Some("tasks" | "messages" | "approvals")) | ("artifact_id", _) => reference("Uuid"),
         _ => reference("AgentId"),
     };
     json!({ "name": name, "in": "path", "required": true, "schema": schema })
@@ -81,6 +82,13 @@ fn operation(route: &Route) -> Value {
             responses.insert(
                 "200".into(),
                 json!({"description": "OK", "content": {"text/event-stream": {"schema": reference("SseEvent")}}}),
+            );
+        }
+        "Artifact" => {
+            responses.insert(
+                "200".into(),
+                json!({"description": "OK: the bytes, with the media type the agent gave them",
+                       "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}),
             );
         }
         answer => {

@@ -58,6 +58,7 @@ pub const ROUTES: &[Route] = &[
     route!("get" "/tasks/dead-letters", "Tasks given up on, newest first", query: &[("limit", "Limit"), ("cursor", "TaskCursor")], body: None, answer: "TaskPage", errors: &[422, 503]),
     route!("get" "/tasks/{id}", "A task's state and result", query: &[], body: None, answer: "Task", errors: &[400, 404, 503]),
     route!("post" "/tasks/{id}/cancel", "Cancel a task that has not settled (409 once it has)", query: &[], body: None, answer: "Task", errors: &[400, 404, 409, 503]),
+    route!("get" "/tasks/{id}/artifacts/{artifact_id}", "A file the task produced (its result names it), served with its media type", query: &[], body: None, answer: "Artifact", errors: &[400, 404, 503]),
     route!("get" "/knowledge", "The fleet's live knowledge entries (every agent's, or ?agent_id=), newest first", query: &[("agent_id", "AgentId"), ("limit", "Limit"), ("cursor", "Cursor")], body: None, answer: "KnowledgePage", errors: &[422, 503]),
     route!("get" "/messages", "An agent's messages (?agent_id=, paged) or the replies to one (?correlation_id=)", query: &[("agent_id", "AgentId"), ("correlation_id", "Uuid"), ("limit", "Limit"), ("cursor", "Cursor")], body: None, answer: "MessagePage", errors: &[422, 503]),
     route!("post" "/messages", "Send an agent-to-agent message", query: &[], body: Some("MessageRequest"), answer: "MessageSent", errors: &[404, 503]),

@@ -451,7 +451,6 @@ fn answers() -> Map<String, Value> {
         ),
         ("ApprovalList", answer(&[("approvals", "array")])),
         ("TemplateList", answer(&[("templates", "array")])),
-        ("AuditPage", page("audit", "Cursor")),
         (
             "DashboardAgents",
             answer(&[("agents", "array"), ("total", "integer")]),
@@ -506,6 +505,7 @@ pub fn components(fleet: &Fleet) -> Value {
     schemas.extend(
         super::kinds::components()
             .into_iter()
+            .chain(super::audit::components())
             .map(|(name, schema)| (name.to_owned(), schema)),
     );
     Value::Object(schemas)
