@@ -1,4 +1,5 @@
 #!/bin/sh
+set -e
 # The app's agents are containers and keep running (the next start adopts
 # them); the installed app, CLI and runtime must not outlive their files.
 # Matched by executable path, so a copy run from elsewhere is left alone
