@@ -7,6 +7,7 @@ mod host_commands;
 mod settings_file;
 mod setup_commands;
 mod webkit_memory;
+mod window_gl;
 
 use std::process::ExitCode;
 use std::sync::Arc;
