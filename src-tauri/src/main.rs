@@ -8,6 +8,7 @@ mod settings_file;
 mod setup_commands;
 mod tray;
 mod webkit_memory;
+mod window_gl;
 mod window_memory;
 
 use std::process::ExitCode;

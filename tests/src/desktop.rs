@@ -279,6 +279,15 @@ impl AppEnv {
         self.vars.retain(|(k, _)| *k != name);
     }
 
+    /// Marks the first-run wizard as done, so the app opens on the fleet
+    /// overview (what an operator sees every day) instead of the wizard.
+    pub fn skip_setup(&self) {
+        let dir = self.home().join("data/dev.myca.controlplane");
+        std::fs::create_dir_all(&dir).unwrap();
+        let record = serde_json::json!({ "setup": { "completed": true } });
+        std::fs::write(dir.join("settings.json"), record.to_string()).unwrap();
+    }
+
     /// The app's private home: its data, config and cache directories and its store.
     pub fn home(&self) -> &Path {
         self.home.path()

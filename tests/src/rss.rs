@@ -66,8 +66,8 @@ fn footprint(pid: u32) -> Footprint {
     }
 }
 
-/// `root` and all its descendants, each with its command name and memory.
-pub fn tree_by_process(root: u32) -> Vec<(String, Footprint)> {
+/// `root` and the ids of all its descendants.
+fn tree_pids(root: u32) -> Vec<u32> {
     let parents = parents();
     let mut tree = vec![root];
     let mut i = 0;
@@ -81,12 +81,33 @@ pub fn tree_by_process(root: u32) -> Vec<(String, Footprint)> {
         );
         i += 1;
     }
-    tree.into_iter()
+    tree
+}
+
+/// `root` and all its descendants, each with its command name and memory.
+pub fn tree_by_process(root: u32) -> Vec<(String, Footprint)> {
+    tree_pids(root)
+        .into_iter()
         .map(|pid| {
             let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             (name.trim().to_owned(), footprint(pid))
         })
         .collect()
+}
+
+/// How many processes outside `root`'s tree have a command name starting
+/// with `prefix`: other WebKit processes share library pages with the
+/// app's, which lowers the app's PSS while they run.
+pub fn others_named(root: u32, prefix: &str) -> usize {
+    let ours: Vec<u32> = tree_pids(root);
+    parents()
+        .into_keys()
+        .filter(|pid| !ours.contains(pid))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|name| name.starts_with(prefix))
+        })
+        .count()
 }
 
 /// The memory of `root` and all its descendants.

@@ -7,6 +7,7 @@ use fantoccini::{Client, Locator};
 use myca_e2e::agent::fresh_redis_db;
 use myca_e2e::closed_port;
 use myca_e2e::desktop::{desktop_binary, save_screenshot, AppEnv};
+use myca_e2e::rss::find_process;
 
 const FIRST_LOAD: Duration = Duration::from_secs(60);
 
@@ -81,7 +82,20 @@ async fn window_reports_live_services_and_refreshes() {
     assert_ne!(after, before, "refresh produced a new report");
 
     save_screenshot(&client, "desktop-status.png").await;
+    assert_window_process_loads_no_gl_driver(&env);
     client.close().await.unwrap();
+}
+
+/// Without compositing the window's process draws with cairo: a Mesa
+/// driver (and its libLLVM, 20 MiB of relocated pages) mapped there is
+/// memory spent for nothing (see src-tauri/src/webkit_memory.rs).
+fn assert_window_process_loads_no_gl_driver(env: &AppEnv) {
+    let app = find_process(&desktop_binary(), "MYCA_INSTANCE", &env.instance)
+        .expect("the app's process is found by its instance");
+    let maps = std::fs::read_to_string(format!("/proc/{app}/maps")).unwrap();
+    for driver in ["/dri/", "libLLVM", "libEGL_mesa", "libGLX_mesa"] {
+        assert!(!maps.contains(driver), "the window's process maps {driver}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
