@@ -100,6 +100,11 @@ fn lock_display() -> std::fs::File {
 }
 
 impl TauriDriver {
+    /// The process of `application` this driver launched, once it runs.
+    pub fn app_pid(&self, application: &Path) -> Option<u32> {
+        crate::rss::find_process(application, DRIVER_MARK, &self.port.to_string())
+    }
+
     /// Starts the driver; `app_env` is what the app process will see.
     pub fn start(app_env: &[(&str, &str)], removed_env: &[&str]) -> Self {
         let driver = service_env("MYCA_TEST_TAURI_DRIVER", "tauri-driver");
