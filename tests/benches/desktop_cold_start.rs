@@ -10,7 +10,7 @@
 //!   .ci/services start && source "$(.ci/services env)"
 //!   MYCA_INSTALLED_APP=/usr/bin/myca-desktop cargo bench -p myca-e2e --bench desktop_cold_start [-- RUNS]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -62,7 +62,7 @@ fn application() -> PathBuf {
         .unwrap_or_else(desktop_binary)
 }
 
-async fn launch_once(application: &PathBuf, start: Start) -> anyhow::Result<Launch> {
+async fn launch_once(application: &Path, start: Start) -> anyhow::Result<Launch> {
     let env = AppEnv::new(fresh_redis_db().await);
     if matches!(start, Start::SetUp) {
         env.skip_setup();
