@@ -108,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
         application.display()
     );
     println!(
-        "  {:<26} {:>12} {:>12} {:>10} {:>10}",
+        "  {:<34} {:>12} {:>12} {:>10} {:>10}",
         "start", "window s", "painted s", "RSS MiB", "PSS MiB"
     );
     for start in [Start::FirstRun, Start::SetUp] {
@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
         }
         let first = &launches[0];
         println!(
-            "  {:<26} {:>12.2} {:>12.2} {:>10.1} {:>10.1}",
+            "  {:<34} {:>12.2} {:>12.2} {:>10.1} {:>10.1}",
             format!("{} (1st)", start.label()),
             first.window.as_secs_f64(),
             first.painted.as_secs_f64(),
@@ -128,7 +128,7 @@ async fn main() -> anyhow::Result<()> {
         let rest = &launches[1..];
         let of = |pick: fn(&Launch) -> f64| median(rest.iter().map(pick).collect());
         println!(
-            "  {:<26} {:>12.2} {:>12.2} {:>10.1} {:>10.1}",
+            "  {:<34} {:>12.2} {:>12.2} {:>10.1} {:>10.1}",
             format!("{} (median)", start.label()),
             of(|l| l.window.as_secs_f64()),
             of(|l| l.painted.as_secs_f64()),
