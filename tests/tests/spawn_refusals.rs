@@ -130,6 +130,27 @@ async fn unknown_kinds_and_managed_variables_are_refused_before_any_container() 
     );
     assert_no_container(&docker, &id).await;
 
+    // An agent announcing itself is held to its kind's settings as a spawn
+    // is (schemathesis: a deployment-agent registered with a numeric URL).
+    let (status, body) = server
+        .call(
+            Method::POST,
+            "/agents/register",
+            Some(
+                json!({"agent_id": unique_agent_id("registered"), "agent_type": "deployment-agent",
+                        "category": "infrastructure", "settings": {"github_api_url": 7}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("github_api_url"),
+        "{body}"
+    );
+
     server.stop().await;
     test_store.finish().await;
 }

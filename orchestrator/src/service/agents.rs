@@ -168,6 +168,7 @@ impl FleetService {
 
     /// Whether `config` could run where it would be placed.
     pub async fn check(&self, config: &AgentConfig) -> Result<(), HostSetError> {
+        admit(config).map_err(PoolError::from)?;
         let host = self.hosts.place(config, config.host.as_deref()).await?;
         Ok(host.pool.check(config)?)
     }
