@@ -42,22 +42,25 @@ fn config_yaml(dir: &Path, port: u16) -> String {
 const PROFILES: &str = "name: default_ip_remediation\nfilters:\n - Alert.Remediation == true && Alert.GetScope() == \"Ip\"\n\
 decisions:\n - type: ban\n   duration: 4h\non_success: break\n";
 
+/// `cscli` on the private configuration; it opens the SQLite database itself.
+fn cscli(config: &str, args: &[&str]) -> String {
+    let output = Command::new("cscli")
+        .arg("-c")
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("cscli cannot start ({error}): apt-get install crowdsec"));
+    assert!(
+        output.status.success(),
+        "cscli {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 impl CrowdSec {
     fn cscli(&self, args: &[&str]) -> String {
-        let output = Command::new("cscli")
-            .arg("-c")
-            .arg(&self.config)
-            .args(args)
-            .output()
-            .unwrap_or_else(|error| {
-                panic!("cscli cannot start ({error}): apt-get install crowdsec")
-            });
-        assert!(
-            output.status.success(),
-            "cscli {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        cscli(&self.config, args)
     }
 
     /// The Local API answering, with a bouncer and the machine `MACHINE_ID` registered.
@@ -76,6 +79,26 @@ impl CrowdSec {
         )
         .unwrap();
         std::fs::write(dir.path().join("etc/local_api_credentials.yaml"), "").unwrap();
+        // Registered before the Local API starts: both create the database
+        // schema on first use, and SQLite refuses the second ("database is locked").
+        let key = cscli(
+            &config,
+            &["bouncers", "add", "myca-e2e-bouncer", "-o", "json"],
+        );
+        let bouncer_key = serde_json::from_str::<String>(key.trim())
+            .unwrap_or_else(|_| panic!("bouncer key: {key}"));
+        let machine_password = uuid::Uuid::new_v4().simple().to_string();
+        cscli(
+            &config,
+            &[
+                "machines",
+                "add",
+                MACHINE_ID,
+                "--password",
+                &machine_password,
+                "--force",
+            ],
+        );
         let child = Command::new("crowdsec")
             .args(["-c", &config, "-no-cs"])
             .stdout(Stdio::null())
@@ -84,26 +107,14 @@ impl CrowdSec {
             .unwrap_or_else(|error| {
                 panic!("crowdsec cannot start ({error}): apt-get install crowdsec")
             });
-        let mut lapi = Self {
+        let lapi = Self {
             url: format!("http://127.0.0.1:{port}"),
-            bouncer_key: String::new(),
-            machine_password: uuid::Uuid::new_v4().simple().to_string(),
+            bouncer_key,
+            machine_password,
             config,
             _process: ChildGuard::terminated(child, Duration::from_secs(5)),
             _dir: dir,
         };
-        let key = lapi.cscli(&["bouncers", "add", "myca-e2e-bouncer", "-o", "json"]);
-        lapi.bouncer_key = serde_json::from_str::<String>(key.trim())
-            .unwrap_or_else(|_| panic!("bouncer key: {key}"));
-        let password = lapi.machine_password.clone();
-        lapi.cscli(&[
-            "machines",
-            "add",
-            MACHINE_ID,
-            "--password",
-            &password,
-            "--force",
-        ]);
         lapi.wait_ready().await;
         lapi
     }

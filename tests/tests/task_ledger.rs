@@ -38,7 +38,13 @@ async fn settled(ledger: &TaskLedger, ids: &[Uuid]) -> Vec<LedgerEntry> {
             "not settled: {:?}",
             entries
                 .iter()
-                .map(|e| (e.task.task_type.clone(), e.task.status))
+                .map(|e| (
+                    e.task.task_type.clone(),
+                    e.task.status,
+                    e.task.retries,
+                    e.task.error.clone(),
+                    e.next_attempt_at
+                ))
                 .collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -2,7 +2,8 @@
 //! PostgreSQL) and real agent processes: a task no live agent can take says
 //! why, fails after its timeout and its retries, is taken (reason cleared)
 //! by an agent that appears in time, goes to the kind that has a live agent,
-//! and every status write follows the task state machine.
+//! a retry's result settles its attempt even before its placement is
+//! written, and every status write follows the task state machine.
 
 use std::time::{Duration, Instant};
 
@@ -264,6 +265,69 @@ async fn a_cancelled_task_ignores_a_late_result() {
     assert!(matches!(again, LedgerError::Settled { .. }), "{again}");
     let unknown = ledger.ledger.cancel(Uuid::new_v4()).await.unwrap_err();
     assert!(matches!(unknown, LedgerError::NotFound(_)), "{unknown}");
+    test_store.finish().await;
+}
+
+/// The ledger adds a retry to the stream before it writes the placement: a
+/// fast agent's result for that attempt can come in while the ledger still
+/// says failed. It settles that attempt, and the placement's write loses.
+#[tokio::test]
+async fn a_retry_result_that_beats_its_placement_settles_that_attempt() {
+    let redis = fresh_redis_db().await;
+    let test_store = TestStore::migrated(Backend::Postgres).await;
+    let ledger = Ledger::on(&test_store.store, &redis).await;
+    let submitted = ledger
+        .ledger
+        .submit(task("fail", 300, 1), Route::Agent(unique_agent_id("fast")))
+        .await
+        .unwrap();
+    let mut attempt = submitted.task.clone();
+    attempt.status = TaskStatus::Failed;
+    attempt.error = Some("first".into());
+    let failed = ledger
+        .ledger
+        .record_result(attempt.clone(), &[], SHARED_BROKER)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.task.status, TaskStatus::Failed);
+    assert!(
+        failed.next_attempt_at.is_some(),
+        "a retry is due: {failed:?}"
+    );
+
+    attempt.retries = 1;
+    attempt.error = Some("second".into());
+    let settled = ledger
+        .ledger
+        .record_result(attempt, &[], SHARED_BROKER)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(settled.task.status, TaskStatus::DeadLettered, "{settled:?}");
+    assert_eq!(settled.task.retries, 1);
+    assert_eq!(settled.task.error.as_deref(), Some("second"));
+
+    // The placement, written from the failed state it read at retry 0.
+    let mut placed = failed.clone();
+    placed.task.retries = 1;
+    placed.task.transition(TaskStatus::Queued).unwrap();
+    let error = test_store
+        .store
+        .update_task_audited(&placed, &[TaskStatus::Failed, TaskStatus::Queued], 0, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::TaskChanged { retries: 0, .. }),
+        "{error}"
+    );
+    let stored = test_store
+        .store
+        .task(submitted.task.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.task.status, TaskStatus::DeadLettered);
     test_store.finish().await;
 }
 

@@ -1,5 +1,6 @@
 //! One change to a task: read from the store, moved through the task state
-//! machine, written back as a compare-and-set on the status it was read with.
+//! machine, written back as a compare-and-set on the status and attempt it
+//! was read with.
 
 use chrono::{DateTime, Utc};
 use myca_agents::protocol::{TaskStatus, DEFAULT_TASK_TIMEOUT_SECONDS};
@@ -11,6 +12,8 @@ pub(super) struct Change {
     pub entry: LedgerEntry,
     /// The statuses passed through, starting with the stored one.
     path: Vec<TaskStatus>,
+    /// The attempt it was read at: a write racing a newer attempt's must lose.
+    read_retries: u32,
     /// What the audit trail records with the change, written with it.
     pub audit: Option<NewAudit>,
 }
@@ -19,6 +22,7 @@ impl Change {
     pub fn of(entry: LedgerEntry) -> Self {
         let path = vec![entry.task.status];
         Self {
+            read_retries: entry.task.retries,
             entry,
             path,
             audit: None,
@@ -30,11 +34,18 @@ impl Change {
     }
 
     /// One step of the task state machine; an illegal one changes nothing.
+    /// A failed attempt queued again starts the next attempt.
     pub fn to(&mut self, next: TaskStatus) -> Result<(), LedgerError> {
+        let retrying = matches!(self.status(), TaskStatus::Failed | TaskStatus::TimedOut)
+            && next == TaskStatus::Queued;
         self.entry.task.transition(next).map_err(|error| {
             tracing::warn!(%error, "illegal task transition refused");
             LedgerError::IllegalTransition(error)
         })?;
+        if retrying {
+            self.entry.task.retries += 1;
+            self.entry.task.result = None;
+        }
         self.path.push(next);
         Ok(())
     }
@@ -86,7 +97,12 @@ impl Change {
     pub async fn save(mut self, store: &Store) -> Result<LedgerEntry, LedgerError> {
         self.entry.updated_at = Utc::now();
         store
-            .update_task_audited(&self.entry, &self.path, self.audit.as_ref())
+            .update_task_audited(
+                &self.entry,
+                &self.path,
+                self.read_retries,
+                self.audit.as_ref(),
+            )
             .await?;
         Ok(self.entry)
     }

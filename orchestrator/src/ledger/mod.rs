@@ -347,6 +347,14 @@ impl TaskLedger {
         let now = Utc::now();
         let mut change = Change::of(entry);
         change.entry.broker = Some(from.to_owned());
+        if matches!(change.status(), TaskStatus::Failed | TaskStatus::TimedOut)
+            && reported.retries > change.entry.task.retries
+        {
+            // A retry is added to the stream before its placement is written:
+            // a fast agent's result can come in first. It is that attempt's.
+            change.entry.next_attempt_at = None;
+            change.to(TaskStatus::Queued)?;
+        }
         if matches!(change.status(), TaskStatus::Pending | TaskStatus::Queued) {
             // Taken and finished between two looks of the ledger.
             change.to(TaskStatus::Running)?;
@@ -374,9 +382,7 @@ impl TaskLedger {
     /// Queues every failed attempt whose retry is due; returns how many.
     pub async fn retry_due(&self) -> Result<usize, LedgerError> {
         let due = self.store.due_retries(Utc::now()).await?;
-        for mut entry in due.iter().cloned() {
-            entry.task.retries += 1;
-            entry.task.result = None;
+        for entry in due.iter().cloned() {
             // The agent skips a task whose done marker exists; this attempt
             // must run, on whichever broker it goes to.
             for broker in self.hosts.brokers() {

@@ -82,10 +82,11 @@ pub enum StoreError {
     #[error(transparent)]
     IllegalTransition(myca_agents::protocol::ProtocolError),
     /// The compare-and-set missed: another writer changed the task first.
-    #[error("task {task_id} is no longer {expected}: it changed meanwhile")]
+    #[error("task {task_id} changed meanwhile: it is no longer {expected} at retry {retries}")]
     TaskChanged {
         task_id: uuid::Uuid,
         expected: myca_agents::protocol::TaskStatus,
+        retries: u32,
     },
 }
 

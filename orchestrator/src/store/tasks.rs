@@ -202,14 +202,16 @@ impl Store {
     /// store holds first, `entry`'s last; every step must be one the task
     /// state machine allows (a path of one status changes only fields, and
     /// never of a settled task). The write is a compare-and-set on the first
-    /// status, so of two writers racing from the same status one wins and
-    /// the other gets [`StoreError::TaskChanged`].
+    /// status and the attempt (`retries`), so of two writers racing from the
+    /// same state one wins and the other gets [`StoreError::TaskChanged`].
+    /// This one stays within `entry`'s attempt.
     pub async fn update_task(
         &self,
         entry: &LedgerEntry,
         path: &[TaskStatus],
     ) -> Result<(), StoreError> {
-        self.update_task_audited(entry, path, None).await
+        self.update_task_audited(entry, path, entry.task.retries, None)
+            .await
     }
 
     /// [`Store::update_task`], appending `audit` to the audit trail in the
@@ -218,6 +220,7 @@ impl Store {
         &self,
         entry: &LedgerEntry,
         path: &[TaskStatus],
+        read_retries: u32,
         audit: Option<&NewAudit>,
     ) -> Result<(), StoreError> {
         let task = &entry.task;
@@ -230,7 +233,7 @@ impl Store {
                 "UPDATE tasks SET agent_id = $2, status = $3, result = $4, error = $5, \
                  retries = $6, stream = $7, entry_id = $8, next_attempt_at = $9, updated_at = $10, \
                  started_at = $11, completed_at = $12, waiting_reason = $13, wait_deadline = $14, \
-                 broker = $16 WHERE id = $1 AND status = $15",
+                 broker = $16 WHERE id = $1 AND status = $15 AND retries = $17",
             )
             .bind(d::uuid(task.id))
             .bind(&task.agent_id)
@@ -248,6 +251,7 @@ impl Store {
             .bind(entry.wait_deadline)
             .bind(expected.as_str())
             .bind(&entry.broker)
+            .bind(int(u64::from(read_retries)))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -268,6 +272,7 @@ impl Store {
             return Err(StoreError::TaskChanged {
                 task_id: task.id,
                 expected,
+                retries: read_retries,
             });
         }
         Ok(())
