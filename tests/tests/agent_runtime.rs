@@ -35,7 +35,13 @@ async fn settled(agent: &AgentProcess, path: &str, done: impl Fn(&Value) -> bool
 async fn echo_round_trip_with_health_status_metrics_and_heartbeats() {
     let redis = fresh_redis_db().await;
     let id = unique_agent_id("echo");
-    let agent = AgentProcess::spawn(&id, &redis, &[]);
+    // Finished tasks are heartbeated soon, not a whole interval later.
+    let interval = Duration::from_secs(120);
+    let agent = AgentProcess::spawn(
+        &id,
+        &redis,
+        &[("HEARTBEAT_INTERVAL", &interval.as_secs().to_string())],
+    );
     let broker = Broker::connect(&redis).await.unwrap();
     let heartbeats = broker.heartbeats().await.unwrap();
     let mut results = broker.results("test").await.unwrap();
@@ -71,6 +77,7 @@ async fn echo_round_trip_with_health_status_metrics_and_heartbeats() {
     assert_eq!(metrics["agent_id"], id.as_str());
     assert_eq!(metrics["tasks_completed"], 1);
 
+    assert!(PATIENCE < interval);
     let beat = heartbeats
         .wait_for(&id, PATIENCE, |h| {
             h.tasks_completed == 1 && h.tasks_failed == 1

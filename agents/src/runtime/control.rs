@@ -3,6 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -19,14 +20,19 @@ use super::state::Shared;
 use crate::protocol::names::{agent_channel, AGENTS_GROUP, HEARTBEATS_CHANNEL, SNAPSHOTS_STREAM};
 use crate::protocol::{AgentCommand, AgentSnapshot};
 
-/// Publishes a heartbeat every HEARTBEAT_INTERVAL and keeps this agent's
-/// in-flight entries fresh, so other replicas do not reclaim live work.
+/// The shortest gap between heartbeats sent for finished tasks.
+const COUNTS_BEAT_GAP: Duration = Duration::from_secs(1);
+
+/// Publishes a heartbeat every HEARTBEAT_INTERVAL (and soon after a status
+/// change or a finished task) and keeps this agent's in-flight entries
+/// fresh, so other replicas do not reclaim live work.
 pub async fn heartbeats(
     shared: Arc<Shared>,
     mut redis: ConnectionManager,
     mut shutdown: watch::Receiver<bool>,
 ) {
     while !*shutdown.borrow() {
+        let beaten = Instant::now();
         let beat = serde_json::to_string(&shared.heartbeat()).unwrap_or_default();
         let published: redis::RedisResult<i64> = redis::cmd("PUBLISH")
             .arg(HEARTBEATS_CHANNEL)
@@ -46,6 +52,10 @@ pub async fn heartbeats(
         tokio::select! {
             _ = wait_or_shutdown(&mut shutdown, shared.config.heartbeat_interval) => {}
             _ = shared.beat_now.notified() => {}
+            _ = shared.counts_changed.notified() => {
+                let gap = COUNTS_BEAT_GAP.saturating_sub(beaten.elapsed());
+                wait_or_shutdown(&mut shutdown, gap).await;
+            }
         }
     }
 }

@@ -43,6 +43,9 @@ pub struct Shared {
     /// Asks for a heartbeat now: the status changed and the orchestrator
     /// should not wait a whole interval to learn it.
     pub beat_now: tokio::sync::Notify,
+    /// A task finished: its counts are heartbeated soon, not a whole
+    /// interval later, yet no more often than a busy agent should.
+    pub counts_changed: tokio::sync::Notify,
     /// What handlers consumed from their services (tokens in and out).
     pub usage: Usage,
     /// Requests handlers make to other agents, waiting for their answers.
@@ -85,6 +88,7 @@ impl Shared {
             in_flight: Mutex::new(HashMap::new()),
             cancellations: Cancellations::default(),
             beat_now: tokio::sync::Notify::new(),
+            counts_changed: tokio::sync::Notify::new(),
             usage: Usage::default(),
             peers,
         }
@@ -154,6 +158,7 @@ impl Shared {
             Outcome::Cancelled => &self.cancelled,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        self.counts_changed.notify_one();
         // The average duration is over finished work; a dropped task did not finish.
         if outcome != Outcome::Cancelled {
             self.total_duration_ms
