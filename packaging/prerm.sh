@@ -4,10 +4,11 @@ set -e
 # them); the installed app, CLI and runtime must not outlive their files.
 # Matched by executable path, so a copy run from elsewhere is left alone
 # (an agent in a container runs /myca-agent of the container's own root).
+bin=/usr/bin
 installed_pids() {
   for exe in /proc/[0-9]*/exe; do
     case "$(readlink "$exe" 2>/dev/null)" in
-      /usr/bin/myca-desktop | /usr/bin/myca | /usr/bin/myca-agent)
+      "$bin/myca-desktop" | "$bin/myca" | "$bin/myca-agent")
         pid=${exe#/proc/}
         echo "${pid%/exe}"
         ;;
