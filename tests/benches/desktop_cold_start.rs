@@ -97,11 +97,7 @@ fn mib(kib: u64) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let runs: usize = std::env::args()
-        .skip(1)
-        .find_map(|arg| arg.parse().ok())
-        .unwrap_or(DEFAULT_RUNS)
-        .max(2);
+    let runs = myca_e2e::bench_size(DEFAULT_RUNS).max(2);
     let application = application();
     println!(
         "desktop_cold_start: {} ({runs} launches each)",
